@@ -1,0 +1,116 @@
+/**
+ * Every environment variable the gateway reads, read once, typed and
+ * defaulted. Nothing else in the gateway reads `process.env`.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
+import type { Cli } from "./domain/Cli.js"
+
+/**
+ * @since 0.1.0
+ */
+export interface GatewayConfigShape {
+  /** The binary to run for each CLI: a name looked up on PATH, or a path. */
+  readonly binaries: Readonly<Record<Cli, string>>
+  /** Default idle window (ms) when a request gives none. */
+  readonly idleTimeoutMs: number
+  /** How long a process group gets between SIGTERM and SIGKILL (ms). */
+  readonly killGraceMs: number
+  /** Bytes of stdout and of stderr kept per run; the rest is counted and dropped. */
+  readonly maxOutputBytes: number
+  /** Let gemini run in folders it has not been told to trust (`GEMINI_CLI_TRUST_WORKSPACE=true`). */
+  readonly geminiTrustWorkspace: boolean
+  /** Minimum level of log lines written to stderr. */
+  readonly logLevel: LogLevel.LogLevel
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class GatewayConfig extends Context.Tag("llm-cli-gateway/GatewayConfig")<GatewayConfig, GatewayConfigShape>() {}
+
+const binary = (cli: Cli) =>
+  Config.string(`LLM_GATEWAY_${cli.toUpperCase()}_BIN`).pipe(
+    Config.map((s) => s.trim()),
+    Config.validate({ message: "must not be empty", validation: (s) => s.length > 0 }),
+    Config.withDefault(cli)
+  )
+
+const positiveInt = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }),
+    Config.withDefault(fallback)
+  )
+
+const logLevel = Config.all({
+  level: Config.option(Config.logLevel("LLM_GATEWAY_LOG_LEVEL")),
+  debug: Config.string("DEBUG").pipe(Config.withDefault(""))
+}).pipe(
+  Config.map(({ debug, level }) => {
+    if (level._tag === "Some") return level.value
+    const d = debug.trim().toLowerCase()
+    return d !== "" && d !== "0" && d !== "false" ? LogLevel.Debug : LogLevel.Info
+  })
+)
+
+/**
+ * The configuration as read from the environment.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<GatewayConfigShape> = Config.all({
+  binaries: Config.all({
+    claude: binary("claude"),
+    codex: binary("codex"),
+    gemini: binary("gemini"),
+    grok: binary("grok")
+  }),
+  idleTimeoutMs: positiveInt("LLM_GATEWAY_IDLE_TIMEOUT_MS", 600_000),
+  killGraceMs: positiveInt("LLM_GATEWAY_KILL_GRACE_MS", 500),
+  maxOutputBytes: positiveInt("LLM_GATEWAY_MAX_OUTPUT_BYTES", 50 * 1024 * 1024),
+  geminiTrustWorkspace: Config.boolean("LLM_GATEWAY_GEMINI_TRUST_WORKSPACE").pipe(Config.withDefault(true)),
+  logLevel
+})
+
+/**
+ * Reads the configuration from the environment (through the current
+ * `ConfigProvider`), failing at start-up on a malformed value.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<GatewayConfig, import("effect/ConfigError").ConfigError> = Layer.effect(
+  GatewayConfig,
+  config
+)
+
+/**
+ * The defaults, with overrides: for tests and for embedding apps that do
+ * not read the environment.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfigShape => ({
+  binaries: { claude: "claude", codex: "codex", gemini: "gemini", grok: "grok" },
+  idleTimeoutMs: 600_000,
+  killGraceMs: 500,
+  maxOutputBytes: 50 * 1024 * 1024,
+  geminiTrustWorkspace: true,
+  logLevel: LogLevel.Info,
+  ...overrides
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (overrides: Partial<GatewayConfigShape> = {}): Layer.Layer<GatewayConfig> =>
+  Layer.succeed(GatewayConfig, make(overrides))
+

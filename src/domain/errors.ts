@@ -1,0 +1,190 @@
+/**
+ * Every failure the gateway reports, as tagged errors that serialize.
+ *
+ * Each carries a readable `message` and the fields a caller needs to act
+ * (exit code, signal, the CLI's own words, the command to run next).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { Cli } from "./Cli.js"
+
+const NullableNumber = Schema.NullOr(Schema.Number)
+const NullableString = Schema.NullOr(Schema.String)
+
+// ---------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------
+
+/**
+ * A request the gateway refuses before any process starts.
+ *
+ * @since 0.1.0
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  message: Schema.String,
+  field: Schema.optional(Schema.String)
+}) {}
+
+// ---------------------------------------------------------------------------
+// Process (raised by CommandRunner)
+// ---------------------------------------------------------------------------
+
+/**
+ * The binary is not on PATH or not executable.
+ *
+ * @since 0.1.0
+ */
+export class CliNotFound extends Schema.TaggedError<CliNotFound>()("CliNotFound", {
+  message: Schema.String,
+  command: Schema.String,
+  cli: Schema.optional(Cli),
+  hint: Schema.String
+}) {}
+
+/**
+ * The operating system refused to start the process.
+ *
+ * @since 0.1.0
+ */
+export class SpawnFailed extends Schema.TaggedError<SpawnFailed>()("SpawnFailed", {
+  message: Schema.String,
+  command: Schema.String,
+  code: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The process ended with a non-zero exit code or by a signal, and nothing
+ * more specific could be said about why.
+ *
+ * @since 0.1.0
+ */
+export class CliExitedNonZero extends Schema.TaggedError<CliExitedNonZero>()("CliExitedNonZero", {
+  message: Schema.String,
+  command: Schema.String,
+  cli: Schema.optional(Cli),
+  exitCode: NullableNumber,
+  signal: NullableString,
+  stderrTail: Schema.String,
+  stdoutTail: Schema.String
+}) {}
+
+/**
+ * No output arrived for the idle window; the process group was ended.
+ *
+ * @since 0.1.0
+ */
+export class IdleTimeout extends Schema.TaggedError<IdleTimeout>()("IdleTimeout", {
+  message: Schema.String,
+  command: Schema.String,
+  cli: Schema.optional(Cli),
+  idleTimeoutMs: Schema.Number
+}) {}
+
+// ---------------------------------------------------------------------------
+// Classified CLI failures (raised by the provider adapters)
+// ---------------------------------------------------------------------------
+
+const CliFailureFields = {
+  message: Schema.String,
+  cli: Cli,
+  /** What the user can do about it. */
+  hint: Schema.String,
+  /** The CLI's own words, as it printed them. */
+  cliMessage: Schema.String,
+  exitCode: NullableNumber
+}
+
+/**
+ * The CLI is not logged in or its credentials were refused.
+ *
+ * @since 0.1.0
+ */
+export class CliAuthRequired extends Schema.TaggedError<CliAuthRequired>()("CliAuthRequired", {
+  ...CliFailureFields,
+  loginCommand: Schema.String
+}) {}
+
+/**
+ * The provider throttled the request or a usage quota is exhausted.
+ *
+ * @since 0.1.0
+ */
+export class CliRateLimited extends Schema.TaggedError<CliRateLimited>()("CliRateLimited", CliFailureFields) {}
+
+/**
+ * The CLI refused to run in a folder it does not trust (gemini exit 55).
+ *
+ * @since 0.1.0
+ */
+export class CliWorkspaceUntrusted extends Schema.TaggedError<CliWorkspaceUntrusted>()("CliWorkspaceUntrusted", {
+  ...CliFailureFields,
+  cwd: Schema.String
+}) {}
+
+/**
+ * The run stopped at its turn limit (gemini exit 53, claude `error_max_turns`).
+ *
+ * @since 0.1.0
+ */
+export class CliTurnLimit extends Schema.TaggedError<CliTurnLimit>()("CliTurnLimit", CliFailureFields) {}
+
+/**
+ * The CLI does not know the model it was asked for.
+ *
+ * @since 0.1.0
+ */
+export class CliModelUnknown extends Schema.TaggedError<CliModelUnknown>()("CliModelUnknown", {
+  ...CliFailureFields,
+  model: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The CLI finished but reported that the run failed (an error result).
+ *
+ * @since 0.1.0
+ */
+export class CliRunFailed extends Schema.TaggedError<CliRunFailed>()("CliRunFailed", CliFailureFields) {}
+
+/**
+ * What a failed run is classified as.
+ *
+ * @since 0.1.0
+ */
+export type CliFailure =
+  | CliAuthRequired
+  | CliRateLimited
+  | CliWorkspaceUntrusted
+  | CliTurnLimit
+  | CliModelUnknown
+  | CliRunFailed
+  | CliExitedNonZero
+
+/**
+ * What running a command can fail with.
+ *
+ * @since 0.1.0
+ */
+export type CommandError = CliNotFound | SpawnFailed | CliExitedNonZero | IdleTimeout
+
+/**
+ * Every error a request tool can answer with.
+ *
+ * @since 0.1.0
+ */
+export const GatewayError = Schema.Union(
+  InvalidRequest,
+  CliNotFound,
+  SpawnFailed,
+  CliExitedNonZero,
+  IdleTimeout,
+  CliAuthRequired,
+  CliRateLimited,
+  CliWorkspaceUntrusted,
+  CliTurnLimit,
+  CliModelUnknown,
+  CliRunFailed
+)
+
+/** @since 0.1.0 */
+export type GatewayError = typeof GatewayError.Type

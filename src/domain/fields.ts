@@ -1,0 +1,125 @@
+/**
+ * Strict shapes for every request value that reaches a CLI's argv.
+ *
+ * No value a client sends may become an option of the CLI: names must not
+ * start with `-`, and free text never goes into argv at all (the prompt
+ * travels on stdin or in a private file).
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/** Upper bound of a prompt, as 1.4.0 has it. @since 0.1.0 */
+export const PROMPT_MAX_LENGTH = 100_000
+
+/**
+ * The prompt: 1 – 100,000 characters, no NUL byte.
+ *
+ * @since 0.1.0
+ */
+export const Prompt = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "prompt must not be empty" }),
+  Schema.maxLength(PROMPT_MAX_LENGTH, {
+    message: (issue) =>
+      `prompt is ${String(issue.actual).length} characters long; at most ${PROMPT_MAX_LENGTH} are accepted`
+  }),
+  Schema.filter((s) => !s.includes("\u0000"), {
+    message: () => "prompt contains a NUL byte (\\u0000), which no CLI can receive; remove it"
+  })
+).annotations({ description: "The prompt (1 – 100,000 characters). Sent on stdin or in a private file, never as an option." })
+
+/**
+ * A model name or alias: letters, digits and `._:/@[]-`, starting with a
+ * letter or digit, at most 128 characters.
+ *
+ * @since 0.1.0
+ */
+export const ModelName = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]{0,127}$/, {
+    message: (issue) =>
+      `model ${JSON.stringify(issue.actual)} is not a model name: use letters, digits and . _ : / @ [ ] -, starting with a letter or digit (at most 128 characters)`
+  })
+).annotations({ description: "Model name or alias (for example `sonnet`, `gpt-5.1-codex`, `gemini-2.5-pro`, `grok-build`)." })
+
+/**
+ * A session id: letters, digits, `_` and `-`, starting with a letter or
+ * digit, at most 128 characters (UUIDs and gateway `gw-` ids fit).
+ *
+ * @since 0.1.0
+ */
+export const SessionId = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
+    message: (issue) =>
+      `sessionId ${JSON.stringify(issue.actual)} is not a session id: use letters, digits, _ and -, starting with a letter or digit (at most 128 characters)`
+  })
+).annotations({ description: "The CLI's own session id to resume." })
+
+/**
+ * A tool name or permission rule such as `Read`, `mcp__server__tool` or
+ * `Bash(git log:*)`: a name of letters, digits and `_.-`, optionally followed
+ * by one parenthesised rule on one line.
+ *
+ * @since 0.1.0
+ */
+export const ToolName = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}(\([^()\u0000-\u001f]{0,512}\))?$/, {
+    message: (issue) =>
+      `tool ${JSON.stringify(issue.actual)} is not a tool name: a name of letters, digits and _ . - (starting with a letter or _), optionally followed by one (rule) on one line`
+  })
+)
+
+/**
+ * A directory: a path without control characters, not starting with `-`,
+ * without `..` segments, at most 4,096 characters.
+ *
+ * @since 0.1.0
+ */
+export const DirectoryPath = Schema.String.pipe(
+  Schema.minLength(1, { message: () => "a directory path must not be empty" }),
+  Schema.maxLength(4096, { message: () => "a directory path is at most 4,096 characters" }),
+  Schema.filter((s) => !/[\u0000-\u001f\u007f]/.test(s), {
+    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a control character`
+  }),
+  Schema.filter((s) => !s.startsWith("-"), {
+    message: (issue) => `directory ${JSON.stringify(issue.actual)} starts with "-"; write it as ./${String(issue.actual)}`
+  }),
+  Schema.filter((s) => !s.split(/[\\/]/).includes(".."), {
+    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a ".." segment; give the path without it`
+  })
+)
+
+/**
+ * A correlation id for tracing: letters, digits and `._:-`, at most 128
+ * characters.
+ *
+ * @since 0.1.0
+ */
+export const CorrelationId = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+    message: (issue) =>
+      `correlationId ${JSON.stringify(issue.actual)} is not accepted: use letters, digits and . _ : -, at most 128 characters`
+  })
+).annotations({ description: "Request trace id (generated when omitted)." })
+
+/**
+ * An idle timeout: 30 s – 1 h, as 1.4.0 bounds it.
+ *
+ * @since 0.1.0
+ */
+export const IdleTimeoutMs = Schema.Int.pipe(Schema.between(30_000, 3_600_000)).annotations({
+  description: "End the CLI when it prints nothing for this many milliseconds (30,000 – 3,600,000; default 600,000)."
+})
+
+/**
+ * An optional field with a default, whose default also shows in the JSON
+ * Schema that clients see.
+ *
+ * @since 0.1.0
+ */
+export const withDefault = <S extends Schema.Schema.Any>(
+  schema: S,
+  value: Schema.Schema.Type<S> & Schema.Schema.Encoded<S>
+) =>
+  Schema.optionalWith(schema.annotations({ default: value }) as unknown as S, {
+    default: () => value
+  })

@@ -1,0 +1,186 @@
+/**
+ * The request shapes of the four request tools, with 1.4.0's parameter
+ * names, types, enums, bounds and defaults.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import {
+  CorrelationId,
+  DirectoryPath,
+  IdleTimeoutMs,
+  ModelName,
+  Prompt,
+  SessionId,
+  ToolName,
+  withDefault
+} from "./fields.js"
+
+/** @since 0.1.0 */
+export const ApprovalStrategy = Schema.Literal("legacy", "mcp_managed")
+/** @since 0.1.0 */
+export type ApprovalStrategy = typeof ApprovalStrategy.Type
+
+/** @since 0.1.0 */
+export const ApprovalPolicy = Schema.Literal("strict", "balanced", "permissive")
+/** @since 0.1.0 */
+export type ApprovalPolicy = typeof ApprovalPolicy.Type
+
+/** The MCP server names 1.4.0 knows. @since 0.1.0 */
+export const McpServerName = Schema.Literal("sqry", "exa", "ref_tools", "trstr")
+
+/** @since 0.1.0 */
+export const ClaudeOutputFormat = Schema.Literal("text", "json", "stream-json")
+/** @since 0.1.0 */
+export type ClaudeOutputFormat = typeof ClaudeOutputFormat.Type
+
+/** @since 0.1.0 */
+export const GrokOutputFormat = Schema.Literal("plain", "json", "streaming-json")
+/** @since 0.1.0 */
+export type GrokOutputFormat = typeof GrokOutputFormat.Type
+
+/** @since 0.1.0 */
+export const GeminiApprovalMode = Schema.Literal("default", "auto_edit", "yolo")
+
+/** @since 0.1.0 */
+export const GrokPermissionMode = Schema.Literal("default", "acceptEdits", "auto", "dontAsk", "bypassPermissions", "plan")
+
+/** @since 0.1.0 */
+export const GrokEffort = Schema.Literal("low", "medium", "high", "xhigh", "max")
+
+/** The reasoning efforts grok accepts today. @since 0.1.0 */
+export const GrokReasoningEffort = Schema.Literal("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+const describe = <S extends Schema.Schema.Any>(schema: S, description: string): S =>
+  schema.annotations({ description }) as S
+
+const Tools = (what: string) => describe(Schema.Array(ToolName), what)
+
+const common = {
+  prompt: Prompt,
+  model: Schema.optional(ModelName),
+  sessionId: Schema.optional(SessionId),
+  createNewSession: withDefault(
+    describe(Schema.Boolean, "Start a fresh CLI session (wins over sessionId and resume flags)."),
+    false
+  ),
+  approvalStrategy: withDefault(
+    describe(ApprovalStrategy, "`legacy` passes the CLI's own bypass flags when asked; `mcp_managed` decides by policy."),
+    "legacy"
+  ),
+  approvalPolicy: Schema.optional(describe(ApprovalPolicy, "Policy for `mcp_managed` approvals.")),
+  mcpServers: withDefault(
+    describe(Schema.Array(McpServerName), "MCP servers to enable for the CLI."),
+    ["sqry"]
+  ),
+  correlationId: Schema.optional(CorrelationId),
+  optimizePrompt: withDefault(describe(Schema.Boolean, "Rewrite the prompt to save tokens."), false),
+  idleTimeoutMs: Schema.optional(IdleTimeoutMs),
+  forceRefresh: withDefault(
+    describe(Schema.Boolean, "Start a fresh run even when an identical recent request exists."),
+    false
+  )
+} as const
+
+const optimizeResponse = withDefault(
+  describe(Schema.Boolean, "Strip noise (ANSI escapes, progress redraws) from the reply."),
+  false
+)
+
+const resumeLatest = withDefault(
+  describe(Schema.Boolean, "Resume the CLI's most recent session (used when no sessionId is given)."),
+  false
+)
+
+const claudeFields = {
+  ...common,
+  outputFormat: withDefault(
+    describe(ClaudeOutputFormat, "`text`: the reply; `json`: the CLI's result object; `stream-json`: the CLI's event stream."),
+    "text"
+  ),
+  continueSession: withDefault(
+    describe(Schema.Boolean, "Continue the most recent conversation in the working folder."),
+    false
+  ),
+  allowedTools: Schema.optional(Tools("Tools or rules the CLI may use without asking, e.g. `Read`, `Bash(git log:*)`.")),
+  disallowedTools: Schema.optional(Tools("Tools or rules the CLI must not use.")),
+  dangerouslySkipPermissions: withDefault(
+    describe(Schema.Boolean, "Run with `--permission-mode bypassPermissions` (legacy strategy only)."),
+    false
+  ),
+  strictMcpConfig: withDefault(
+    describe(Schema.Boolean, "Use only the MCP servers given here (`--strict-mcp-config`)."),
+    false
+  )
+} as const
+
+const codexFields = {
+  ...common,
+  fullAuto: withDefault(
+    describe(Schema.Boolean, "Let codex edit the workspace (`--sandbox workspace-write`); dropped on resume."),
+    false
+  ),
+  dangerouslyBypassApprovalsAndSandbox: withDefault(
+    describe(Schema.Boolean, "Run without approvals or sandbox (legacy strategy only)."),
+    false
+  ),
+  resumeLatest
+} as const
+
+const geminiFields = {
+  ...common,
+  resumeLatest,
+  approvalMode: Schema.optional(describe(GeminiApprovalMode, "Gemini's `--approval-mode`.")),
+  allowedTools: Schema.optional(Tools("Tools gemini may use without asking.")),
+  includeDirs: Schema.optional(
+    describe(Schema.Array(DirectoryPath), "Extra folders for gemini's workspace (`--include-directories`).")
+  )
+} as const
+
+const grokFields = {
+  ...common,
+  outputFormat: Schema.optional(
+    describe(GrokOutputFormat, "`plain` (default): the reply; `json`: a result object; `streaming-json`: the event stream.")
+  ),
+  resumeLatest,
+  alwaysApprove: withDefault(
+    describe(Schema.Boolean, "Approve every tool call (`--always-approve`; legacy strategy only)."),
+    false
+  ),
+  permissionMode: Schema.optional(describe(GrokPermissionMode, "Grok's `--permission-mode`.")),
+  effort: Schema.optional(describe(GrokEffort, "Grok's `--effort`.")),
+  reasoningEffort: Schema.optional(
+    describe(GrokReasoningEffort, "Grok's `--reasoning-effort` (none, minimal, low, medium, high, xhigh, max).")
+  ),
+  allowedTools: Schema.optional(Tools("Built-in tools grok may use (`--tools`).")),
+  disallowedTools: Schema.optional(Tools("Built-in tools grok must not use (`--disallowed-tools`)."))
+} as const
+
+/** `claude_request`. @since 0.1.0 */
+export const ClaudeRequest = Schema.Struct({ ...claudeFields, optimizeResponse })
+/** @since 0.1.0 */
+export type ClaudeRequest = typeof ClaudeRequest.Type
+
+/** `codex_request`. @since 0.1.0 */
+export const CodexRequest = Schema.Struct({ ...codexFields, optimizeResponse })
+/** @since 0.1.0 */
+export type CodexRequest = typeof CodexRequest.Type
+
+/** `gemini_request`. @since 0.1.0 */
+export const GeminiRequest = Schema.Struct({ ...geminiFields, optimizeResponse })
+/** @since 0.1.0 */
+export type GeminiRequest = typeof GeminiRequest.Type
+
+/** `grok_request`. @since 0.1.0 */
+export const GrokRequest = Schema.Struct({ ...grokFields, optimizeResponse })
+/** @since 0.1.0 */
+export type GrokRequest = typeof GrokRequest.Type
+
+/** `claude_request_async` (no `optimizeResponse`, as in 1.4.0). @since 0.1.0 */
+export const ClaudeAsyncRequest = Schema.Struct(claudeFields)
+/** `codex_request_async`. @since 0.1.0 */
+export const CodexAsyncRequest = Schema.Struct(codexFields)
+/** `gemini_request_async`. @since 0.1.0 */
+export const GeminiAsyncRequest = Schema.Struct(geminiFields)
+/** `grok_request_async`. @since 0.1.0 */
+export const GrokAsyncRequest = Schema.Struct(grokFields)
