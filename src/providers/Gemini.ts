@@ -1,0 +1,436 @@
+/**
+ * The adapter for Google's Gemini CLI (`gemini`).
+ *
+ * - The prompt travels on stdin: gemini runs headless when stdin is not a
+ *   terminal and reads the whole prompt from it, so no request text ever
+ *   becomes an argument.
+ * - Output is always `--output-format stream-json` (JSONL events as they
+ *   happen, so a long run never looks idle); the reply is rendered as the
+ *   assistant's text. The single-object `json` format is accepted as well.
+ * - `-y`/`--yolo` is deprecated upstream and never emitted:
+ *   `--approval-mode` carries the same meaning.
+ * - Workspace trust: with `trustWorkspace` (the default) the child gets
+ *   `GEMINI_CLI_TRUST_WORKSPACE=true`, gemini's documented switch for
+ *   headless runs. An environment variable rather than `--skip-trust`
+ *   keeps older CLIs, which reject unknown flags, working.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import type { GeminiAsyncRequest } from "../domain/requests.js"
+import {
+  CliAuthRequired,
+  type CliFailure,
+  CliRunFailed,
+  CliTurnLimit,
+  CliWorkspaceUntrusted,
+  InvalidRequest
+} from "../domain/errors.js"
+import type { Usage } from "../domain/Usage.js"
+import { classifyByText, cliWords, loginCommands } from "./classify.js"
+import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+
+/** What the gemini adapter accepts (sync and async requests both fit). @since 0.1.0 */
+export type GeminiInput = typeof GeminiAsyncRequest.Type
+
+/** @since 0.1.0 */
+export interface GeminiOptions {
+  /**
+   * Set `GEMINI_CLI_TRUST_WORKSPACE=true` for the child so gemini runs in
+   * folders it has not been told to trust. Default true.
+   */
+  readonly trustWorkspace?: boolean
+}
+
+/** Gemini's exit codes (headless.md; `FatalUntrustedWorkspaceError`). @since 0.1.0 */
+export const GeminiExitCode = {
+  Auth: 41,
+  Input: 42,
+  TurnLimit: 53,
+  Untrusted: 55
+} as const
+
+/** The environment variable that makes gemini trust the working folder. @since 0.1.0 */
+export const TRUST_ENV = "GEMINI_CLI_TRUST_WORKSPACE"
+
+const GATEWAY_SESSION_PREFIX = "gw-"
+
+// ---------------------------------------------------------------------------
+// Small JSON helpers (private)
+// ---------------------------------------------------------------------------
+
+type Json = Record<string, unknown>
+
+const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+const str = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
+const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
+
+const tryJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** The JSON objects among the lines of a text; everything else is skipped. */
+const jsonLines = (text: string): Array<Json> => {
+  const out: Array<Json> = []
+  for (const raw of text.split("\n")) {
+    const line = raw.trim()
+    if (!line.startsWith("{")) continue
+    const value = tryJson(line)
+    if (isRecord(value)) out.push(value)
+  }
+  return out
+}
+
+/** The whole of a text as one JSON object (gemini's `json` format is pretty-printed). */
+const wholeObject = (text: string): Json | undefined => {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) return undefined
+  const value = tryJson(trimmed)
+  return isRecord(value) ? value : undefined
+}
+
+/** Drops undefined fields (the Usage type has exact optional properties). */
+const compactUsage = (u: { [K in keyof Usage]: number | undefined }): Usage | undefined => {
+  const out: { -readonly [K in keyof Usage]?: number } = {}
+  let any = false
+  for (const [k, v] of Object.entries(u) as Array<[keyof Usage, number | undefined]>) {
+    if (v !== undefined) {
+      out[k] = v
+      any = true
+    }
+  }
+  return any ? out : undefined
+}
+
+const sumOver = (values: ReadonlyArray<number | undefined>): number | undefined =>
+  values.some((v) => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined
+
+// ---------------------------------------------------------------------------
+// plan
+// ---------------------------------------------------------------------------
+
+const invalid = (message: string, field: string) => Either.left(new InvalidRequest({ message, field }))
+
+const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Either<Invocation, InvalidRequest> => {
+  const args: Array<string> = ["--output-format", "stream-json"]
+  if (request.model !== undefined) args.push("--model", request.model)
+  if (request.approvalMode !== undefined) args.push("--approval-mode", request.approvalMode)
+  for (const tool of request.allowedTools ?? []) args.push("--allowed-tools", tool)
+  for (const dir of request.includeDirs ?? []) args.push("--include-directories", dir)
+
+  if (!request.createNewSession) {
+    if (request.sessionId !== undefined) {
+      if (request.sessionId.startsWith(GATEWAY_SESSION_PREFIX)) {
+        return invalid(
+          `sessionId "${request.sessionId}" is a gateway session id, not a gemini session id; pass gemini's own session id (from a previous reply), or use resumeLatest`,
+          "sessionId"
+        )
+      }
+      args.push("--resume", request.sessionId)
+    } else if (request.resumeLatest) {
+      args.push("--resume", "latest")
+    }
+  }
+
+  return Either.right({
+    cli: "gemini",
+    args,
+    prompt: { _tag: "Stdin", text: request.prompt },
+    env: trustWorkspace ? { [TRUST_ENV]: "true" } : {},
+    model: request.model,
+    outputFormat: "text"
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Failure classification
+// ---------------------------------------------------------------------------
+
+const UNTRUSTED = /not running in a trusted (directory|folder)|folder is not trusted|untrusted (workspace|folder|directory)/i
+
+const untrustedHint =
+  "Let the gateway trust workspaces (set LLM_GATEWAY_GEMINI_TRUST_WORKSPACE=true, the default), " +
+  "or trust this folder in gemini (run `gemini` interactively in it and accept the trust prompt, or add it to ~/.gemini/trustedFolders.json)."
+
+interface ErrorReport {
+  readonly message: string
+  readonly code: number | undefined
+  readonly kind: string | undefined
+}
+
+/** Error objects gemini printed on stdout: the `json` format's `error`, a failed `result`, `error` events. */
+const errorReports = (stdout: string): Array<ErrorReport> => {
+  const reports: Array<ErrorReport> = []
+  const push = (e: unknown, fallbackKind?: string) => {
+    if (!isRecord(e)) return
+    const message = str(e.message)
+    if (message === undefined || message.trim() === "") return
+    const code = typeof e.code === "string" && /^\d+$/.test(e.code) ? Number(e.code) : num(e.code)
+    reports.push({ message: message.trim(), code, kind: str(e.type) ?? fallbackKind })
+  }
+  const whole = wholeObject(stdout)
+  if (whole !== undefined && whole.type === undefined) push(whole.error)
+  for (const event of jsonLines(stdout)) {
+    if (event.type === "result" && event.status === "error") push(event.error ?? { message: "gemini reported an error result" })
+    else if (event.type === "error" && event.severity !== "warning") push(event, "error")
+    else if (event.type === undefined && isRecord(event.error)) push(event.error)
+  }
+  // The most telling report is the last fatal one; duplicates (an error event
+  // and the result that repeats it) collapse.
+  const seen = new Set<string>()
+  return reports.filter((r) => (seen.has(r.message) ? false : (seen.add(r.message), true)))
+}
+
+const failureFor = (
+  run: FailedRun,
+  code: number | null,
+  words: string
+): CliFailure | undefined => {
+  const base = { cli: "gemini" as const, cliMessage: words, exitCode: run.exitCode }
+  switch (code) {
+    case GeminiExitCode.Untrusted:
+      return new CliWorkspaceUntrusted({
+        ...base,
+        message: `gemini refused to run in a folder it does not trust (${run.cwd || "the working folder"}): ${words}`,
+        hint: untrustedHint,
+        cwd: run.cwd
+      })
+    case GeminiExitCode.TurnLimit:
+      return new CliTurnLimit({
+        ...base,
+        message: `gemini stopped at its turn limit: ${words}`,
+        hint: "Split the task into smaller requests, or raise `model.maxSessionTurns` in gemini's settings.json."
+      })
+    case GeminiExitCode.Auth:
+      return new CliAuthRequired({
+        ...base,
+        message: `gemini is not signed in or its credentials were refused: ${words}`,
+        hint: `Sign in with \`${loginCommands.gemini}\`, then retry.`,
+        loginCommand: loginCommands.gemini
+      })
+    case GeminiExitCode.Input:
+      return new CliRunFailed({
+        ...base,
+        message: `gemini refused its input: ${words}`,
+        hint: "Check the request's parameters (model, approval mode, folders, session id) and the prompt."
+      })
+    default:
+      return undefined
+  }
+}
+
+const classifyRun = (run: FailedRun): CliFailure => {
+  const reports = errorReports(run.stdout)
+  const last = reports[reports.length - 1]
+  const words = last?.message.slice(0, 2000) ?? cliWords(run)
+
+  // 1. The exit code, when gemini gives a specific one.
+  const byExit = failureFor(run, run.exitCode, words)
+  if (byExit !== undefined) return byExit
+
+  // 2. A specific code inside an error object (the `json` format carries one).
+  for (const r of [...reports].reverse()) {
+    const byCode = failureFor(run, r.code ?? null, r.message.slice(0, 2000))
+    if (byCode !== undefined) return byCode
+  }
+
+  // 3. The untrusted-folder refusal by its words (some versions exit 1).
+  const haystack = `${run.stderr}\n${run.stdout}`
+  if (UNTRUSTED.test(haystack)) {
+    const line = haystack.split("\n").find((l) => UNTRUSTED.test(l))?.trim() ?? words
+    return failureFor(run, GeminiExitCode.Untrusted, line.slice(0, 2000))!
+  }
+  if (reports.some((r) => /turn.?limit|max(imum)? session turns/i.test(`${r.kind ?? ""} ${r.message}`))) {
+    return failureFor(run, GeminiExitCode.TurnLimit, words)!
+  }
+
+  // 4. The shared text rules: the error objects' words first, then all output.
+  if (reports.length > 0) {
+    const specific = classifyByText("gemini", { ...run, stdout: reports.map((r) => r.message).join("\n") }, words)
+    if (specific._tag !== "CliExitedNonZero") return specific
+  }
+  return classifyByText("gemini", run, words)
+}
+
+/** A failure reported inside the output of a run that exited 0. */
+const failureInOutput = (invocation: Invocation, output: RawOutput): CliFailure => {
+  const failure = classifyRun({
+    ...output,
+    exitCode: 0,
+    signal: null,
+    command: ["gemini", ...invocation.args].join(" "),
+    model: invocation.model,
+    cwd: ""
+  })
+  if (failure._tag !== "CliExitedNonZero") return failure
+  const reports = errorReports(output.stdout)
+  const words = reports[reports.length - 1]?.message.slice(0, 2000) ?? cliWords(output)
+  return new CliRunFailed({
+    cli: "gemini",
+    cliMessage: words,
+    exitCode: 0,
+    message: `gemini reported a failed run: ${words}`,
+    hint: "Read the CLI's message; retry, or change the request."
+  })
+}
+
+// ---------------------------------------------------------------------------
+// parse
+// ---------------------------------------------------------------------------
+
+/** Usage of the `json` format's `SessionMetrics` (summed over models). */
+const usageFromMetrics = (stats: unknown): Usage | undefined => {
+  if (!isRecord(stats) || !isRecord(stats.models)) return undefined
+  const tokens = Object.values(stats.models)
+    .map((m) => (isRecord(m) && isRecord(m.tokens) ? m.tokens : undefined))
+    .filter((t): t is Json => t !== undefined)
+  if (tokens.length === 0) return undefined
+  return compactUsage({
+    inputTokens: sumOver(tokens.map((t) => num(t.prompt) ?? num(t.input))),
+    outputTokens: sumOver(tokens.map((t) => num(t.candidates))),
+    cachedInputTokens: sumOver(tokens.map((t) => num(t.cached))),
+    cacheCreationInputTokens: undefined,
+    reasoningTokens: sumOver(tokens.map((t) => num(t.thoughts))),
+    totalTokens: sumOver(tokens.map((t) => num(t.total)))
+  })
+}
+
+/** Usage of a stream-json `result` event's flat `stats`. */
+const usageFromStreamStats = (stats: unknown): Usage | undefined => {
+  if (!isRecord(stats)) return undefined
+  const perModel = isRecord(stats.models) ? Object.values(stats.models).filter(isRecord) : []
+  const thoughts = sumOver(
+    perModel.map((m) => num(m.thoughts) ?? num(m.thoughts_tokens) ?? (isRecord(m.tokens) ? num(m.tokens.thoughts) : undefined))
+  )
+  return compactUsage({
+    inputTokens: num(stats.input_tokens),
+    outputTokens: num(stats.output_tokens),
+    cachedInputTokens: num(stats.cached),
+    cacheCreationInputTokens: undefined,
+    reasoningTokens: num(stats.thoughts) ?? thoughts,
+    totalTokens: num(stats.total_tokens)
+  })
+}
+
+/** The model that did most of the work, from a `models` map. */
+const mainModel = (stats: unknown): string | undefined => {
+  if (!isRecord(stats) || !isRecord(stats.models)) return undefined
+  let best: string | undefined
+  let bestTokens = -1
+  for (const [name, m] of Object.entries(stats.models)) {
+    const tokens = isRecord(m)
+      ? (isRecord(m.tokens) ? num(m.tokens.total) : undefined) ?? num(m.total_tokens) ?? 0
+      : 0
+    if (tokens > bestTokens) {
+      best = name
+      bestTokens = tokens
+    }
+  }
+  return best
+}
+
+const parseJsonObject = (invocation: Invocation, output: RawOutput, obj: Json): Either.Either<Reply, CliFailure> => {
+  if (isRecord(obj.error)) return Either.left(failureInOutput(invocation, output))
+  return Either.right({
+    text: str(obj.response) ?? "",
+    sessionId: str(obj.session_id),
+    model: mainModel(obj.stats) ?? invocation.model,
+    usage: usageFromMetrics(obj.stats),
+    costUsd: undefined
+  })
+}
+
+const parseStream = (invocation: Invocation, output: RawOutput, events: ReadonlyArray<Json>): Either.Either<Reply, CliFailure> => {
+  let text = ""
+  let sessionId: string | undefined
+  let model: string | undefined
+  let result: Json | undefined
+  let fatalError = false
+  let toolSinceText = false
+
+  for (const event of events) {
+    switch (event.type) {
+      case "init":
+        sessionId = str(event.session_id) ?? sessionId
+        model = str(event.model) ?? model
+        break
+      case "message": {
+        if (event.role !== "assistant") break
+        const content = str(event.content)
+        if (content === undefined || content === "") break
+        // A new assistant segment after tool work, or a whole (non-delta)
+        // message, starts on a fresh line.
+        if (text !== "" && (toolSinceText || event.delta !== true) && !text.endsWith("\n")) text += "\n"
+        text += content
+        toolSinceText = false
+        break
+      }
+      case "tool_use":
+      case "tool_result":
+        toolSinceText = true
+        break
+      case "error":
+        if (event.severity !== "warning") fatalError = true
+        break
+      case "result":
+        result = event
+        break
+      default:
+        break
+    }
+  }
+
+  if (result !== undefined && result.status === "error") return Either.left(failureInOutput(invocation, output))
+  // A stream cut short (no result) that reported a fatal error and no reply.
+  if (result === undefined && fatalError && text === "") return Either.left(failureInOutput(invocation, output))
+
+  return Either.right({
+    text,
+    sessionId,
+    model: model ?? mainModel(result?.stats) ?? invocation.model,
+    usage: usageFromStreamStats(result?.stats),
+    costUsd: undefined
+  })
+}
+
+const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
+  const whole = wholeObject(output.stdout)
+  if (whole !== undefined && whole.type === undefined && ("response" in whole || "error" in whole || "session_id" in whole)) {
+    return parseJsonObject(invocation, output, whole)
+  }
+  const events = jsonLines(output.stdout).filter((e) => typeof e.type === "string")
+  if (events.length === 0) {
+    // Not JSON at all (a CLI that ignored --output-format): keep its text.
+    return Either.right({
+      text: output.stdout.trim(),
+      sessionId: undefined,
+      model: invocation.model,
+      usage: undefined,
+      costUsd: undefined
+    })
+  }
+  return parseStream(invocation, output, events)
+}
+
+// ---------------------------------------------------------------------------
+// The provider
+// ---------------------------------------------------------------------------
+
+/**
+ * Builds the gemini adapter.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: GeminiOptions = {}): Provider<GeminiInput> => ({
+  cli: "gemini",
+  plan: buildPlan(options.trustWorkspace ?? true),
+  parse: parseOutput,
+  classify: classifyRun
+})
+
+/** The gemini adapter with default options. @since 0.1.0 */
+export const provider: Provider<GeminiInput> = make()
