@@ -24,7 +24,8 @@ export const Prompt = Schema.String.pipe(
       `prompt is ${String(issue.actual).length} characters long; at most ${PROMPT_MAX_LENGTH} are accepted`
   }),
   Schema.filter((s) => !s.includes("\u0000"), {
-    message: () => "prompt contains a NUL byte (\\u0000), which no CLI can receive; remove it"
+    message: () => "prompt contains a NUL byte (\\u0000), which no CLI can receive; remove it",
+    jsonSchema: {}
   })
 ).annotations({ description: "The prompt (1 – 100,000 characters). Sent on stdin or in a private file, never as an option." })
 
@@ -75,18 +76,23 @@ export const ToolName = Schema.String.pipe(
  * @since 0.1.0
  */
 export const DirectoryPath = Schema.String.pipe(
-  Schema.minLength(1, { message: () => "a directory path must not be empty" }),
-  Schema.maxLength(4096, { message: () => "a directory path is at most 4,096 characters" }),
+  Schema.filter((s) => s.length > 0 && s.length <= 4096, {
+    message: () => "a directory path has 1 – 4,096 characters",
+    jsonSchema: {}
+  }),
   Schema.filter((s) => !/[\u0000-\u001f\u007f]/.test(s), {
-    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a control character`
+    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a control character`,
+    jsonSchema: {}
   }),
   Schema.filter((s) => !s.startsWith("-"), {
-    message: (issue) => `directory ${JSON.stringify(issue.actual)} starts with "-"; write it as ./${String(issue.actual)}`
+    message: (issue) => `directory ${JSON.stringify(issue.actual)} starts with "-"; write it as ./${String(issue.actual)}`,
+    jsonSchema: {}
   }),
   Schema.filter((s) => !s.split(/[\\/]/).includes(".."), {
-    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a ".." segment; give the path without it`
+    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a ".." segment; give the path without it`,
+    jsonSchema: {}
   })
-)
+).annotations({ description: "A folder path (no control characters, no leading -, no .. segments)." })
 
 /**
  * A correlation id for tracing: letters, digits and `._:-`, at most 128

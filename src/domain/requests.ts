@@ -48,8 +48,19 @@ export const GrokPermissionMode = Schema.Literal("default", "acceptEdits", "auto
 /** @since 0.1.0 */
 export const GrokEffort = Schema.Literal("low", "medium", "high", "xhigh", "max")
 
-/** The reasoning efforts grok accepts today. @since 0.1.0 */
-export const GrokReasoningEffort = Schema.Literal("none", "minimal", "low", "medium", "high", "xhigh", "max")
+/**
+ * Grok's reasoning effort: a free word in 1.4.0 (today's grok knows none,
+ * minimal, low, medium, high, xhigh, max); lower-case letters only, so it can
+ * never be an option.
+ *
+ * @since 0.1.0
+ */
+export const GrokReasoningEffort = Schema.String.pipe(
+  Schema.pattern(/^[a-z][a-z-]{0,31}$/, {
+    message: (issue) =>
+      `reasoningEffort ${JSON.stringify(issue.actual)} is not an effort level (for example none, minimal, low, medium, high, xhigh, max)`
+  })
+)
 
 const describe = <S extends Schema.Schema.Any>(schema: S, description: string): S =>
   schema.annotations({ description }) as S

@@ -27,7 +27,7 @@ import {
   InvalidRequest
 } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
-import { classifyByText, cliWords, loginCommands } from "./classify.js"
+import { classifyByText, cliWords, loginCommands, tail } from "./classify.js"
 import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
 
 /** What the gemini adapter accepts (sync and async requests both fit). @since 0.1.0 */
@@ -150,7 +150,9 @@ const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Ei
 // Failure classification
 // ---------------------------------------------------------------------------
 
-const UNTRUSTED = /not running in a trusted (directory|folder)|folder is not trusted|untrusted (workspace|folder|directory)/i
+// The refusal itself; not the warning "Approval mode overridden … because the
+// current folder is not trusted", which a run that goes on may print.
+const UNTRUSTED = /not running in a trusted (directory|folder)|untrusted workspace error/i
 
 const untrustedHint =
   "Let the gateway trust workspaces (set LLM_GATEWAY_GEMINI_TRUST_WORKSPACE=true, the default), " +
@@ -226,10 +228,12 @@ const failureFor = (
 const classifyRun = (run: FailedRun): CliFailure => {
   const reports = errorReports(run.stdout)
   const last = reports[reports.length - 1]
+  const haystack = `${tail(run.stderr)}\n${tail(run.stdout)}`
+  const untrustedLine = haystack.split("\n").find((l) => UNTRUSTED.test(l))?.trim().slice(0, 2000)
   const words = last?.message.slice(0, 2000) ?? cliWords(run)
 
   // 1. The exit code, when gemini gives a specific one.
-  const byExit = failureFor(run, run.exitCode, words)
+  const byExit = failureFor(run, run.exitCode, run.exitCode === GeminiExitCode.Untrusted ? untrustedLine ?? words : words)
   if (byExit !== undefined) return byExit
 
   // 2. A specific code inside an error object (the `json` format carries one).
@@ -239,11 +243,7 @@ const classifyRun = (run: FailedRun): CliFailure => {
   }
 
   // 3. The untrusted-folder refusal by its words (some versions exit 1).
-  const haystack = `${run.stderr}\n${run.stdout}`
-  if (UNTRUSTED.test(haystack)) {
-    const line = haystack.split("\n").find((l) => UNTRUSTED.test(l))?.trim() ?? words
-    return failureFor(run, GeminiExitCode.Untrusted, line.slice(0, 2000))!
-  }
+  if (untrustedLine !== undefined) return failureFor(run, GeminiExitCode.Untrusted, untrustedLine)!
   if (reports.some((r) => /turn.?limit|max(imum)? session turns/i.test(`${r.kind ?? ""} ${r.message}`))) {
     return failureFor(run, GeminiExitCode.TurnLimit, words)!
   }

@@ -1,0 +1,196 @@
+/**
+ * Runs one request to its end: the adapter's plan, the CLI's process, the
+ * adapter's parse or classification. This is the body of every job; the
+ * fiber that runs it owns the CLI.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import { randomUUID } from "node:crypto"
+import { mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { GatewayConfig } from "../Config.js"
+import type { Cli } from "../domain/Cli.js"
+import {
+  CliNotFound,
+  type GatewayError,
+  IdleTimeout,
+  SpawnFailed
+} from "../domain/errors.js"
+import type { Usage } from "../domain/Usage.js"
+import { type CommandResult, CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
+import type { Invocation } from "../providers/Provider.js"
+import { Providers, type RequestOf } from "../providers/Providers.js"
+
+/**
+ * A request's answer, with what is known about the run.
+ *
+ * @since 0.1.0
+ */
+export interface RequestOutcome {
+  readonly cli: Cli
+  /** The reply, in the caller's output format. */
+  readonly text: string
+  readonly model: string | undefined
+  /** The CLI's own session id, to continue the conversation. */
+  readonly sessionId: string | undefined
+  readonly correlationId: string
+  readonly durationMs: number
+  readonly exitCode: number
+  readonly usage: Usage | undefined
+  readonly costUsd: number | undefined
+  /** True when output past the byte cap was dropped. */
+  readonly outputTruncated: boolean
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface RunOptions {
+  readonly cwd?: string | undefined
+  readonly onOutput?: ((chunk: OutputChunk) => Effect.Effect<void>) | undefined
+  readonly onSpawn?: ((pid: number) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface RequestRunnerShape {
+  readonly run: <C extends Cli>(
+    cli: C,
+    request: RequestOf[C],
+    options?: RunOptions
+  ) => Effect.Effect<RequestOutcome, GatewayError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class RequestRunner extends Context.Tag("llm-cli-gateway/RequestRunner")<RequestRunner, RequestRunnerShape>() {}
+
+const installHints: Readonly<Record<Cli, string>> = {
+  claude: "Install Claude Code (npm install -g @anthropic-ai/claude-code) or set LLM_GATEWAY_CLAUDE_BIN.",
+  codex: "Install Codex (npm install -g @openai/codex) or set LLM_GATEWAY_CODEX_BIN.",
+  gemini: "Install Gemini CLI (npm install -g @google/gemini-cli) or set LLM_GATEWAY_GEMINI_BIN.",
+  grok: "Install Grok Build (see docs.x.ai) or set LLM_GATEWAY_GROK_BIN."
+}
+
+/**
+ * A private folder (mode 0700) holding the prompt file (mode 0600), removed
+ * when the run ends.
+ */
+const promptFile = (text: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const dir = await mkdtemp(join(tmpdir(), "llm-cli-gateway-"))
+        const path = join(dir, "prompt.txt")
+        await writeFile(path, text, { mode: 0o600, flag: "wx" })
+        return { dir, path }
+      },
+      catch: (e) =>
+        new SpawnFailed({ message: `could not write the prompt file: ${String(e)}`, command: "prompt-file" })
+    }),
+    ({ dir }) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
+  )
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | CommandRunner | Providers> = Effect.gen(
+  function*() {
+    const config = yield* GatewayConfig
+    const runner = yield* CommandRunner
+    const providers = yield* Providers
+
+    const run = <C extends Cli>(cli: C, request: RequestOf[C], options: RunOptions = {}) =>
+      Effect.scoped(Effect.gen(function*() {
+        const provider = providers[cli]
+        const correlationId = request.correlationId ?? randomUUID()
+        const invocation: Invocation = yield* Either.match(provider.plan(request), {
+          onLeft: (e) => Effect.fail(e),
+          onRight: (i) => Effect.succeed(i)
+        })
+        const args = [...invocation.args]
+        let stdin: string | undefined
+        if (invocation.prompt._tag === "Stdin") {
+          stdin = invocation.prompt.text
+        } else {
+          const file = yield* promptFile(invocation.prompt.text)
+          args.push(invocation.prompt.flag, file.path)
+        }
+        const cwd = options.cwd ?? process.cwd()
+        const result: CommandResult = yield* runner.exec({
+          command: config.binaries[cli],
+          args,
+          cwd,
+          env: invocation.env,
+          stdin,
+          idleTimeoutMs: request.idleTimeoutMs,
+          onOutput: options.onOutput,
+          onSpawn: options.onSpawn
+        }).pipe(
+          Effect.catchTags({
+            CliNotFound: (e) => Effect.fail(new CliNotFound({ ...e, cli, hint: `${e.hint} ${installHints[cli]}` })),
+            IdleTimeout: (e) =>
+              Effect.fail(
+                new IdleTimeout({
+                  ...e,
+                  cli,
+                  message: `${cli} printed nothing for ${e.idleTimeoutMs} ms and was stopped; raise idleTimeoutMs for long silent work`
+                })
+              )
+          })
+        )
+        if (result.exitCode !== 0) {
+          return yield* Effect.fail(provider.classify({
+            exitCode: result.exitCode,
+            signal: result.signal,
+            stdout: result.stdoutTruncated ? result.stdoutTail : result.stdout,
+            stderr: result.stderrTruncated ? result.stderrTail : result.stderr,
+            stdoutTruncated: result.stdoutTruncated,
+            command: result.command,
+            model: invocation.model,
+            cwd
+          }))
+        }
+        const reply = yield* Either.match(
+          provider.parse(invocation, {
+            stdout: result.stdout,
+            stderr: result.stderr,
+            stdoutTruncated: result.stdoutTruncated
+          }),
+          { onLeft: (e) => Effect.fail(e), onRight: (r) => Effect.succeed(r) }
+        )
+        return {
+          cli,
+          text: reply.text,
+          model: reply.model ?? invocation.model,
+          sessionId: reply.sessionId,
+          correlationId,
+          durationMs: result.durationMs,
+          exitCode: 0,
+          usage: reply.usage,
+          costUsd: reply.costUsd,
+          outputTruncated: result.stdoutTruncated
+        } satisfies RequestOutcome
+      })).pipe(Effect.annotateLogs({ cli }))
+
+    return { run }
+  }
+)
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<RequestRunner, never, GatewayConfig | CommandRunner | Providers> = Layer.effect(
+  RequestRunner,
+  make
+)

@@ -1,0 +1,411 @@
+/**
+ * The adapter for xAI's official Grok Build CLI (`grok`).
+ *
+ * - grok does not read stdin: the prompt travels in a private file named by
+ *   `--prompt-file` (the runner writes it and appends `[flag, path]`).
+ * - Output is always `--output-format streaming-json` (events as they
+ *   happen, so a long run never looks idle); the reply is rendered in the
+ *   caller's format: `plain` (the text), `json` (an object shaped like
+ *   grok's own `json` output, built from the stream) or `streaming-json`
+ *   (the stream as grok printed it). The single-object `json` format is
+ *   accepted as well.
+ * - The auto-updater is switched off through `GROK_DISABLE_AUTOUPDATER=1`.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import type { GrokAsyncRequest } from "../domain/requests.js"
+import {
+  CliAuthRequired,
+  type CliFailure,
+  CliRunFailed,
+  CliTurnLimit,
+  InvalidRequest
+} from "../domain/errors.js"
+import type { Usage } from "../domain/Usage.js"
+import { classifyByText, cliWords, loginCommands, tail } from "./classify.js"
+import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+
+/** What the grok adapter accepts (sync and async requests both fit). @since 0.1.0 */
+export type GrokInput = typeof GrokAsyncRequest.Type
+
+/** @since 0.1.0 */
+export interface GrokOptions {}
+
+/** The flag that names the prompt file. @since 0.1.0 */
+export const PROMPT_FILE_FLAG = "--prompt-file"
+
+const GATEWAY_SESSION_PREFIX = "gw-"
+
+// ---------------------------------------------------------------------------
+// Small JSON helpers (private)
+// ---------------------------------------------------------------------------
+
+type Json = Record<string, unknown>
+
+const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+const str = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
+const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
+
+const tryJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** The JSON objects among the lines of a text; everything else is skipped. */
+const jsonLines = (text: string): Array<Json> => {
+  const out: Array<Json> = []
+  for (const raw of text.split("\n")) {
+    const line = raw.trim()
+    if (!line.startsWith("{")) continue
+    const value = tryJson(line)
+    if (isRecord(value)) out.push(value)
+  }
+  return out
+}
+
+const wholeObject = (text: string): Json | undefined => {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) return undefined
+  const value = tryJson(trimmed)
+  return isRecord(value) ? value : undefined
+}
+
+// ---------------------------------------------------------------------------
+// plan
+// ---------------------------------------------------------------------------
+
+const invalid = (message: string, field: string) => Either.left(new InvalidRequest({ message, field }))
+
+const toolList = (
+  tools: ReadonlyArray<string> | undefined,
+  field: "allowedTools" | "disallowedTools"
+): Either.Either<string | undefined, InvalidRequest> => {
+  if (tools === undefined || tools.length === 0) return Either.right(undefined)
+  const withComma = tools.find((t) => t.includes(","))
+  if (withComma !== undefined) {
+    return invalid(
+      `${field} entry ${JSON.stringify(withComma)} contains ",", which grok reads as a list separator; give each tool as its own entry`,
+      field
+    )
+  }
+  return Either.right(tools.join(","))
+}
+
+const plan = (request: GrokInput): Either.Either<Invocation, InvalidRequest> => {
+  const args: Array<string> = ["--output-format", "streaming-json"]
+  if (request.model !== undefined) args.push("--model", request.model)
+  if (request.alwaysApprove && request.approvalStrategy === "legacy") args.push("--always-approve")
+  if (request.permissionMode !== undefined) args.push("--permission-mode", request.permissionMode)
+  if (request.effort !== undefined) args.push("--effort", request.effort)
+  if (request.reasoningEffort !== undefined) args.push("--reasoning-effort", request.reasoningEffort)
+
+  const allowed = toolList(request.allowedTools, "allowedTools")
+  if (Either.isLeft(allowed)) return Either.left(allowed.left)
+  if (allowed.right !== undefined) args.push("--tools", allowed.right)
+  const disallowed = toolList(request.disallowedTools, "disallowedTools")
+  if (Either.isLeft(disallowed)) return Either.left(disallowed.left)
+  if (disallowed.right !== undefined) args.push("--disallowed-tools", disallowed.right)
+
+  if (!request.createNewSession) {
+    if (request.sessionId !== undefined) {
+      if (request.sessionId.startsWith(GATEWAY_SESSION_PREFIX)) {
+        return invalid(
+          `sessionId "${request.sessionId}" is a gateway session id, not a grok session id; pass grok's own session id (from a previous reply), or use resumeLatest`,
+          "sessionId"
+        )
+      }
+      args.push("--resume", request.sessionId)
+    } else if (request.resumeLatest) {
+      args.push("--continue")
+    }
+  }
+
+  return Either.right({
+    cli: "grok",
+    args,
+    prompt: { _tag: "File", flag: PROMPT_FILE_FLAG, text: request.prompt },
+    env: { GROK_DISABLE_AUTOUPDATER: "1" },
+    model: request.model,
+    outputFormat: request.outputFormat ?? "plain"
+  })
+}
+
+// ---------------------------------------------------------------------------
+// Reading the output
+// ---------------------------------------------------------------------------
+
+/** What a run printed, gathered from either the stream or the `json` object. */
+interface Gathered {
+  readonly text: string
+  readonly thought: string
+  readonly stopReason: string | undefined
+  readonly sessionId: string | undefined
+  readonly requestId: string | undefined
+  readonly numTurns: number | undefined
+  readonly usage: Json | undefined
+  readonly modelUsage: Json | undefined
+  readonly totalCostUsd: number | undefined
+  readonly errors: ReadonlyArray<string>
+  readonly maxTurns: string | undefined
+  /** True when the output held grok JSON (stream events or the `json` object). */
+  readonly structured: boolean
+  readonly ended: boolean
+}
+
+const MAX_TURNS_STOP = /max.?turns/i
+
+const fromEnd = (end: Json) => ({
+  stopReason: str(end.stopReason) ?? str(end.stop_reason),
+  sessionId: str(end.sessionId) ?? str(end.session_id),
+  requestId: str(end.requestId) ?? str(end.request_id),
+  numTurns: num(end.num_turns) ?? num(end.numTurns),
+  usage: isRecord(end.usage) ? end.usage : undefined,
+  modelUsage: isRecord(end.modelUsage) ? end.modelUsage : undefined,
+  totalCostUsd: num(end.total_cost_usd)
+})
+
+const maxTurnsWords = (e: Json): string =>
+  str(e.message) ??
+  (num(e.max_turns) !== undefined ? `maximum number of turns (${num(e.max_turns)}) reached` : "maximum number of turns reached")
+
+const gather = (stdout: string): Gathered => {
+  const whole = wholeObject(stdout)
+  if (whole !== undefined && whole.type === undefined && ("text" in whole || "stopReason" in whole || "sessionId" in whole)) {
+    const end = fromEnd(whole)
+    return {
+      ...end,
+      text: str(whole.text) ?? "",
+      thought: str(whole.thought) ?? "",
+      errors: [],
+      maxTurns: end.stopReason !== undefined && MAX_TURNS_STOP.test(end.stopReason) ? end.stopReason : undefined,
+      structured: true,
+      ended: true
+    }
+  }
+
+  let text = ""
+  let thought = ""
+  let lastUsage: Json | undefined
+  let end: ReturnType<typeof fromEnd> | undefined
+  const errors: Array<string> = []
+  let maxTurns: string | undefined
+  let structured = false
+
+  for (const event of jsonLines(stdout)) {
+    const type = str(event.type)
+    if (type === undefined) continue
+    structured = true
+    switch (type) {
+      case "text": {
+        const data = str(event.data) ?? str(event.text)
+        if (data !== undefined) text += data
+        break
+      }
+      case "thought": {
+        const data = str(event.data) ?? str(event.text)
+        if (data !== undefined) thought += data
+        break
+      }
+      case "usage":
+        lastUsage = isRecord(event.usage) ? event.usage : isRecord(event.data) ? event.data : event
+        break
+      case "end":
+        end = fromEnd(event)
+        break
+      case "error": {
+        const message = str(event.message) ?? (isRecord(event.error) ? str(event.error.message) : undefined)
+        errors.push((message ?? "grok reported an error").trim())
+        break
+      }
+      case "max_turns_reached":
+        maxTurns = maxTurnsWords(event)
+        break
+      default:
+        // tool_call, tool_call_update, plan, available_commands, auto_compact_*, …
+        break
+    }
+  }
+  if (maxTurns === undefined && end?.stopReason !== undefined && MAX_TURNS_STOP.test(end.stopReason)) {
+    maxTurns = `grok stopped: ${end.stopReason}`
+  }
+  if (!structured) text = stdout.trim()
+
+  return {
+    text,
+    thought,
+    stopReason: end?.stopReason,
+    sessionId: end?.sessionId,
+    requestId: end?.requestId,
+    numTurns: end?.numTurns,
+    usage: end?.usage ?? lastUsage,
+    modelUsage: end?.modelUsage,
+    totalCostUsd: end?.totalCostUsd,
+    errors,
+    maxTurns,
+    structured,
+    ended: end !== undefined
+  }
+}
+
+const usageOf = (u: Json | undefined): Usage | undefined => {
+  if (u === undefined) return undefined
+  const out: { -readonly [K in keyof Usage]?: number } = {}
+  const set = (k: keyof Usage, v: number | undefined) => {
+    if (v !== undefined) out[k] = v
+  }
+  set("inputTokens", num(u.input_tokens))
+  set("cachedInputTokens", num(u.cache_read_input_tokens))
+  set("cacheCreationInputTokens", num(u.cache_creation_input_tokens))
+  set("outputTokens", num(u.output_tokens))
+  set("reasoningTokens", num(u.reasoning_tokens))
+  set("totalTokens", num(u.total_tokens))
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+const costOf = (g: Gathered): number | undefined => {
+  if (g.totalCostUsd !== undefined) return g.totalCostUsd
+  if (g.modelUsage === undefined) return undefined
+  const costs = Object.values(g.modelUsage).map((m) => (isRecord(m) ? num(m.costUSD) : undefined))
+  return costs.some((c) => c !== undefined) ? costs.reduce<number>((a, c) => a + (c ?? 0), 0) : undefined
+}
+
+const modelOf = (g: Gathered): string | undefined => {
+  if (g.modelUsage === undefined) return undefined
+  let best: string | undefined
+  let bestTokens = -1
+  for (const [name, m] of Object.entries(g.modelUsage)) {
+    const tokens = isRecord(m) ? (num(m.outputTokens) ?? 0) + (num(m.inputTokens) ?? 0) : 0
+    if (tokens > bestTokens) {
+      best = name
+      bestTokens = tokens
+    }
+  }
+  return best
+}
+
+/** The reply as grok's own `json` format would have printed it. */
+const asGrokJson = (g: Gathered): string => {
+  const cost = costOf(g)
+  return JSON.stringify({
+    text: g.text,
+    stopReason: g.stopReason ?? null,
+    sessionId: g.sessionId ?? null,
+    requestId: g.requestId ?? null,
+    ...(g.thought !== "" ? { thought: g.thought } : {}),
+    num_turns: g.numTurns ?? null,
+    usage: g.usage ?? null,
+    modelUsage: g.modelUsage ?? null,
+    ...(cost !== undefined ? { total_cost_usd: cost } : {})
+  })
+}
+
+const render = (invocation: Invocation, output: RawOutput, g: Gathered): string => {
+  switch (invocation.outputFormat) {
+    case "json":
+      return asGrokJson(g)
+    case "streaming-json":
+      return output.stdout
+    default:
+      return g.text
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Failure classification
+// ---------------------------------------------------------------------------
+
+// grok's own words for a missing sign-in, beyond the shared rules.
+const GROK_AUTH = /\b(not authenticated|no credentials|grok login|XAI_API_KEY (is )?(not set|missing|invalid)|session (has )?expired)/i
+
+const turnLimit = (words: string, exitCode: number | null): CliTurnLimit =>
+  new CliTurnLimit({
+    cli: "grok",
+    cliMessage: words,
+    exitCode,
+    message: `grok stopped at its turn limit: ${words}`,
+    hint: "Split the task into smaller requests, or continue the session (resume it with its sessionId) to go on."
+  })
+
+const classifyRun = (run: FailedRun): CliFailure => {
+  const g = gather(run.stdout)
+  const lastError = g.errors[g.errors.length - 1]
+  const words = (lastError ?? g.maxTurns ?? cliWords(run)).slice(0, 2000)
+
+  if (g.maxTurns !== undefined) return turnLimit(g.maxTurns.slice(0, 2000), run.exitCode)
+
+  // The error event's words first, then everything grok printed.
+  const errorText = g.errors.join("\n")
+  const haystack = `${errorText}\n${tail(run.stderr)}`
+  if (GROK_AUTH.test(haystack) && !/\b(429|rate[ -]?limit)/i.test(errorText)) {
+    return new CliAuthRequired({
+      cli: "grok",
+      cliMessage: words,
+      exitCode: run.exitCode,
+      message: `grok is not signed in or its credentials were refused: ${words}`,
+      hint: `Sign in with \`${loginCommands.grok}\`, then retry.`,
+      loginCommand: loginCommands.grok
+    })
+  }
+  if (g.errors.length > 0) {
+    const specific = classifyByText("grok", { ...run, stdout: errorText }, words)
+    if (specific._tag !== "CliExitedNonZero") return specific
+  }
+  return classifyByText("grok", run, words)
+}
+
+const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
+  const g = gather(output.stdout)
+  // An error event is fatal unless the run still ended with a reply.
+  const fatalError = g.errors.length > 0 && !(g.ended && g.text !== "")
+  if (g.maxTurns !== undefined || fatalError) {
+    const failure = classifyRun({
+      ...output,
+      exitCode: 0,
+      signal: null,
+      command: ["grok", ...invocation.args].join(" "),
+      model: invocation.model,
+      cwd: ""
+    })
+    if (failure._tag !== "CliExitedNonZero") return Either.left(failure)
+    const words = (g.errors[g.errors.length - 1] ?? cliWords(output)).slice(0, 2000)
+    return Either.left(
+      new CliRunFailed({
+        cli: "grok",
+        cliMessage: words,
+        exitCode: 0,
+        message: `grok reported a failed run: ${words}`,
+        hint: "Read the CLI's message; retry, or change the request."
+      })
+    )
+  }
+  return Either.right({
+    text: render(invocation, output, g),
+    sessionId: g.sessionId,
+    model: modelOf(g) ?? invocation.model,
+    usage: usageOf(g.usage),
+    costUsd: costOf(g)
+  })
+}
+
+// ---------------------------------------------------------------------------
+// The provider
+// ---------------------------------------------------------------------------
+
+/**
+ * Builds the grok adapter.
+ *
+ * @since 0.1.0
+ */
+export const make = (_options: GrokOptions = {}): Provider<GrokInput> => ({
+  cli: "grok",
+  plan,
+  parse: parseOutput,
+  classify: classifyRun
+})
+
+/** The grok adapter with default options. @since 0.1.0 */
+export const provider: Provider<GrokInput> = make()

@@ -1,0 +1,92 @@
+/**
+ * The request tools keep 1.4.0's surface: every parameter name, type, enum,
+ * bound, default and the required list, with unknown fields refused.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import {
+  ClaudeAsyncRequest,
+  CodexAsyncRequest,
+  GeminiAsyncRequest,
+  GrokAsyncRequest
+} from "../../src/domain/requests.js"
+import { inputJsonSchema } from "../../src/mcp/jsonSchema.js"
+import { tools } from "../../src/mcp/tools/index.js"
+
+interface JsonSchema {
+  readonly type?: string | ReadonlyArray<string>
+  readonly properties?: Record<string, JsonSchema>
+  readonly required?: ReadonlyArray<string>
+  readonly items?: JsonSchema
+  readonly enum?: ReadonlyArray<unknown>
+  readonly anyOf?: ReadonlyArray<JsonSchema>
+  readonly additionalProperties?: boolean
+  readonly [key: string]: unknown
+}
+
+const upstream: { tools: ReadonlyArray<{ name: string; inputSchema: JsonSchema }> } = JSON.parse(
+  readFileSync(new URL("../fixtures/upstream-1.4.0-tools.json", import.meta.url), "utf8")
+)
+
+const upstreamTool = (name: string): JsonSchema => {
+  const tool = upstream.tools.find((t) => t.name === name)
+  if (tool === undefined) throw new Error(`no upstream tool ${name}`)
+  return tool.inputSchema
+}
+
+/** The facts of a property schema that 1.4.0's clients rely on. */
+const facts = (schema: JsonSchema): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  const types = schema.anyOf !== undefined
+    ? schema.anyOf.map((s) => s.type)
+    : Array.isArray(schema.type)
+    ? schema.type
+    : [schema.type]
+  out.type = [...types].sort()
+  for (const key of ["enum", "minimum", "maximum", "minLength", "maxLength", "default"]) {
+    if (schema[key] !== undefined) out[key] = schema[key]
+  }
+  if (schema.items !== undefined) out.items = facts(schema.items)
+  return out
+}
+
+const compare = (ours: JsonSchema, theirs: JsonSchema) => {
+  expect(Object.keys(ours.properties ?? {}).sort()).toEqual(Object.keys(theirs.properties ?? {}).sort())
+  for (const [name, schema] of Object.entries(theirs.properties ?? {})) {
+    expect({ name, ...facts(ours.properties![name]!) }).toEqual({ name, ...facts(schema) })
+  }
+  expect([...(ours.required ?? [])].sort()).toEqual([...(theirs.required ?? [])].sort())
+  expect(ours.additionalProperties).toBe(false)
+  expect(ours.type).toBe("object")
+}
+
+describe("1.4.0 compatibility of the request tools", () => {
+  for (const name of ["claude_request", "codex_request", "gemini_request", "grok_request"]) {
+    it(`${name} lists 1.4.0's parameters with their types, enums, bounds and defaults`, () => {
+      const tool = tools.find((t) => t.name === name)
+      expect(tool).toBeDefined()
+      compare(tool!.inputSchema as JsonSchema, upstreamTool(name))
+    })
+  }
+
+  const asyncSchemas = {
+    claude_request_async: ClaudeAsyncRequest,
+    codex_request_async: CodexAsyncRequest,
+    gemini_request_async: GeminiAsyncRequest,
+    grok_request_async: GrokAsyncRequest
+  }
+  for (const [name, schema] of Object.entries(asyncSchemas)) {
+    it(`the ${name} request shape matches 1.4.0 (no optimizeResponse)`, () => {
+      compare(inputJsonSchema(schema) as JsonSchema, upstreamTool(name))
+    })
+  }
+
+  it("JSON Schemas are inline: no $ref, no $defs, no $schema", () => {
+    for (const tool of tools) {
+      const text = JSON.stringify(tool.inputSchema)
+      expect(text).not.toContain("$ref")
+      expect(text).not.toContain("$defs")
+      expect(text).not.toContain("$schema")
+    }
+  })
+})
