@@ -20,6 +20,7 @@ import * as Either from "effect/Either"
 import type { GeminiAsyncRequest } from "../domain/requests.js"
 import {
   CliAuthRequired,
+  CliExitedNonZero,
   type CliFailure,
   CliRunFailed,
   CliTurnLimit,
@@ -154,6 +155,9 @@ const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Ei
 // current folder is not trusted", which a run that goes on may print.
 const UNTRUSTED = /not running in a trusted (directory|folder)|untrusted workspace error/i
 
+// gemini's words for missing or refused credentials, beyond the shared rules.
+const GEMINI_AUTH = /API key not valid|API_KEY_INVALID|Please set an Auth method|GEMINI_API_KEY environment variable not found|Failed to login/i
+
 const untrustedHint =
   "Let the gateway trust workspaces (set LLM_GATEWAY_GEMINI_TRUST_WORKSPACE=true, the default), " +
   "or trust this folder in gemini (run `gemini` interactively in it and accept the trust prompt, or add it to ~/.gemini/trustedFolders.json)."
@@ -225,12 +229,45 @@ const failureFor = (
   }
 }
 
+/**
+ * The parts of stdout that can tell what went wrong: lines that are not
+ * gemini events (start-up noise, plain-text errors) and the messages of
+ * error objects. The model's and the user's own text is left out, so a
+ * prompt that talks about quotas or keys is not taken for a failure.
+ */
+const diagnostics = (stdout: string, reports: ReadonlyArray<ErrorReport>): string => {
+  const messages = reports.map((r) => r.message)
+  if (wholeObject(stdout) !== undefined) return messages.join("\n")
+  const noise = tail(stdout)
+    .split("\n")
+    .filter((l) => {
+      const t = l.trim()
+      if (t === "") return false
+      if (!t.startsWith("{")) return true
+      const v = tryJson(t)
+      return !(isRecord(v) && typeof v.type === "string")
+    })
+  return [...noise, ...messages].join("\n")
+}
+
+const withStdoutTail = (e: CliExitedNonZero, stdout: string): CliExitedNonZero =>
+  new CliExitedNonZero({
+    message: e.message,
+    command: e.command,
+    ...(e.cli !== undefined ? { cli: e.cli } : {}),
+    exitCode: e.exitCode,
+    signal: e.signal,
+    stderrTail: e.stderrTail,
+    stdoutTail: tail(stdout)
+  })
+
 const classifyRun = (run: FailedRun): CliFailure => {
   const reports = errorReports(run.stdout)
   const last = reports[reports.length - 1]
-  const haystack = `${tail(run.stderr)}\n${tail(run.stdout)}`
-  const untrustedLine = haystack.split("\n").find((l) => UNTRUSTED.test(l))?.trim().slice(0, 2000)
-  const words = last?.message.slice(0, 2000) ?? cliWords(run)
+  const diag = diagnostics(run.stdout, reports)
+  const lines = `${tail(run.stderr)}\n${diag}`.split("\n").map((l) => l.trim())
+  const untrustedLine = lines.find((l) => UNTRUSTED.test(l))?.slice(0, 2000)
+  const words = last?.message.slice(0, 2000) ?? cliWords({ stderr: run.stderr, stdout: diag })
 
   // 1. The exit code, when gemini gives a specific one.
   const byExit = failureFor(run, run.exitCode, run.exitCode === GeminiExitCode.Untrusted ? untrustedLine ?? words : words)
@@ -248,12 +285,19 @@ const classifyRun = (run: FailedRun): CliFailure => {
     return failureFor(run, GeminiExitCode.TurnLimit, words)!
   }
 
-  // 4. The shared text rules: the error objects' words first, then all output.
+  // 4. gemini's own words for missing or refused credentials.
+  const authLine = lines.find((l) => GEMINI_AUTH.test(l))?.slice(0, 2000)
+  if (authLine !== undefined) return failureFor(run, GeminiExitCode.Auth, last?.message.slice(0, 2000) ?? authLine)!
+
+  // 5. The shared text rules, on the error objects' words first, then on
+  //    stderr and the diagnostic part of stdout.
   if (reports.length > 0) {
     const specific = classifyByText("gemini", { ...run, stdout: reports.map((r) => r.message).join("\n") }, words)
     if (specific._tag !== "CliExitedNonZero") return specific
   }
-  return classifyByText("gemini", run, words)
+  const byText = classifyByText("gemini", { ...run, stdout: diag }, words)
+  // Keep the real stdout in the generic failure, for the caller to read.
+  return byText._tag === "CliExitedNonZero" ? withStdoutTail(byText, run.stdout) : byText
 }
 
 /** A failure reported inside the output of a run that exited 0. */
@@ -268,7 +312,7 @@ const failureInOutput = (invocation: Invocation, output: RawOutput): CliFailure 
   })
   if (failure._tag !== "CliExitedNonZero") return failure
   const reports = errorReports(output.stdout)
-  const words = reports[reports.length - 1]?.message.slice(0, 2000) ?? cliWords(output)
+  const words = reports[reports.length - 1]?.message.slice(0, 2000) ?? cliWords({ stderr: output.stderr, stdout: diagnostics(output.stdout, reports) })
   return new CliRunFailed({
     cli: "gemini",
     cliMessage: words,

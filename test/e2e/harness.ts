@@ -1,0 +1,83 @@
+/**
+ * Starts the built gateway binary over stdio with the fake CLIs, and reads
+ * what the fakes recorded.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+
+export const root = resolve(import.meta.dirname, "../..")
+export const binary = join(root, "dist/bin/llm-cli-gateway.js")
+export const fakeBin = (cli: string) => join(root, "test/fixtures/bin", cli)
+
+export interface Recorded {
+  readonly cli?: string
+  readonly argv?: ReadonlyArray<string>
+  readonly prompt?: string
+  readonly pid?: number
+  readonly cwd?: string
+  readonly env?: Record<string, string>
+  readonly grandchildPid?: number
+}
+
+export interface Gateway {
+  readonly client: Client
+  readonly transport: StdioClientTransport
+  readonly recordFile: string
+  readonly records: () => ReadonlyArray<Recorded>
+  readonly stderr: () => string
+  readonly close: () => Promise<void>
+}
+
+/** Starts the gateway with every CLI pointed at its fake. */
+export const startGateway = async (env: Record<string, string> = {}): Promise<Gateway> => {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`)
+  const dir = mkdtempSync(join(tmpdir(), "gateway-e2e-"))
+  const recordFile = join(dir, "record.jsonl")
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [binary],
+    cwd: dir,
+    stderr: "pipe",
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      LLM_GATEWAY_CLAUDE_BIN: fakeBin("claude"),
+      LLM_GATEWAY_CODEX_BIN: fakeBin("codex"),
+      LLM_GATEWAY_GEMINI_BIN: fakeBin("gemini"),
+      LLM_GATEWAY_GROK_BIN: fakeBin("grok"),
+      FAKE_CLI_RECORD: recordFile,
+      ...env
+    }
+  })
+  let stderr = ""
+  transport.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const client = new Client({ name: "e2e", version: "1.0.0" })
+  await client.connect(transport)
+  const records = (): ReadonlyArray<Recorded> => {
+    if (!existsSync(recordFile)) return []
+    return readFileSync(recordFile, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l))
+  }
+  return { client, transport, recordFile, records, stderr: () => stderr, close: () => client.close() }
+}
+
+/** True while a process runs (zombies count as gone). */
+export const alive = (pid: number): boolean => {
+  try {
+    return !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "latin1"))
+  } catch {
+    return false
+  }
+}
+
+export const waitUntil = async (check: () => boolean, ms = 5000): Promise<void> => {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error("condition not met in time")
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
