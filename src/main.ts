@@ -26,6 +26,8 @@ const program = Gateway.serveStdio.pipe(
 
 NodeRuntime.runMain(program, {
   disableErrorReporting: true,
+  // The pretty logger writes to stdout; Logging.layer puts ours on stderr.
+  disablePrettyLogger: true,
   // Every resource is released by the time the fiber ends: exit at once.
   teardown: (exit) => {
     process.exit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : 0)

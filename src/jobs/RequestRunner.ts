@@ -137,11 +137,20 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
           onSpawn: options.onSpawn
         }).pipe(
           Effect.catchTags({
-            CliNotFound: (e) => Effect.fail(new CliNotFound({ ...e, cli, hint: `${e.hint} ${installHints[cli]}` })),
+            CliNotFound: (e) =>
+              Effect.fail(
+                new CliNotFound({
+                  message: `${cli} CLI not available: ${e.message}`,
+                  command: e.command,
+                  cli,
+                  hint: `${e.hint} ${installHints[cli]}`
+                })
+              ),
             IdleTimeout: (e) =>
               Effect.fail(
                 new IdleTimeout({
-                  ...e,
+                  command: e.command,
+                  idleTimeoutMs: e.idleTimeoutMs,
                   cli,
                   message: `${cli} printed nothing for ${e.idleTimeoutMs} ms and was stopped; raise idleTimeoutMs for long silent work`
                 })

@@ -17,6 +17,7 @@ import * as Either from "effect/Either"
 import type { GrokAsyncRequest } from "../domain/requests.js"
 import {
   CliAuthRequired,
+  CliExitedNonZero,
   type CliFailure,
   CliRunFailed,
   CliTurnLimit,
@@ -157,6 +158,7 @@ interface Gathered {
 }
 
 const MAX_TURNS_STOP = /max.?turns/i
+const MAX_TURNS_TEXT = /\b(max(imum)? (number of )?turns|max_turns)\b[^\n]{0,40}\breached\b|\breached the max(imum)? (number of )?turns/i
 
 const fromEnd = (end: Json) => ({
   stopReason: str(end.stopReason) ?? str(end.stop_reason),
@@ -330,22 +332,60 @@ const turnLimit = (words: string, exitCode: number | null): CliTurnLimit =>
     hint: "Split the task into smaller requests, or continue the session (resume it with its sessionId) to go on."
   })
 
+/**
+ * The parts of stdout that can tell what went wrong: lines that are not grok
+ * events (plain-text errors, noise) and the messages of error events. The
+ * model's own text is left out, so a reply that talks about quotas or keys
+ * is not taken for a failure.
+ */
+const diagnostics = (stdout: string, errors: ReadonlyArray<string>): string => {
+  if (wholeObject(stdout) !== undefined) return errors.join("\n")
+  const noise = tail(stdout)
+    .split("\n")
+    .filter((l) => {
+      const t = l.trim()
+      if (t === "") return false
+      if (!t.startsWith("{")) return true
+      const v = tryJson(t)
+      return !(isRecord(v) && typeof v.type === "string")
+    })
+  return [...noise, ...errors].join("\n")
+}
+
+const withStdoutTail = (e: CliExitedNonZero, stdout: string): CliExitedNonZero =>
+  new CliExitedNonZero({
+    message: e.message,
+    command: e.command,
+    ...(e.cli !== undefined ? { cli: e.cli } : {}),
+    exitCode: e.exitCode,
+    signal: e.signal,
+    stderrTail: e.stderrTail,
+    stdoutTail: tail(stdout)
+  })
+
 const classifyRun = (run: FailedRun): CliFailure => {
   const g = gather(run.stdout)
+  // Plain output (a CLI that ignored the format) is all diagnostic.
+  const diag = g.structured ? diagnostics(run.stdout, g.errors) : run.stdout
   const lastError = g.errors[g.errors.length - 1]
-  const words = (lastError ?? g.maxTurns ?? cliWords(run)).slice(0, 2000)
+  const words = (lastError ?? cliWords({ stderr: run.stderr, stdout: diag })).slice(0, 2000)
 
   if (g.maxTurns !== undefined) return turnLimit(g.maxTurns.slice(0, 2000), run.exitCode)
+  const turnLine = `${g.errors.join("\n")}\n${tail(run.stderr)}`.split("\n").find((l) => MAX_TURNS_TEXT.test(l))
+  if (turnLine !== undefined) return turnLimit(turnLine.trim().slice(0, 2000), run.exitCode)
 
-  // The error event's words first, then everything grok printed.
+  // grok's own words for a missing sign-in; then the shared rules, on the
+  // error events' words first, then on stderr and the diagnostic stdout.
   const errorText = g.errors.join("\n")
-  const haystack = `${errorText}\n${tail(run.stderr)}`
-  if (GROK_AUTH.test(haystack) && !/\b(429|rate[ -]?limit)/i.test(errorText)) {
+  const rateLimited = /\b(429|rate[ -]?limit)/i
+  const authLine = `${errorText}\n${tail(run.stderr)}\n${diag}`.split("\n").find((l) => GROK_AUTH.test(l) && !rateLimited.test(l))
+  if (authLine !== undefined) {
+    const cliMessage = lastError?.slice(0, 2000) ?? authLine.trim().slice(0, 2000)
     return new CliAuthRequired({
       cli: "grok",
-      cliMessage: words,
+      cliMessage,
       exitCode: run.exitCode,
-      message: `grok is not signed in or its credentials were refused: ${words}`,
+      message: `grok is not signed in or its credentials were refused: ${cliMessage}`,
       hint: `Sign in with \`${loginCommands.grok}\`, then retry.`,
       loginCommand: loginCommands.grok
     })
@@ -354,7 +394,8 @@ const classifyRun = (run: FailedRun): CliFailure => {
     const specific = classifyByText("grok", { ...run, stdout: errorText }, words)
     if (specific._tag !== "CliExitedNonZero") return specific
   }
-  return classifyByText("grok", run, words)
+  const byText = classifyByText("grok", { ...run, stdout: diag }, words)
+  return byText._tag === "CliExitedNonZero" ? withStdoutTail(byText, run.stdout) : byText
 }
 
 const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
@@ -371,7 +412,7 @@ const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<R
       cwd: ""
     })
     if (failure._tag !== "CliExitedNonZero") return Either.left(failure)
-    const words = (g.errors[g.errors.length - 1] ?? cliWords(output)).slice(0, 2000)
+    const words = (g.errors[g.errors.length - 1] ?? cliWords({ stderr: output.stderr, stdout: diagnostics(output.stdout, g.errors) })).slice(0, 2000)
     return Either.left(
       new CliRunFailed({
         cli: "grok",

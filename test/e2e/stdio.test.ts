@@ -121,6 +121,24 @@ describe("stdio end to end", () => {
   })
 })
 
+describe("stdio with a missing CLI", () => {
+  it("a CLI that is not installed is CliNotFound naming the CLI, the binary and how to fix it", async () => {
+    const gateway = await startGateway({ LLM_GATEWAY_GROK_BIN: "/nonexistent/grok" })
+    try {
+      const result = (await gateway.client.callTool({ name: "grok_request", arguments: { prompt: "hi" } })) as unknown as Result
+      expect(result.isError).toBe(true)
+      const error = result.structuredContent?.error
+      expect(error?._tag).toBe("CliNotFound")
+      expect(error?.cli).toBe("grok")
+      expect(String(error?.message)).toContain("/nonexistent/grok")
+      expect(String(error?.hint)).toContain("LLM_GATEWAY_GROK_BIN")
+      expect(gateway.stderr()).not.toContain("died")
+    } finally {
+      await gateway.close()
+    }
+  })
+})
+
 describe("stdio shutdown", () => {
   it("when the client closes stdin mid-request, the server exits within a second and the CLI is gone", async () => {
     const gateway = await startGateway()

@@ -1,0 +1,22 @@
+/** Small statistics for the benchmark tables. */
+export const median = (xs: ReadonlyArray<number>): number => quantile(xs, 0.5)
+
+export const quantile = (xs: ReadonlyArray<number>, q: number): number => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const pos = (sorted.length - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)
+}
+
+export const ms = (x: number): string => `${x.toFixed(1)} ms`
+
+export const ratio = (x: number, baseline: number): string => `${(x / baseline).toFixed(3)}×`
+
+/** Prints rows as an aligned table. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ")
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
+}
