@@ -1,0 +1,48 @@
+/**
+ * llm-cli-gateway as a library: the services, their layers, the schemas of
+ * requests and the typed errors.
+ *
+ * @since 0.1.0
+ */
+
+/** Every environment variable, typed. @since 0.1.0 */
+export * as GatewayConfig from "./Config.js"
+
+/** The CLIs. @since 0.1.0 */
+export * as Cli from "./domain/Cli.js"
+
+/** Typed errors. @since 0.1.0 */
+export * as Errors from "./domain/errors.js"
+
+/** Strict shapes of request values. @since 0.1.0 */
+export * as Fields from "./domain/fields.js"
+
+/** Request Schemas of the request tools. @since 0.1.0 */
+export * as Requests from "./domain/requests.js"
+
+/** Token usage. @since 0.1.0 */
+export * as Usage from "./domain/Usage.js"
+
+/** Runs a CLI in its own process group. @since 0.1.0 */
+export * as CommandRunner from "./process/CommandRunner.js"
+
+/** The adapter interface. @since 0.1.0 */
+export * as Provider from "./providers/Provider.js"
+
+/** The registry of adapters. @since 0.1.0 */
+export * as Providers from "./providers/Providers.js"
+
+/** One request to its end. @since 0.1.0 */
+export * as RequestRunner from "./jobs/RequestRunner.js"
+
+/** The MCP server wiring. @since 0.1.0 */
+export * as McpServer from "./mcp/McpServer.js"
+
+/** Tool declarations. @since 0.1.0 */
+export * as Tool from "./mcp/Tool.js"
+
+/** The whole gateway as layers. @since 0.1.0 */
+export * as Gateway from "./Gateway.js"
+
+/** @since 0.1.0 */
+export { VERSION } from "./version.js"
