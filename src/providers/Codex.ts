@@ -65,7 +65,7 @@ const plan =
       if (model !== undefined) args.push("--model", model)
       // `--full-auto` is gone from codex; its meaning is `--sandbox
       // workspace-write`. A resumed session keeps its own sandbox.
-      if (request.fullAuto && resume._tag === "New") args.push("--full-auto")
+      if (request.fullAuto && resume._tag === "New") args.push("--sandbox", "workspace-write")
       if (request.dangerouslyBypassApprovalsAndSandbox && request.approvalStrategy === "legacy") {
         args.push("--dangerously-bypass-approvals-and-sandbox")
       }
