@@ -117,11 +117,30 @@ const sumOver = (values: ReadonlyArray<number | undefined>): number | undefined 
 const invalid = (message: string, field: string) => Either.left(new InvalidRequest({ message, field }))
 
 const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Either<Invocation, InvalidRequest> => {
+  // gemini splits the values of these list options on ",": a comma inside one
+  // value would silently become two tools or two folders.
+  const tools = request.allowedTools ?? []
+  const dirs = request.includeDirs ?? []
+  const toolWithComma = tools.find((t) => t.includes(","))
+  if (toolWithComma !== undefined) {
+    return invalid(
+      `allowedTools entry ${JSON.stringify(toolWithComma)} contains ",", which gemini reads as a list separator; give each tool as its own entry`,
+      "allowedTools"
+    )
+  }
+  const dirWithComma = dirs.find((d) => d.includes(","))
+  if (dirWithComma !== undefined) {
+    return invalid(
+      `includeDirs entry ${JSON.stringify(dirWithComma)} contains ",", which gemini reads as a list separator; use a path without a comma (for example a symlink to it)`,
+      "includeDirs"
+    )
+  }
+
   const args: Array<string> = ["--output-format", "stream-json"]
   if (request.model !== undefined) args.push("--model", request.model)
   if (request.approvalMode !== undefined) args.push("--approval-mode", request.approvalMode)
-  for (const tool of request.allowedTools ?? []) args.push("--allowed-tools", tool)
-  for (const dir of request.includeDirs ?? []) args.push("--include-directories", dir)
+  for (const tool of tools) args.push("--allowed-tools", tool)
+  for (const dir of dirs) args.push("--include-directories", dir)
 
   if (!request.createNewSession) {
     if (request.sessionId !== undefined) {

@@ -98,6 +98,15 @@ describe("gemini plan: golden argv", () => {
     ])
   })
 
+  it("a comma inside a tool or folder is refused (gemini splits these lists on it)", () => {
+    const tool = Gemini.provider.plan(decode({ prompt: "hi", allowedTools: ["read_file", "ShellTool(git log,status)"] }))
+    expect(Either.isLeft(tool) && tool.left.field).toBe("allowedTools")
+    expect(Either.isLeft(tool) && tool.left.message).toContain("ShellTool(git log,status)")
+    const dir = Gemini.provider.plan(decode({ prompt: "hi", includeDirs: ["/srv/a,b"] }))
+    expect(Either.isLeft(dir) && dir.left._tag).toBe("InvalidRequest")
+    expect(Either.isLeft(dir) && dir.left.field).toBe("includeDirs")
+  })
+
   it("empty tool and folder lists add nothing", () => {
     expect(argvOf({ allowedTools: [], includeDirs: [] })).toEqual(BASE)
   })

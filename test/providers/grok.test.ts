@@ -250,6 +250,17 @@ describe("grok parse", () => {
     expect(reply.costUsd).toBeCloseTo(0.0003, 10)
   })
 
+  it("total_cost_usd wins over the per-model costs; the sum is the fallback", () => {
+    const models = '"modelUsage":{"grok-build":{"outputTokens":5,"costUSD":0.01},"grok-4":{"outputTokens":1,"costUSD":0.02}}'
+    const withTotal = `{"type":"text","data":"x"}\n{"type":"end","stopReason":"EndTurn",${models},"total_cost_usd":0.5}\n`
+    const withoutTotal = `{"type":"text","data":"x"}\n{"type":"end","stopReason":"EndTurn",${models}}\n`
+    const withNoCost = '{"type":"text","data":"x"}\n{"type":"end","stopReason":"EndTurn","modelUsage":{"grok-build":{"outputTokens":5}}}\n'
+    expect(parsed(withTotal).costUsd).toBe(0.5)
+    expect(parsed(withoutTotal).costUsd).toBeCloseTo(0.03, 10)
+    expect(parsed(withNoCost).costUsd).toBeUndefined()
+    expect(parsed(withoutTotal).model).toBe("grok-build")
+  })
+
   it("a stream cut short keeps what arrived; usage from the last usage event", () => {
     const reply = parsed(sample("streaming-truncated.jsonl"))
     expect(reply.text).toBe("The service restarts because ")
@@ -288,6 +299,10 @@ describe("grok parse", () => {
       },
       costUsd: 0.0089
     })
+  })
+
+  it("plain text (a grok that ignored --output-format) is kept as the reply", () => {
+    expect(parsed("Just the answer.\n").text).toBe("Just the answer.")
   })
 
   it("the model asked for is the fallback when grok names none", () => {
