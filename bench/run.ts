@@ -57,6 +57,22 @@ const directSpawn = (): Promise<number> =>
     child.stdin.end(PROMPT)
   })
 
+/** Median round trip of `tools/call` on the minimal SDK server: the MCP floor any request pays. */
+const echoRoundTrip = async (): Promise<Array<number>> => {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [minimalServer], env, stderr: "ignore" })
+  const client = new Client({ name: "bench", version: "1.0.0" })
+  await client.connect(transport)
+  const samples: Array<number> = []
+  await client.callTool({ name: "echo", arguments: { text: "warm" } })
+  for (let i = 0; i < SYNC_RUNS; i++) {
+    const start = process.hrtime.bigint()
+    await client.callTool({ name: "echo", arguments: { text: `${PROMPT} (${i})` } })
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6)
+  }
+  await client.close()
+  return samples
+}
+
 const syncRequests = async () => {
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -98,13 +114,16 @@ const main = async () => {
   )
 
   const r = await syncRequests()
+  const echo = await echoRoundTrip()
   const gMedian = median(r.viaGateway)
   const gP95 = quantile(r.viaGateway, 0.95)
   const dMedian = median(r.direct)
   process.stdout.write(
     table(["sync claude_request vs direct spawn", "median", "p95"], [
       ["claude_request via the gateway", ms(gMedian), ms(gP95)],
-      ["direct spawn of the fake claude", ms(dMedian), ms(quantile(r.direct, 0.95))]
+      ["direct spawn of the fake claude", ms(dMedian), ms(quantile(r.direct, 0.95))],
+      ["tools/call round trip of the minimal SDK server (MCP floor)", ms(median(echo)), ms(quantile(echo, 0.95))],
+      ["gateway's own overhead (request − spawn − MCP floor)", ms(gMedian - dMedian - median(echo)), ""]
     ]) + "\n\n"
   )
 
