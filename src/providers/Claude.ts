@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import { CliModelUnknown, CliRateLimited, CliTurnLimit, type CliFailure, InvalidRequest } from "../domain/errors.js"
+import { CliModelUnknown, CliRateLimited, CliTurnLimit, type CliFailure, type InvalidRequest } from "../domain/errors.js"
 import type { ClaudeAsyncRequest } from "../domain/requests.js"
 import type { Usage } from "../domain/Usage.js"
 import { cliWords } from "./classify.js"
@@ -25,6 +25,7 @@ import {
   usageOf
 } from "./jsonl.js"
 import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import { sessionChoice } from "./sessions.js"
 
 /**
  * A claude request, sync or async (the sync one adds `optimizeResponse`,
@@ -42,31 +43,19 @@ export interface ClaudeOptions {
   readonly defaultModel?: string | undefined
 }
 
-/** The prefix of the gateway's own session ids, which claude cannot resume. */
-const GATEWAY_SESSION_PREFIX = "gw-"
-
 // ---------------------------------------------------------------------------
 // plan
 // ---------------------------------------------------------------------------
 
-const sessionArgs = (request: ClaudeInput): Either.Either<ReadonlyArray<string>, InvalidRequest> => {
-  if (request.createNewSession) return Either.right([])
-  if (request.sessionId !== undefined) {
-    if (request.sessionId.startsWith(GATEWAY_SESSION_PREFIX)) {
-      return Either.left(
-        new InvalidRequest({
-          message:
-            `sessionId "${request.sessionId}" is a gateway session id, not a claude session id; ` +
-            "pass the CLI session id that session_get reports, or omit sessionId (set continueSession to resume the latest conversation)",
-          field: "sessionId"
-        })
-      )
-    }
-    return Either.right(["--resume", request.sessionId])
-  }
-  if (request.continueSession) return Either.right(["--continue"])
-  return Either.right([])
-}
+const sessionArgs = (request: ClaudeInput): Either.Either<ReadonlyArray<string>, InvalidRequest> =>
+  Either.map(
+    sessionChoice(request, request.continueSession, {
+      idName: "claude session id",
+      advice:
+        "pass the CLI session id that session_get reports, or omit sessionId (set continueSession to resume the latest conversation)"
+    }),
+    (choice) => (choice._tag === "Id" ? ["--resume", choice.id] : choice._tag === "Latest" ? ["--continue"] : [])
+  )
 
 // `--allowedTools=NAME` (one element per tool): claude's tool options take a
 // variable number of values, so the separate-value form would also take any

@@ -7,12 +7,13 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import { type CliFailure, CliWorkspaceUntrusted, InvalidRequest } from "../domain/errors.js"
+import { type CliFailure, CliWorkspaceUntrusted, type InvalidRequest } from "../domain/errors.js"
 import type { CodexAsyncRequest } from "../domain/requests.js"
 import type { Usage } from "../domain/Usage.js"
 import { cliWords } from "./classify.js"
 import { classifyFailedRun, classifyReported, type JsonObject, num, obj, readJsonStream, str, usageOf } from "./jsonl.js"
 import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import { sessionChoice } from "./sessions.js"
 
 /**
  * A codex request, sync or async.
@@ -29,32 +30,16 @@ export interface CodexOptions {
   readonly defaultModel?: string | undefined
 }
 
-const GATEWAY_SESSION_PREFIX = "gw-"
-
 // ---------------------------------------------------------------------------
 // plan
 // ---------------------------------------------------------------------------
 
-type Resume = { readonly _tag: "New" } | { readonly _tag: "Id"; readonly id: string } | { readonly _tag: "Last" }
-
-const resumeOf = (request: CodexInput): Either.Either<Resume, InvalidRequest> => {
-  if (request.createNewSession) return Either.right({ _tag: "New" })
-  if (request.sessionId !== undefined) {
-    if (request.sessionId.startsWith(GATEWAY_SESSION_PREFIX)) {
-      return Either.left(
-        new InvalidRequest({
-          message:
-            `sessionId "${request.sessionId}" is a gateway session id, not a codex thread id; ` +
-            "pass the codex thread id that session_get reports, or omit sessionId (set resumeLatest to resume the latest session)",
-          field: "sessionId"
-        })
-      )
-    }
-    return Either.right({ _tag: "Id", id: request.sessionId })
-  }
-  if (request.resumeLatest) return Either.right({ _tag: "Last" })
-  return Either.right({ _tag: "New" })
-}
+const resumeOf = (request: CodexInput) =>
+  sessionChoice(request, request.resumeLatest, {
+    idName: "codex thread id",
+    advice:
+      "pass the codex thread id that session_get reports, or omit sessionId (set resumeLatest to resume the latest session)"
+  })
 
 const plan =
   (options: CodexOptions) =>
@@ -70,7 +55,7 @@ const plan =
         args.push("--dangerously-bypass-approvals-and-sandbox")
       }
       if (resume._tag === "Id") args.push("resume", resume.id)
-      else if (resume._tag === "Last") args.push("resume", "--last")
+      else if (resume._tag === "Latest") args.push("resume", "--last")
       // The prompt argument `-`: read the prompt from stdin.
       args.push("-")
       return {

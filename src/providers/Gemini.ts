@@ -18,18 +18,26 @@
  */
 import * as Either from "effect/Either"
 import type { GeminiAsyncRequest } from "../domain/requests.js"
-import {
-  CliAuthRequired,
-  CliExitedNonZero,
-  type CliFailure,
-  CliRunFailed,
-  CliTurnLimit,
-  CliWorkspaceUntrusted,
-  InvalidRequest
-} from "../domain/errors.js"
+import { type CliFailure, CliRunFailed, CliTurnLimit, CliWorkspaceUntrusted, InvalidRequest } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
-import { classifyByText, cliWords, loginCommands, tail } from "./classify.js"
+import { authRequired, tail } from "./classify.js"
+import {
+  classifyByMessages,
+  diagnose,
+  failureInOutput,
+  heaviestKey,
+  isObject,
+  type JsonObject,
+  num,
+  obj,
+  readJsonLines,
+  readWholeObject,
+  str,
+  sumOf,
+  usageOf
+} from "./jsonl.js"
 import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import { sessionChoice } from "./sessions.js"
 
 /** What the gemini adapter accepts (sync and async requests both fit). @since 0.1.0 */
 export type GeminiInput = typeof GeminiAsyncRequest.Type
@@ -53,62 +61,6 @@ export const GeminiExitCode = {
 
 /** The environment variable that makes gemini trust the working folder. @since 0.1.0 */
 export const TRUST_ENV = "GEMINI_CLI_TRUST_WORKSPACE"
-
-const GATEWAY_SESSION_PREFIX = "gw-"
-
-// ---------------------------------------------------------------------------
-// Small JSON helpers (private)
-// ---------------------------------------------------------------------------
-
-type Json = Record<string, unknown>
-
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
-const str = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
-const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
-
-const tryJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-/** The JSON objects among the lines of a text; everything else is skipped. */
-const jsonLines = (text: string): Array<Json> => {
-  const out: Array<Json> = []
-  for (const raw of text.split("\n")) {
-    const line = raw.trim()
-    if (!line.startsWith("{")) continue
-    const value = tryJson(line)
-    if (isRecord(value)) out.push(value)
-  }
-  return out
-}
-
-/** The whole of a text as one JSON object (gemini's `json` format is pretty-printed). */
-const wholeObject = (text: string): Json | undefined => {
-  const trimmed = text.trim()
-  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) return undefined
-  const value = tryJson(trimmed)
-  return isRecord(value) ? value : undefined
-}
-
-/** Drops undefined fields (the Usage type has exact optional properties). */
-const compactUsage = (u: { [K in keyof Usage]: number | undefined }): Usage | undefined => {
-  const out: { -readonly [K in keyof Usage]?: number } = {}
-  let any = false
-  for (const [k, v] of Object.entries(u) as Array<[keyof Usage, number | undefined]>) {
-    if (v !== undefined) {
-      out[k] = v
-      any = true
-    }
-  }
-  return any ? out : undefined
-}
-
-const sumOver = (values: ReadonlyArray<number | undefined>): number | undefined =>
-  values.some((v) => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined
 
 // ---------------------------------------------------------------------------
 // plan
@@ -142,19 +94,13 @@ const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Ei
   for (const tool of tools) args.push("--allowed-tools", tool)
   for (const dir of dirs) args.push("--include-directories", dir)
 
-  if (!request.createNewSession) {
-    if (request.sessionId !== undefined) {
-      if (request.sessionId.startsWith(GATEWAY_SESSION_PREFIX)) {
-        return invalid(
-          `sessionId "${request.sessionId}" is a gateway session id, not a gemini session id; pass gemini's own session id (from a previous reply), or use resumeLatest`,
-          "sessionId"
-        )
-      }
-      args.push("--resume", request.sessionId)
-    } else if (request.resumeLatest) {
-      args.push("--resume", "latest")
-    }
-  }
+  const session = sessionChoice(request, request.resumeLatest, {
+    idName: "gemini session id",
+    advice: "pass gemini's own session id (from a previous reply), or use resumeLatest"
+  })
+  if (Either.isLeft(session)) return Either.left(session.left)
+  if (session.right._tag === "Id") args.push("--resume", session.right.id)
+  else if (session.right._tag === "Latest") args.push("--resume", "latest")
 
   return Either.right({
     cli: "gemini",
@@ -191,18 +137,22 @@ interface ErrorReport {
 const errorReports = (stdout: string): Array<ErrorReport> => {
   const reports: Array<ErrorReport> = []
   const push = (e: unknown, fallbackKind?: string) => {
-    if (!isRecord(e)) return
-    const message = str(e.message)
+    if (!isObject(e)) return
+    const message = str(e, "message")
     if (message === undefined || message.trim() === "") return
-    const code = typeof e.code === "string" && /^\d+$/.test(e.code) ? Number(e.code) : num(e.code)
-    reports.push({ message: message.trim(), code, kind: str(e.type) ?? fallbackKind })
+    const code = str(e, "code")
+    reports.push({
+      message: message.trim(),
+      code: code !== undefined && /^\d+$/.test(code) ? Number(code) : num(e, "code"),
+      kind: str(e, "type") ?? fallbackKind
+    })
   }
-  const whole = wholeObject(stdout)
+  const whole = readWholeObject(stdout)
   if (whole !== undefined && whole.type === undefined) push(whole.error)
-  for (const event of jsonLines(stdout)) {
+  for (const event of readJsonLines(stdout).events) {
     if (event.type === "result" && event.status === "error") push(event.error ?? { message: "gemini reported an error result" })
     else if (event.type === "error" && event.severity !== "warning") push(event, "error")
-    else if (event.type === undefined && isRecord(event.error)) push(event.error)
+    else if (event.type === undefined && isObject(event.error)) push(event.error)
   }
   // The most telling report is the last fatal one; duplicates (an error event
   // and the result that repeats it) collapse.
@@ -231,12 +181,7 @@ const failureFor = (
         hint: "Split the task into smaller requests, or raise `model.maxSessionTurns` in gemini's settings.json."
       })
     case GeminiExitCode.Auth:
-      return new CliAuthRequired({
-        ...base,
-        message: `gemini is not signed in or its credentials were refused: ${words}`,
-        hint: `Sign in with \`${loginCommands.gemini}\`, then retry.`,
-        loginCommand: loginCommands.gemini
-      })
+      return authRequired("gemini", words, run.exitCode)
     case GeminiExitCode.Input:
       return new CliRunFailed({
         ...base,
@@ -248,45 +193,15 @@ const failureFor = (
   }
 }
 
-/**
- * The parts of stdout that can tell what went wrong: lines that are not
- * gemini events (start-up noise, plain-text errors) and the messages of
- * error objects. The model's and the user's own text is left out, so a
- * prompt that talks about quotas or keys is not taken for a failure.
- */
-const diagnostics = (stdout: string, reports: ReadonlyArray<ErrorReport>): string => {
-  const messages = reports.map((r) => r.message)
-  if (wholeObject(stdout) !== undefined) return messages.join("\n")
-  const noise = tail(stdout)
-    .split("\n")
-    .filter((l) => {
-      const t = l.trim()
-      if (t === "") return false
-      if (!t.startsWith("{")) return true
-      const v = tryJson(t)
-      return !(isRecord(v) && typeof v.type === "string")
-    })
-  return [...noise, ...messages].join("\n")
-}
-
-const withStdoutTail = (e: CliExitedNonZero, stdout: string): CliExitedNonZero =>
-  new CliExitedNonZero({
-    message: e.message,
-    command: e.command,
-    ...(e.cli !== undefined ? { cli: e.cli } : {}),
-    exitCode: e.exitCode,
-    signal: e.signal,
-    stderrTail: e.stderrTail,
-    stdoutTail: tail(stdout)
-  })
+const messagesOf = (reports: ReadonlyArray<ErrorReport>): Array<string> => reports.map((r) => r.message)
 
 const classifyRun = (run: FailedRun): CliFailure => {
   const reports = errorReports(run.stdout)
+  const messages = messagesOf(reports)
   const last = reports[reports.length - 1]
-  const diag = diagnostics(run.stdout, reports)
+  const { diagnostic: diag, words } = diagnose(run, messages)
   const lines = `${tail(run.stderr)}\n${diag}`.split("\n").map((l) => l.trim())
   const untrustedLine = lines.find((l) => UNTRUSTED.test(l))?.slice(0, 2000)
-  const words = last?.message.slice(0, 2000) ?? cliWords({ stderr: run.stderr, stdout: diag })
 
   // 1. The exit code, when gemini gives a specific one.
   const byExit = failureFor(run, run.exitCode, run.exitCode === GeminiExitCode.Untrusted ? untrustedLine ?? words : words)
@@ -309,121 +224,88 @@ const classifyRun = (run: FailedRun): CliFailure => {
   if (authLine !== undefined) return failureFor(run, GeminiExitCode.Auth, last?.message.slice(0, 2000) ?? authLine)!
 
   // 5. The shared text rules, on the error objects' words first, then on
-  //    stderr and the diagnostic part of stdout.
-  if (reports.length > 0) {
-    const specific = classifyByText("gemini", { ...run, stdout: reports.map((r) => r.message).join("\n") }, words)
-    if (specific._tag !== "CliExitedNonZero") return specific
-  }
-  const byText = classifyByText("gemini", { ...run, stdout: diag }, words)
-  // Keep the real stdout in the generic failure, for the caller to read.
-  return byText._tag === "CliExitedNonZero" ? withStdoutTail(byText, run.stdout) : byText
+  //    stderr and the diagnostic part of stdout (the generic failure keeps
+  //    the real stdout, for the caller to read).
+  return classifyByMessages("gemini", run, messages, diag, words)
 }
 
 /** A failure reported inside the output of a run that exited 0. */
-const failureInOutput = (invocation: Invocation, output: RawOutput): CliFailure => {
-  const failure = classifyRun({
-    ...output,
-    exitCode: 0,
-    signal: null,
-    command: ["gemini", ...invocation.args].join(" "),
-    model: invocation.model,
-    cwd: ""
-  })
-  if (failure._tag !== "CliExitedNonZero") return failure
-  const reports = errorReports(output.stdout)
-  const words = reports[reports.length - 1]?.message.slice(0, 2000) ?? cliWords({ stderr: output.stderr, stdout: diagnostics(output.stdout, reports) })
-  return new CliRunFailed({
-    cli: "gemini",
-    cliMessage: words,
-    exitCode: 0,
-    message: `gemini reported a failed run: ${words}`,
-    hint: "Read the CLI's message; retry, or change the request."
-  })
-}
+const failedInOutput = (invocation: Invocation, output: RawOutput): CliFailure =>
+  failureInOutput("gemini", invocation, output, classifyRun, messagesOf(errorReports(output.stdout)))
 
 // ---------------------------------------------------------------------------
 // parse
 // ---------------------------------------------------------------------------
 
 /** Usage of the `json` format's `SessionMetrics` (summed over models). */
-const usageFromMetrics = (stats: unknown): Usage | undefined => {
-  if (!isRecord(stats) || !isRecord(stats.models)) return undefined
-  const tokens = Object.values(stats.models)
-    .map((m) => (isRecord(m) && isRecord(m.tokens) ? m.tokens : undefined))
-    .filter((t): t is Json => t !== undefined)
+const usageFromMetrics = (stats: JsonObject | undefined): Usage | undefined => {
+  const models = obj(stats, "models")
+  if (models === undefined) return undefined
+  const tokens = Object.values(models).flatMap((m) => {
+    const t = isObject(m) ? obj(m, "tokens") : undefined
+    return t !== undefined ? [t] : []
+  })
   if (tokens.length === 0) return undefined
-  return compactUsage({
-    inputTokens: sumOver(tokens.map((t) => num(t.prompt) ?? num(t.input))),
-    outputTokens: sumOver(tokens.map((t) => num(t.candidates))),
-    cachedInputTokens: sumOver(tokens.map((t) => num(t.cached))),
+  return usageOf({
+    inputTokens: sumOf(tokens.map((t) => num(t, "prompt") ?? num(t, "input"))),
+    outputTokens: sumOf(tokens.map((t) => num(t, "candidates"))),
+    cachedInputTokens: sumOf(tokens.map((t) => num(t, "cached"))),
     cacheCreationInputTokens: undefined,
-    reasoningTokens: sumOver(tokens.map((t) => num(t.thoughts))),
-    totalTokens: sumOver(tokens.map((t) => num(t.total)))
+    reasoningTokens: sumOf(tokens.map((t) => num(t, "thoughts"))),
+    totalTokens: sumOf(tokens.map((t) => num(t, "total")))
   })
 }
 
 /** Usage of a stream-json `result` event's flat `stats`. */
-const usageFromStreamStats = (stats: unknown): Usage | undefined => {
-  if (!isRecord(stats)) return undefined
-  const perModel = isRecord(stats.models) ? Object.values(stats.models).filter(isRecord) : []
-  const thoughts = sumOver(
-    perModel.map((m) => num(m.thoughts) ?? num(m.thoughts_tokens) ?? (isRecord(m.tokens) ? num(m.tokens.thoughts) : undefined))
+const usageFromStreamStats = (stats: JsonObject | undefined): Usage | undefined => {
+  if (stats === undefined) return undefined
+  const perModel = Object.values(obj(stats, "models") ?? {}).filter(isObject)
+  const thoughts = sumOf(
+    perModel.map((m) => num(m, "thoughts") ?? num(m, "thoughts_tokens") ?? num(obj(m, "tokens"), "thoughts"))
   )
-  return compactUsage({
-    inputTokens: num(stats.input_tokens),
-    outputTokens: num(stats.output_tokens),
-    cachedInputTokens: num(stats.cached),
+  return usageOf({
+    inputTokens: num(stats, "input_tokens"),
+    outputTokens: num(stats, "output_tokens"),
+    cachedInputTokens: num(stats, "cached"),
     cacheCreationInputTokens: undefined,
-    reasoningTokens: num(stats.thoughts) ?? thoughts,
-    totalTokens: num(stats.total_tokens)
+    reasoningTokens: num(stats, "thoughts") ?? thoughts,
+    totalTokens: num(stats, "total_tokens")
   })
 }
 
 /** The model that did most of the work, from a `models` map. */
-const mainModel = (stats: unknown): string | undefined => {
-  if (!isRecord(stats) || !isRecord(stats.models)) return undefined
-  let best: string | undefined
-  let bestTokens = -1
-  for (const [name, m] of Object.entries(stats.models)) {
-    const tokens = isRecord(m)
-      ? (isRecord(m.tokens) ? num(m.tokens.total) : undefined) ?? num(m.total_tokens) ?? 0
-      : 0
-    if (tokens > bestTokens) {
-      best = name
-      bestTokens = tokens
-    }
-  }
-  return best
-}
+const mainModel = (stats: JsonObject | undefined): string | undefined =>
+  heaviestKey(obj(stats, "models"), (m) => num(obj(m, "tokens"), "total") ?? num(m, "total_tokens") ?? 0)
 
-const parseJsonObject = (invocation: Invocation, output: RawOutput, obj: Json): Either.Either<Reply, CliFailure> => {
-  if (isRecord(obj.error)) return Either.left(failureInOutput(invocation, output))
+const parseJsonObject = (invocation: Invocation, output: RawOutput, whole: JsonObject): Either.Either<Reply, CliFailure> => {
+  if (isObject(whole.error)) return Either.left(failedInOutput(invocation, output))
+  const stats = obj(whole, "stats")
   return Either.right({
-    text: str(obj.response) ?? "",
-    sessionId: str(obj.session_id),
-    model: mainModel(obj.stats) ?? invocation.model,
-    usage: usageFromMetrics(obj.stats),
+    text: str(whole, "response") ?? "",
+    sessionId: str(whole, "session_id"),
+    model: mainModel(stats) ?? invocation.model,
+    usage: usageFromMetrics(stats),
     costUsd: undefined
   })
 }
 
-const parseStream = (invocation: Invocation, output: RawOutput, events: ReadonlyArray<Json>): Either.Either<Reply, CliFailure> => {
+const parseStream = (invocation: Invocation, output: RawOutput, events: ReadonlyArray<JsonObject>): Either.Either<Reply, CliFailure> => {
   let text = ""
   let sessionId: string | undefined
   let model: string | undefined
-  let result: Json | undefined
+  let result: JsonObject | undefined
   let fatalError = false
   let toolSinceText = false
 
   for (const event of events) {
     switch (event.type) {
       case "init":
-        sessionId = str(event.session_id) ?? sessionId
-        model = str(event.model) ?? model
+        sessionId = str(event, "session_id") ?? sessionId
+        model = str(event, "model") ?? model
         break
       case "message": {
         if (event.role !== "assistant") break
-        const content = str(event.content)
+        const content = str(event, "content")
         if (content === undefined || content === "") break
         // A new assistant segment after tool work, or a whole (non-delta)
         // message, starts on a fresh line.
@@ -447,25 +329,26 @@ const parseStream = (invocation: Invocation, output: RawOutput, events: Readonly
     }
   }
 
-  if (result !== undefined && result.status === "error") return Either.left(failureInOutput(invocation, output))
+  if (result !== undefined && result.status === "error") return Either.left(failedInOutput(invocation, output))
   // A stream cut short (no result) that reported a fatal error and no reply.
-  if (result === undefined && fatalError && text === "") return Either.left(failureInOutput(invocation, output))
+  if (result === undefined && fatalError && text === "") return Either.left(failedInOutput(invocation, output))
 
+  const stats = obj(result, "stats")
   return Either.right({
     text,
     sessionId,
-    model: model ?? mainModel(result?.stats) ?? invocation.model,
-    usage: usageFromStreamStats(result?.stats),
+    model: model ?? mainModel(stats) ?? invocation.model,
+    usage: usageFromStreamStats(stats),
     costUsd: undefined
   })
 }
 
 const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
-  const whole = wholeObject(output.stdout)
+  const whole = readWholeObject(output.stdout)
   if (whole !== undefined && whole.type === undefined && ("response" in whole || "error" in whole || "session_id" in whole)) {
     return parseJsonObject(invocation, output, whole)
   }
-  const events = jsonLines(output.stdout).filter((e) => typeof e.type === "string")
+  const events = readJsonLines(output.stdout).events.filter((e) => typeof e.type === "string")
   if (events.length === 0) {
     // Not JSON at all (a CLI that ignored --output-format): keep its text.
     return Either.right({

@@ -15,17 +15,26 @@
  */
 import * as Either from "effect/Either"
 import type { GrokAsyncRequest } from "../domain/requests.js"
-import {
-  CliAuthRequired,
-  CliExitedNonZero,
-  type CliFailure,
-  CliRunFailed,
-  CliTurnLimit,
-  InvalidRequest
-} from "../domain/errors.js"
+import { type CliFailure, CliTurnLimit, InvalidRequest } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
-import { classifyByText, cliWords, loginCommands, tail } from "./classify.js"
+import { authRequired, tail } from "./classify.js"
+import {
+  classifyByMessages,
+  diagnose,
+  failureInOutput,
+  heaviestKey,
+  isObject,
+  type JsonObject,
+  num,
+  obj,
+  readJsonLines,
+  readWholeObject,
+  str,
+  sumOf,
+  usageOf
+} from "./jsonl.js"
 import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import { sessionChoice } from "./sessions.js"
 
 /** What the grok adapter accepts (sync and async requests both fit). @since 0.1.0 */
 export type GrokInput = typeof GrokAsyncRequest.Type
@@ -35,45 +44,6 @@ export interface GrokOptions {}
 
 /** The flag that names the prompt file. @since 0.1.0 */
 export const PROMPT_FILE_FLAG = "--prompt-file"
-
-const GATEWAY_SESSION_PREFIX = "gw-"
-
-// ---------------------------------------------------------------------------
-// Small JSON helpers (private)
-// ---------------------------------------------------------------------------
-
-type Json = Record<string, unknown>
-
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
-const str = (u: unknown): string | undefined => (typeof u === "string" ? u : undefined)
-const num = (u: unknown): number | undefined => (typeof u === "number" && Number.isFinite(u) ? u : undefined)
-
-const tryJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-/** The JSON objects among the lines of a text; everything else is skipped. */
-const jsonLines = (text: string): Array<Json> => {
-  const out: Array<Json> = []
-  for (const raw of text.split("\n")) {
-    const line = raw.trim()
-    if (!line.startsWith("{")) continue
-    const value = tryJson(line)
-    if (isRecord(value)) out.push(value)
-  }
-  return out
-}
-
-const wholeObject = (text: string): Json | undefined => {
-  const trimmed = text.trim()
-  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) return undefined
-  const value = tryJson(trimmed)
-  return isRecord(value) ? value : undefined
-}
 
 // ---------------------------------------------------------------------------
 // plan
@@ -111,19 +81,13 @@ const plan = (request: GrokInput): Either.Either<Invocation, InvalidRequest> => 
   if (Either.isLeft(disallowed)) return Either.left(disallowed.left)
   if (disallowed.right !== undefined) args.push("--disallowed-tools", disallowed.right)
 
-  if (!request.createNewSession) {
-    if (request.sessionId !== undefined) {
-      if (request.sessionId.startsWith(GATEWAY_SESSION_PREFIX)) {
-        return invalid(
-          `sessionId "${request.sessionId}" is a gateway session id, not a grok session id; pass grok's own session id (from a previous reply), or use resumeLatest`,
-          "sessionId"
-        )
-      }
-      args.push("--resume", request.sessionId)
-    } else if (request.resumeLatest) {
-      args.push("--continue")
-    }
-  }
+  const session = sessionChoice(request, request.resumeLatest, {
+    idName: "grok session id",
+    advice: "pass grok's own session id (from a previous reply), or use resumeLatest"
+  })
+  if (Either.isLeft(session)) return Either.left(session.left)
+  if (session.right._tag === "Id") args.push("--resume", session.right.id)
+  else if (session.right._tag === "Latest") args.push("--continue")
 
   return Either.right({
     cli: "grok",
@@ -147,8 +111,8 @@ interface Gathered {
   readonly sessionId: string | undefined
   readonly requestId: string | undefined
   readonly numTurns: number | undefined
-  readonly usage: Json | undefined
-  readonly modelUsage: Json | undefined
+  readonly usage: JsonObject | undefined
+  readonly modelUsage: JsonObject | undefined
   readonly totalCostUsd: number | undefined
   readonly errors: ReadonlyArray<string>
   readonly maxTurns: string | undefined
@@ -160,28 +124,29 @@ interface Gathered {
 const MAX_TURNS_STOP = /max.?turns/i
 const MAX_TURNS_TEXT = /\b(max(imum)? (number of )?turns|max_turns)\b[^\n]{0,40}\breached\b|\breached the max(imum)? (number of )?turns/i
 
-const fromEnd = (end: Json) => ({
-  stopReason: str(end.stopReason) ?? str(end.stop_reason),
-  sessionId: str(end.sessionId) ?? str(end.session_id),
-  requestId: str(end.requestId) ?? str(end.request_id),
-  numTurns: num(end.num_turns) ?? num(end.numTurns),
-  usage: isRecord(end.usage) ? end.usage : undefined,
-  modelUsage: isRecord(end.modelUsage) ? end.modelUsage : undefined,
-  totalCostUsd: num(end.total_cost_usd)
+const fromEnd = (end: JsonObject) => ({
+  stopReason: str(end, "stopReason") ?? str(end, "stop_reason"),
+  sessionId: str(end, "sessionId") ?? str(end, "session_id"),
+  requestId: str(end, "requestId") ?? str(end, "request_id"),
+  numTurns: num(end, "num_turns") ?? num(end, "numTurns"),
+  usage: obj(end, "usage"),
+  modelUsage: obj(end, "modelUsage"),
+  totalCostUsd: num(end, "total_cost_usd")
 })
 
-const maxTurnsWords = (e: Json): string =>
-  str(e.message) ??
-  (num(e.max_turns) !== undefined ? `maximum number of turns (${num(e.max_turns)}) reached` : "maximum number of turns reached")
+const maxTurnsWords = (e: JsonObject): string => {
+  const max = num(e, "max_turns")
+  return str(e, "message") ?? (max !== undefined ? `maximum number of turns (${max}) reached` : "maximum number of turns reached")
+}
 
 const gather = (stdout: string): Gathered => {
-  const whole = wholeObject(stdout)
+  const whole = readWholeObject(stdout)
   if (whole !== undefined && whole.type === undefined && ("text" in whole || "stopReason" in whole || "sessionId" in whole)) {
     const end = fromEnd(whole)
     return {
       ...end,
-      text: str(whole.text) ?? "",
-      thought: str(whole.thought) ?? "",
+      text: str(whole, "text") ?? "",
+      thought: str(whole, "thought") ?? "",
       errors: [],
       maxTurns: end.stopReason !== undefined && MAX_TURNS_STOP.test(end.stopReason) ? end.stopReason : undefined,
       structured: true,
@@ -191,35 +156,31 @@ const gather = (stdout: string): Gathered => {
 
   let text = ""
   let thought = ""
-  let lastUsage: Json | undefined
+  let lastUsage: JsonObject | undefined
   let end: ReturnType<typeof fromEnd> | undefined
   const errors: Array<string> = []
   let maxTurns: string | undefined
   let structured = false
 
-  for (const event of jsonLines(stdout)) {
-    const type = str(event.type)
+  for (const event of readJsonLines(stdout).events) {
+    const type = str(event, "type")
     if (type === undefined) continue
     structured = true
     switch (type) {
-      case "text": {
-        const data = str(event.data) ?? str(event.text)
-        if (data !== undefined) text += data
+      case "text":
+        text += str(event, "data") ?? str(event, "text") ?? ""
         break
-      }
-      case "thought": {
-        const data = str(event.data) ?? str(event.text)
-        if (data !== undefined) thought += data
+      case "thought":
+        thought += str(event, "data") ?? str(event, "text") ?? ""
         break
-      }
       case "usage":
-        lastUsage = isRecord(event.usage) ? event.usage : isRecord(event.data) ? event.data : event
+        lastUsage = obj(event, "usage") ?? obj(event, "data") ?? event
         break
       case "end":
         end = fromEnd(event)
         break
       case "error": {
-        const message = str(event.message) ?? (isRecord(event.error) ? str(event.error.message) : undefined)
+        const message = str(event, "message") ?? str(obj(event, "error"), "message")
         errors.push((message ?? "grok reported an error").trim())
         break
       }
@@ -253,41 +214,26 @@ const gather = (stdout: string): Gathered => {
   }
 }
 
-const usageOf = (u: Json | undefined): Usage | undefined => {
-  if (u === undefined) return undefined
-  const out: { -readonly [K in keyof Usage]?: number } = {}
-  const set = (k: keyof Usage, v: number | undefined) => {
-    if (v !== undefined) out[k] = v
-  }
-  set("inputTokens", num(u.input_tokens))
-  set("cachedInputTokens", num(u.cache_read_input_tokens))
-  set("cacheCreationInputTokens", num(u.cache_creation_input_tokens))
-  set("outputTokens", num(u.output_tokens))
-  set("reasoningTokens", num(u.reasoning_tokens))
-  set("totalTokens", num(u.total_tokens))
-  return Object.keys(out).length > 0 ? out : undefined
-}
+const usageOfGathered = (u: JsonObject | undefined): Usage | undefined =>
+  u === undefined
+    ? undefined
+    : usageOf({
+        inputTokens: num(u, "input_tokens"),
+        cachedInputTokens: num(u, "cache_read_input_tokens"),
+        cacheCreationInputTokens: num(u, "cache_creation_input_tokens"),
+        outputTokens: num(u, "output_tokens"),
+        reasoningTokens: num(u, "reasoning_tokens"),
+        totalTokens: num(u, "total_tokens")
+      })
 
 const costOf = (g: Gathered): number | undefined => {
   if (g.totalCostUsd !== undefined) return g.totalCostUsd
   if (g.modelUsage === undefined) return undefined
-  const costs = Object.values(g.modelUsage).map((m) => (isRecord(m) ? num(m.costUSD) : undefined))
-  return costs.some((c) => c !== undefined) ? costs.reduce<number>((a, c) => a + (c ?? 0), 0) : undefined
+  return sumOf(Object.values(g.modelUsage).map((m) => (isObject(m) ? num(m, "costUSD") : undefined)))
 }
 
-const modelOf = (g: Gathered): string | undefined => {
-  if (g.modelUsage === undefined) return undefined
-  let best: string | undefined
-  let bestTokens = -1
-  for (const [name, m] of Object.entries(g.modelUsage)) {
-    const tokens = isRecord(m) ? (num(m.outputTokens) ?? 0) + (num(m.inputTokens) ?? 0) : 0
-    if (tokens > bestTokens) {
-      best = name
-      bestTokens = tokens
-    }
-  }
-  return best
-}
+const modelOf = (g: Gathered): string | undefined =>
+  heaviestKey(g.modelUsage, (m) => (num(m, "outputTokens") ?? 0) + (num(m, "inputTokens") ?? 0))
 
 /** The reply as grok's own `json` format would have printed it. */
 const asGrokJson = (g: Gathered): string => {
@@ -332,43 +278,11 @@ const turnLimit = (words: string, exitCode: number | null): CliTurnLimit =>
     hint: "Split the task into smaller requests, or continue the session (resume it with its sessionId) to go on."
   })
 
-/**
- * The parts of stdout that can tell what went wrong: lines that are not grok
- * events (plain-text errors, noise) and the messages of error events. The
- * model's own text is left out, so a reply that talks about quotas or keys
- * is not taken for a failure.
- */
-const diagnostics = (stdout: string, errors: ReadonlyArray<string>): string => {
-  if (wholeObject(stdout) !== undefined) return errors.join("\n")
-  const noise = tail(stdout)
-    .split("\n")
-    .filter((l) => {
-      const t = l.trim()
-      if (t === "") return false
-      if (!t.startsWith("{")) return true
-      const v = tryJson(t)
-      return !(isRecord(v) && typeof v.type === "string")
-    })
-  return [...noise, ...errors].join("\n")
-}
-
-const withStdoutTail = (e: CliExitedNonZero, stdout: string): CliExitedNonZero =>
-  new CliExitedNonZero({
-    message: e.message,
-    command: e.command,
-    ...(e.cli !== undefined ? { cli: e.cli } : {}),
-    exitCode: e.exitCode,
-    signal: e.signal,
-    stderrTail: e.stderrTail,
-    stdoutTail: tail(stdout)
-  })
-
 const classifyRun = (run: FailedRun): CliFailure => {
   const g = gather(run.stdout)
   // Plain output (a CLI that ignored the format) is all diagnostic.
-  const diag = g.structured ? diagnostics(run.stdout, g.errors) : run.stdout
+  const { diagnostic: diag, words } = diagnose(run, g.errors, !g.structured)
   const lastError = g.errors[g.errors.length - 1]
-  const words = (lastError ?? cliWords({ stderr: run.stderr, stdout: diag })).slice(0, 2000)
 
   if (g.maxTurns !== undefined) return turnLimit(g.maxTurns.slice(0, 2000), run.exitCode)
   const turnLine = `${g.errors.join("\n")}\n${tail(run.stderr)}`.split("\n").find((l) => MAX_TURNS_TEXT.test(l))
@@ -380,22 +294,9 @@ const classifyRun = (run: FailedRun): CliFailure => {
   const rateLimited = /\b(429|rate[ -]?limit)/i
   const authLine = `${errorText}\n${tail(run.stderr)}\n${diag}`.split("\n").find((l) => GROK_AUTH.test(l) && !rateLimited.test(l))
   if (authLine !== undefined) {
-    const cliMessage = lastError?.slice(0, 2000) ?? authLine.trim().slice(0, 2000)
-    return new CliAuthRequired({
-      cli: "grok",
-      cliMessage,
-      exitCode: run.exitCode,
-      message: `grok is not signed in or its credentials were refused: ${cliMessage}`,
-      hint: `Sign in with \`${loginCommands.grok}\`, then retry.`,
-      loginCommand: loginCommands.grok
-    })
+    return authRequired("grok", lastError?.slice(0, 2000) ?? authLine.trim().slice(0, 2000), run.exitCode)
   }
-  if (g.errors.length > 0) {
-    const specific = classifyByText("grok", { ...run, stdout: errorText }, words)
-    if (specific._tag !== "CliExitedNonZero") return specific
-  }
-  const byText = classifyByText("grok", { ...run, stdout: diag }, words)
-  return byText._tag === "CliExitedNonZero" ? withStdoutTail(byText, run.stdout) : byText
+  return classifyByMessages("grok", run, g.errors, diag, words)
 }
 
 const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
@@ -403,31 +304,13 @@ const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<R
   // An error event is fatal unless the run still ended with a reply.
   const fatalError = g.errors.length > 0 && !(g.ended && g.text !== "")
   if (g.maxTurns !== undefined || fatalError) {
-    const failure = classifyRun({
-      ...output,
-      exitCode: 0,
-      signal: null,
-      command: ["grok", ...invocation.args].join(" "),
-      model: invocation.model,
-      cwd: ""
-    })
-    if (failure._tag !== "CliExitedNonZero") return Either.left(failure)
-    const words = (g.errors[g.errors.length - 1] ?? cliWords({ stderr: output.stderr, stdout: diagnostics(output.stdout, g.errors) })).slice(0, 2000)
-    return Either.left(
-      new CliRunFailed({
-        cli: "grok",
-        cliMessage: words,
-        exitCode: 0,
-        message: `grok reported a failed run: ${words}`,
-        hint: "Read the CLI's message; retry, or change the request."
-      })
-    )
+    return Either.left(failureInOutput("grok", invocation, output, classifyRun, g.errors))
   }
   return Either.right({
     text: render(invocation, output, g),
     sessionId: g.sessionId,
     model: modelOf(g) ?? invocation.model,
-    usage: usageOf(g.usage),
+    usage: usageOfGathered(g.usage),
     costUsd: costOf(g)
   })
 }

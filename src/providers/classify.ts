@@ -58,6 +58,42 @@ const describeEnd = (run: FailedRun): string =>
   run.signal !== null ? `was ended by ${run.signal}` : `exited with code ${run.exitCode}`
 
 /**
+ * The failure for a CLI that is not signed in or whose credentials were
+ * refused.
+ *
+ * @since 0.1.0
+ */
+export const authRequired = (cli: Cli, words: string, exitCode: number | null): CliAuthRequired =>
+  new CliAuthRequired({
+    cli,
+    cliMessage: words,
+    exitCode,
+    message: `${cli} is not signed in or its credentials were refused: ${words}`,
+    hint: `Sign in with \`${loginCommands[cli]}\`, then retry.`,
+    loginCommand: loginCommands[cli]
+  })
+
+/**
+ * A generic failure again, with the tails of the run's real output (for when
+ * it was classified from chosen words instead).
+ *
+ * @since 0.1.0
+ */
+export const withRunTails = (
+  e: CliExitedNonZero,
+  run: Pick<FailedRun, "stderr" | "stdout">
+): CliExitedNonZero =>
+  new CliExitedNonZero({
+    message: e.message,
+    command: e.command,
+    ...(e.cli !== undefined ? { cli: e.cli } : {}),
+    exitCode: e.exitCode,
+    signal: e.signal,
+    stderrTail: tail(run.stderr),
+    stdoutTail: tail(run.stdout)
+  })
+
+/**
  * Classifies by the words of the output alone; `CliExitedNonZero` when
  * nothing specific is found.
  *
@@ -66,14 +102,7 @@ const describeEnd = (run: FailedRun): string =>
 export const classifyByText = (cli: Cli, run: FailedRun, words: string = cliWords(run)): CliFailure => {
   const haystack = `${tail(run.stderr)}\n${tail(run.stdout)}`
   const base = { cli, cliMessage: words, exitCode: run.exitCode }
-  if (AUTH.test(haystack)) {
-    return new CliAuthRequired({
-      ...base,
-      message: `${cli} is not signed in or its credentials were refused: ${words}`,
-      hint: `Sign in with \`${loginCommands[cli]}\`, then retry.`,
-      loginCommand: loginCommands[cli]
-    })
-  }
+  if (AUTH.test(haystack)) return authRequired(cli, words, run.exitCode)
   if (RATE.test(haystack)) {
     return new CliRateLimited({
       ...base,

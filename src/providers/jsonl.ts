@@ -9,10 +9,10 @@
  * @since 0.1.0
  */
 import type { Cli } from "../domain/Cli.js"
-import { CliExitedNonZero, type CliFailure, CliRunFailed } from "../domain/errors.js"
+import { type CliFailure, CliRunFailed } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
-import { classifyByText, tail } from "./classify.js"
-import type { FailedRun } from "./Provider.js"
+import { classifyByText, cliWords, tail, withRunTails } from "./classify.js"
+import type { FailedRun, Invocation, RawOutput } from "./Provider.js"
 
 /**
  * A JSON object as read from the output.
@@ -59,6 +59,16 @@ export const readJsonStream = (stdout: string): JsonStream => {
       if (Array.isArray(doc.value) && doc.value.every(isObject)) return { events: doc.value, noise: [] }
     }
   }
+  return readJsonLines(stdout)
+}
+
+/**
+ * Reads stdout as one JSON object per line, never as a whole document.
+ * Lines that are not JSON objects go to `noise`.
+ *
+ * @since 0.1.0
+ */
+export const readJsonLines = (stdout: string): JsonStream => {
   const events: Array<JsonObject> = []
   const noise: Array<string> = []
   for (const raw of stdout.split("\n")) {
@@ -74,6 +84,19 @@ export const readJsonStream = (stdout: string): JsonStream => {
     noise.push(line)
   }
   return { events, noise }
+}
+
+/**
+ * The whole of a text as one JSON object (a pretty-printed `json` format),
+ * or undefined.
+ *
+ * @since 0.1.0
+ */
+export const readWholeObject = (text: string): JsonObject | undefined => {
+  const trimmed = text.trim()
+  if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) return undefined
+  const doc = tryJson(trimmed)
+  return doc.ok && isObject(doc.value) ? doc.value : undefined
 }
 
 /** A string field, or undefined. @since 0.1.0 */
@@ -98,6 +121,33 @@ export const obj = (o: JsonObject | undefined, key: string): JsonObject | undefi
 export const arr = (o: JsonObject | undefined, key: string): ReadonlyArray<unknown> => {
   const v = o?.[key]
   return Array.isArray(v) ? v : []
+}
+
+/** The sum of the numbers present; undefined when none is. @since 0.1.0 */
+export const sumOf = (values: ReadonlyArray<number | undefined>): number | undefined =>
+  values.some((v) => v !== undefined) ? values.reduce<number>((a, v) => a + (v ?? 0), 0) : undefined
+
+/**
+ * The key of a map whose entry weighs most (the first on a tie); entries
+ * that are not objects are weighed as undefined.
+ *
+ * @since 0.1.0
+ */
+export const heaviestKey = (
+  map: JsonObject | undefined,
+  weight: (entry: JsonObject | undefined) => number
+): string | undefined => {
+  if (map === undefined) return undefined
+  let best: string | undefined
+  let bestWeight = -1
+  for (const [key, value] of Object.entries(map)) {
+    const w = weight(isObject(value) ? value : undefined)
+    if (w > bestWeight) {
+      best = key
+      bestWeight = w
+    }
+  }
+  return best
 }
 
 /**
@@ -167,16 +217,102 @@ export const classifyReported = (
  */
 export const classifyFailedRun = (cli: Cli, run: FailedRun, haystack: string, words: string): CliFailure => {
   const failure = classifyByText(cli, runOfWords(run, haystack, ""), words)
+  return failure._tag === "CliExitedNonZero" ? withRunTails(failure, run) : failure
+}
+
+/**
+ * The parts of stdout that can tell what went wrong: lines that are not
+ * typed JSON events (start-up noise, plain-text errors) and the given error
+ * messages. The model's and the user's own text is left out, so a prompt
+ * that talks about quotas or keys is not taken for a failure.
+ *
+ * @since 0.1.0
+ */
+const diagnosticText = (stdout: string, messages: ReadonlyArray<string>): string => {
+  if (readWholeObject(stdout) !== undefined) return messages.join("\n")
+  const noise = tail(stdout)
+    .split("\n")
+    .filter((l) => {
+      const t = l.trim()
+      if (t === "") return false
+      if (!t.startsWith("{")) return true
+      const v = tryJson(t)
+      return !(v.ok && isObject(v.value) && typeof v.value["type"] === "string")
+    })
+  return [...noise, ...messages].join("\n")
+}
+
+/**
+ * What a run's output tells of its failure: the diagnostic text (see
+ * `diagnosticText`; the whole stdout when `plain`, for output that is not
+ * JSON at all), and the words for messages: the last error message the CLI
+ * reported, or else the most telling line of stderr and the diagnostic text.
+ *
+ * @since 0.1.0
+ */
+export const diagnose = (
+  run: Pick<FailedRun, "stderr" | "stdout">,
+  messages: ReadonlyArray<string>,
+  plain: boolean = false
+): { readonly diagnostic: string; readonly words: string } => {
+  const diagnostic = plain ? run.stdout : diagnosticText(run.stdout, messages)
+  const words = (messages[messages.length - 1] ?? cliWords({ stderr: run.stderr, stdout: diagnostic })).slice(0, 2000)
+  return { diagnostic, words }
+}
+
+/**
+ * The shared text rules, on the reported error messages first, then on
+ * stderr and the diagnostic stdout; a generic failure keeps the real
+ * output tails.
+ *
+ * @since 0.1.0
+ */
+export const classifyByMessages = (
+  cli: Cli,
+  run: FailedRun,
+  messages: ReadonlyArray<string>,
+  diagnostic: string,
+  words: string
+): CliFailure => {
+  if (messages.length > 0) {
+    const specific = classifyByText(cli, { ...run, stdout: messages.join("\n") }, words)
+    if (specific._tag !== "CliExitedNonZero") return specific
+  }
+  const byText = classifyByText(cli, { ...run, stdout: diagnostic }, words)
+  return byText._tag === "CliExitedNonZero" ? withRunTails(byText, run) : byText
+}
+
+/**
+ * A failure reported inside the output of a run that exited 0: the
+ * adapter's own classification when it finds something specific, else
+ * `CliRunFailed` with the words of the error messages the output reported
+ * (see `diagnose`).
+ *
+ * @since 0.1.0
+ */
+export const failureInOutput = (
+  cli: Cli,
+  invocation: Invocation,
+  output: RawOutput,
+  classify: (run: FailedRun) => CliFailure,
+  messages: ReadonlyArray<string>
+): CliFailure => {
+  const failure = classify({
+    ...output,
+    exitCode: 0,
+    signal: null,
+    command: [cli, ...invocation.args].join(" "),
+    model: invocation.model,
+    cwd: ""
+  })
   if (failure._tag !== "CliExitedNonZero") return failure
-  const end = run.signal !== null ? `was ended by ${run.signal}` : `exited with code ${run.exitCode}`
-  return new CliExitedNonZero({
-    message: `${cli} ${end}${words ? `: ${words}` : ""}`,
-    command: run.command,
+  const cliMessage = diagnose(output, messages).words
+  return new CliRunFailed({
     cli,
-    exitCode: run.exitCode,
-    signal: run.signal,
-    stderrTail: tail(run.stderr),
-    stdoutTail: tail(run.stdout)
+    cliMessage,
+    exitCode: 0,
+    message: `${cli} reported a failed run: ${cliMessage}`,
+    hint: "Read the CLI's message; retry, or change the request."
   })
 }
 
