@@ -8,6 +8,8 @@ import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
+import { homedir } from "node:os"
+import { join } from "node:path"
 import type { Cli } from "./domain/Cli.js"
 
 /**
@@ -26,6 +28,24 @@ export interface GatewayConfigShape {
   readonly geminiTrustWorkspace: boolean
   /** Minimum level of log lines written to stderr. */
   readonly logLevel: LogLevel.LogLevel
+  /** The SQLite file of jobs (and, later, sessions and the flight recorder); `:memory:` for none. */
+  readonly databasePath: string
+  /** Identical requests within this window land on the same job; 0 disables dedup. */
+  readonly dedupWindowMs: number
+  /** Finished jobs older than this many days are purged. */
+  readonly jobRetentionDays: number
+  /** A sync request still running after this long answers with a deferred job reference; 0 waits forever. */
+  readonly syncDeadlineMs: number
+  /** Jobs running at once, in all; the rest wait in order as `queued`. */
+  readonly maxConcurrentJobs: number
+  /** Jobs running at once per CLI. */
+  readonly maxConcurrentJobsPerCli: number
+  /** How often an instance renews its lease and looks for orphans (ms). */
+  readonly heartbeatMs: number
+  /** How long an instance's lease lasts without renewal (ms). */
+  readonly leaseMs: number
+  /** How often a running job's output is written to its row, at most (ms). */
+  readonly flushIntervalMs: number
 }
 
 /**
@@ -46,6 +66,32 @@ const positiveInt = (name: string, fallback: number) =>
     Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }),
     Config.withDefault(fallback)
   )
+
+const nonNegativeInt = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "must be 0 or a positive integer", validation: (n) => n >= 0 }),
+    Config.withDefault(fallback)
+  )
+
+/** The folder of the gateway's own files. */
+const homeFolder = Config.string("LLM_GATEWAY_HOME").pipe(
+  Config.withDefault(join(homedir(), ".llm-cli-gateway"))
+)
+
+/**
+ * `LLM_GATEWAY_JOBS_DB`, else `LLM_GATEWAY_LOGS_DB` (as 1.4.0), else
+ * `gateway.db` in the home folder; `none` keeps everything in memory.
+ */
+const databasePath = Config.all({
+  jobs: Config.option(Config.string("LLM_GATEWAY_JOBS_DB")),
+  logs: Config.option(Config.string("LLM_GATEWAY_LOGS_DB")),
+  home: homeFolder
+}).pipe(
+  Config.map(({ home, jobs, logs }) => {
+    const chosen = jobs._tag === "Some" ? jobs.value : logs._tag === "Some" ? logs.value : join(home, "gateway.db")
+    return chosen.trim().toLowerCase() === "none" ? ":memory:" : chosen
+  })
+)
 
 const logLevel = Config.all({
   level: Config.option(Config.logLevel("LLM_GATEWAY_LOG_LEVEL")),
@@ -75,7 +121,16 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   killGraceMs: positiveInt("LLM_GATEWAY_KILL_GRACE_MS", 500),
   maxOutputBytes: positiveInt("LLM_GATEWAY_MAX_OUTPUT_BYTES", 50 * 1024 * 1024),
   geminiTrustWorkspace: Config.boolean("LLM_GATEWAY_GEMINI_TRUST_WORKSPACE").pipe(Config.withDefault(true)),
-  logLevel
+  logLevel,
+  databasePath,
+  dedupWindowMs: nonNegativeInt("LLM_GATEWAY_DEDUP_WINDOW_MS", 3_600_000),
+  jobRetentionDays: positiveInt("LLM_GATEWAY_JOB_RETENTION_DAYS", 30),
+  syncDeadlineMs: nonNegativeInt("SYNC_DEADLINE_MS", 45_000),
+  maxConcurrentJobs: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_JOBS", 16),
+  maxConcurrentJobsPerCli: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_PER_CLI", 8),
+  heartbeatMs: positiveInt("LLM_GATEWAY_HEARTBEAT_MS", 2_000),
+  leaseMs: positiveInt("LLM_GATEWAY_LEASE_MS", 10_000),
+  flushIntervalMs: positiveInt("LLM_GATEWAY_FLUSH_INTERVAL_MS", 1_000)
 })
 
 /**
@@ -104,6 +159,15 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   maxOutputBytes: 50 * 1024 * 1024,
   geminiTrustWorkspace: true,
   logLevel: LogLevel.Info,
+  databasePath: ":memory:",
+  dedupWindowMs: 3_600_000,
+  jobRetentionDays: 30,
+  syncDeadlineMs: 45_000,
+  maxConcurrentJobs: 16,
+  maxConcurrentJobsPerCli: 8,
+  heartbeatMs: 2_000,
+  leaseMs: 10_000,
+  flushIntervalMs: 1_000,
   ...overrides
 })
 

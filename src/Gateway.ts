@@ -6,23 +6,50 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as GatewayConfig from "./Config.js"
+import * as Instances from "./jobs/Instances.js"
+import * as JobManager from "./jobs/JobManager.js"
+import * as JobStore from "./jobs/JobStore.js"
 import * as RequestRunner from "./jobs/RequestRunner.js"
 import * as McpServer from "./mcp/McpServer.js"
 import { tools } from "./mcp/tools/index.js"
 import * as Logging from "./observability/Logging.js"
 import * as CommandRunner from "./process/CommandRunner.js"
 import * as Providers from "./providers/Providers.js"
+import * as Database from "./storage/Database.js"
 
 /**
- * Every service the tools need, built on a configuration.
+ * Running one request: the process runner and the adapters.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerServices: Layer.Layer<RequestRunner.RequestRunner, never, GatewayConfig.GatewayConfig> =
+export const layerRequestRunner: Layer.Layer<RequestRunner.RequestRunner, never, GatewayConfig.GatewayConfig> =
   RequestRunner.layer.pipe(
     Layer.provide(Layer.merge(CommandRunner.layer, Providers.layer))
   )
+
+/**
+ * Every service the tools need, on a configuration: the database, the
+ * instance registry, the job store and the job manager.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServicesWith = <E>(
+  requestRunner: Layer.Layer<RequestRunner.RequestRunner, E, GatewayConfig.GatewayConfig>
+) =>
+  JobManager.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(JobStore.layer, Instances.layer, requestRunner)),
+    Layer.provide(Database.layer)
+  )
+
+/**
+ * The services with real processes.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerServices = layerServicesWith(layerRequestRunner)
 
 /**
  * The services and stderr logging, configured from the environment.
@@ -30,7 +57,7 @@ export const layerServices: Layer.Layer<RequestRunner.RequestRunner, never, Gate
  * @since 0.1.0
  * @category layers
  */
-export const layer = Layer.merge(layerServices, Logging.layer).pipe(
+export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
   Layer.provideMerge(GatewayConfig.layer)
 )
 

@@ -146,6 +146,54 @@ export class CliModelUnknown extends Schema.TaggedError<CliModelUnknown>()("CliM
  */
 export class CliRunFailed extends Schema.TaggedError<CliRunFailed>()("CliRunFailed", CliFailureFields) {}
 
+// ---------------------------------------------------------------------------
+// Jobs and storage
+// ---------------------------------------------------------------------------
+
+/**
+ * The database could not be read or written (locked past the busy timeout,
+ * read-only, corrupt).
+ *
+ * @since 0.1.0
+ */
+export class StorageError extends Schema.TaggedError<StorageError>()("StorageError", {
+  message: Schema.String,
+  operation: Schema.String,
+  path: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * No job has this id (in this database, within retention).
+ *
+ * @since 0.1.0
+ */
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()("JobNotFound", {
+  message: Schema.String,
+  jobId: Schema.String
+}) {}
+
+/**
+ * The job was canceled (by `llm_job_cancel`, MCP cancellation, or the
+ * server shutting down).
+ *
+ * @since 0.1.0
+ */
+export class JobCanceled extends Schema.TaggedError<JobCanceled>()("JobCanceled", {
+  message: Schema.String,
+  jobId: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The server that ran the job went away before it ended; the output it had
+ * flushed is kept.
+ *
+ * @since 0.1.0
+ */
+export class JobOrphaned extends Schema.TaggedError<JobOrphaned>()("JobOrphaned", {
+  message: Schema.String,
+  jobId: Schema.optional(Schema.String)
+}) {}
+
 /**
  * What a failed run is classified as.
  *
@@ -183,7 +231,11 @@ export const GatewayError = Schema.Union(
   CliWorkspaceUntrusted,
   CliTurnLimit,
   CliModelUnknown,
-  CliRunFailed
+  CliRunFailed,
+  StorageError,
+  JobNotFound,
+  JobCanceled,
+  JobOrphaned
 )
 
 /** @since 0.1.0 */

@@ -7,7 +7,6 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import { randomUUID } from "node:crypto"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
@@ -19,6 +18,7 @@ import {
   CliNotFound,
   type GatewayError,
   IdleTimeout,
+  type InvalidRequest,
   SpawnFailed
 } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
@@ -51,19 +51,42 @@ export interface RequestOutcome {
  * @since 0.1.0
  */
 export interface RunOptions {
-  readonly cwd?: string | undefined
   readonly onOutput?: ((chunk: OutputChunk) => Effect.Effect<void>) | undefined
-  readonly onSpawn?: ((pid: number) => Effect.Effect<void>) | undefined
+  readonly onSpawn?: ((pid: number, command: string) => Effect.Effect<void>) | undefined
+}
+
+/**
+ * A request checked and planned, not yet run.
+ *
+ * @since 0.1.0
+ */
+export interface PlannedRequest {
+  readonly cli: Cli
+  readonly invocation: Invocation
+  readonly correlationId: string
+  readonly cwd: string
+  /** The binary as configured (a name on PATH or a path). */
+  readonly binary: string
+  readonly idleTimeoutMs: number | undefined
 }
 
 /**
  * @since 0.1.0
  */
 export interface RequestRunnerShape {
+  /** Checks a request and plans its run, without starting anything. */
+  readonly plan: <C extends Cli>(
+    cli: C,
+    request: RequestOf[C],
+    options?: { readonly cwd?: string | undefined }
+  ) => Effect.Effect<PlannedRequest, InvalidRequest>
+  /** Runs a planned request to its end. */
+  readonly execute: (planned: PlannedRequest, options?: RunOptions) => Effect.Effect<RequestOutcome, GatewayError>
+  /** `plan` then `execute`. */
   readonly run: <C extends Cli>(
     cli: C,
     request: RequestOf[C],
-    options?: RunOptions
+    options?: RunOptions & { readonly cwd?: string | undefined }
   ) => Effect.Effect<RequestOutcome, GatewayError>
 }
 
@@ -109,14 +132,24 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
     const runner = yield* CommandRunner
     const providers = yield* Providers
 
-    const run = <C extends Cli>(cli: C, request: RequestOf[C], options: RunOptions = {}) =>
+    const plan = <C extends Cli>(
+      cli: C,
+      request: RequestOf[C],
+      options: { readonly cwd?: string | undefined } = {}
+    ): Effect.Effect<PlannedRequest, InvalidRequest> =>
+      Effect.map(providers[cli].plan(request), (invocation) => ({
+        cli,
+        invocation,
+        correlationId: request.correlationId ?? randomUUID(),
+        cwd: options.cwd ?? process.cwd(),
+        binary: config.binaries[cli],
+        idleTimeoutMs: request.idleTimeoutMs
+      }))
+
+    const execute = (planned: PlannedRequest, options: RunOptions = {}) =>
       Effect.scoped(Effect.gen(function*() {
+        const { cli, cwd, invocation } = planned
         const provider = providers[cli]
-        const correlationId = request.correlationId ?? randomUUID()
-        const invocation: Invocation = yield* Either.match(provider.plan(request), {
-          onLeft: (e) => Effect.fail(e),
-          onRight: (i) => Effect.succeed(i)
-        })
         const args = [...invocation.args]
         let stdin: string | undefined
         if (invocation.prompt._tag === "Stdin") {
@@ -125,14 +158,13 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
           const file = yield* promptFile(invocation.prompt.text)
           args.push(invocation.prompt.flag, file.path)
         }
-        const cwd = options.cwd ?? process.cwd()
         const result: CommandResult = yield* runner.exec({
-          command: config.binaries[cli],
+          command: planned.binary,
           args,
           cwd,
           env: invocation.env,
           stdin,
-          idleTimeoutMs: request.idleTimeoutMs,
+          idleTimeoutMs: planned.idleTimeoutMs,
           onOutput: options.onOutput,
           onSpawn: options.onSpawn
         }).pipe(
@@ -169,29 +201,32 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
             cwd
           }))
         }
-        const reply = yield* Either.match(
-          provider.parse(invocation, {
-            stdout: result.stdout,
-            stderr: result.stderr,
-            stdoutTruncated: result.stdoutTruncated
-          }),
-          { onLeft: (e) => Effect.fail(e), onRight: (r) => Effect.succeed(r) }
-        )
+        const reply = yield* provider.parse(invocation, {
+          stdout: result.stdout,
+          stderr: result.stderr,
+          stdoutTruncated: result.stdoutTruncated
+        })
         return {
           cli,
           text: reply.text,
           model: reply.model ?? invocation.model,
           sessionId: reply.sessionId,
-          correlationId,
+          correlationId: planned.correlationId,
           durationMs: result.durationMs,
           exitCode: 0,
           usage: reply.usage,
           costUsd: reply.costUsd,
           outputTruncated: result.stdoutTruncated
         } satisfies RequestOutcome
-      })).pipe(Effect.annotateLogs({ cli }))
+      })).pipe(Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId }))
 
-    return { run }
+    const run = <C extends Cli>(
+      cli: C,
+      request: RequestOf[C],
+      options: RunOptions & { readonly cwd?: string | undefined } = {}
+    ) => Effect.flatMap(plan(cli, request, options), (planned) => execute(planned, options))
+
+    return { plan, execute, run }
   }
 )
 

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as JSONSchema from "effect/JSONSchema"
+import * as AST from "effect/SchemaAST"
 import type * as Schema from "effect/Schema"
 
 /**
@@ -32,6 +33,10 @@ const dropTitles = (value: unknown): unknown => {
  * @since 0.1.0
  */
 export const inputJsonSchema = (schema: Schema.Schema.Any): JsonObject => {
+  // Effect renders a struct without fields as "any object or array"; a tool without parameters is an empty object.
+  if (AST.isTypeLiteral(schema.ast) && schema.ast.propertySignatures.length === 0 && schema.ast.indexSignatures.length === 0) {
+    return { type: "object", properties: {}, additionalProperties: false }
+  }
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
   const json = JSONSchema.fromAST(schema.ast, { definitions, topLevelReferenceStrategy: "skip" })
   return dropTitles(json) as JsonObject

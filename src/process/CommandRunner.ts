@@ -58,8 +58,8 @@ export interface CommandSpec {
   readonly killGraceMs?: number | undefined
   /** Called with each chunk of output, in order. */
   readonly onOutput?: ((chunk: OutputChunk) => Effect.Effect<void>) | undefined
-  /** Called once the child runs, with its pid (which is also its process group id). */
-  readonly onSpawn?: ((pid: number) => Effect.Effect<void>) | undefined
+  /** Called once the child runs, with its pid (which is also its process group id) and the path run. */
+  readonly onSpawn?: ((pid: number, command: string) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -251,7 +251,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         )
         const pid = child.pid!
 
-        if (spec.onSpawn !== undefined) yield* spec.onSpawn(pid)
+        if (spec.onSpawn !== undefined) yield* spec.onSpawn(pid, path)
 
         const consumer = chunks !== undefined && spec.onOutput !== undefined
           ? yield* Effect.forkScoped(drain(chunks, spec.onOutput))
@@ -376,7 +376,7 @@ export const layerTest = (
           const out = yield* script(spec)
           const stdout = out.stdout ?? ""
           const stderr = out.stderr ?? ""
-          if (spec.onSpawn) yield* spec.onSpawn(0)
+          if (spec.onSpawn) yield* spec.onSpawn(0, spec.command)
           if (spec.onOutput) {
             if (stdout) yield* spec.onOutput({ stream: "stdout", data: Buffer.from(stdout) })
             if (stderr) yield* spec.onOutput({ stream: "stderr", data: Buffer.from(stderr) })

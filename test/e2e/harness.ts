@@ -32,9 +32,12 @@ export interface Gateway {
 }
 
 /** Starts the gateway with every CLI pointed at its fake. */
-export const startGateway = async (env: Record<string, string> = {}): Promise<Gateway> => {
+export const startGateway = async (
+  env: Record<string, string> = {},
+  options: { readonly dir?: string } = {}
+): Promise<Gateway> => {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`)
-  const dir = mkdtempSync(join(tmpdir(), "gateway-e2e-"))
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "gateway-e2e-"))
   const recordFile = join(dir, "record.jsonl")
   const transport = new StdioClientTransport({
     command: process.execPath,
@@ -64,6 +67,19 @@ export const startGateway = async (env: Record<string, string> = {}): Promise<Ga
   }
   return { client, transport, recordFile, records, stderr: () => stderr, close: () => client.close() }
 }
+
+/** A fresh folder for a test's files. */
+export const tempDir = (): string => mkdtempSync(join(tmpdir(), "gateway-e2e-"))
+
+/** Calls a tool and returns its result loosely typed. */
+export interface ToolResult {
+  readonly isError?: boolean
+  readonly content: ReadonlyArray<{ readonly type: string; readonly text?: string }>
+  readonly structuredContent?: Record<string, any>
+}
+
+export const callTool = async (gateway: Gateway, name: string, args: Record<string, unknown>): Promise<ToolResult> =>
+  (await gateway.client.callTool({ name, arguments: args })) as unknown as ToolResult
 
 /** True while a process runs (zombies count as gone). */
 export const alive = (pid: number): boolean => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as GatewayConfig from "../../src/Config.js"
+import * as Gateway from "../../src/Gateway.js"
 import * as RequestRunner from "../../src/jobs/RequestRunner.js"
 import * as Results from "../../src/mcp/results.js"
 import { tools } from "../../src/mcp/tools/index.js"
@@ -17,9 +18,9 @@ const recording = () => {
       return { stdout: "" }
     })
   )
-  const layer = RequestRunner.layer.pipe(
-    Layer.provide(Layer.mergeAll(runner, Providers.layer)),
-    Layer.provide(GatewayConfig.layerTest())
+  const requestRunner = RequestRunner.layer.pipe(Layer.provide(Layer.mergeAll(runner, Providers.layer)))
+  const layer = Gateway.layerServicesWith(requestRunner).pipe(
+    Layer.provideMerge(GatewayConfig.layerTest({ databasePath: ":memory:" }))
   )
   return { specs, layer }
 }

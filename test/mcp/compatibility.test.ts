@@ -50,8 +50,10 @@ const facts = (schema: JsonSchema): Record<string, unknown> => {
   return out
 }
 
-const compare = (ours: JsonSchema, theirs: JsonSchema) => {
-  expect(Object.keys(ours.properties ?? {}).sort()).toEqual(Object.keys(theirs.properties ?? {}).sort())
+const compare = (ours: JsonSchema, theirs: JsonSchema, added: ReadonlyArray<string> = []) => {
+  expect(Object.keys(ours.properties ?? {}).filter((k) => !added.includes(k)).sort()).toEqual(
+    Object.keys(theirs.properties ?? {}).sort()
+  )
   for (const [name, schema] of Object.entries(theirs.properties ?? {})) {
     expect({ name, ...facts(ours.properties![name]!) }).toEqual({ name, ...facts(schema) })
   }
@@ -81,12 +83,44 @@ describe("1.4.0 compatibility of the request tools", () => {
     })
   }
 
+  const jobTools: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["llm_job_status", []],
+    ["llm_job_result", ["offset"]],
+    ["llm_job_cancel", []],
+    ["llm_process_health", []]
+  ]
+  for (const [name, added] of jobTools) {
+    it(`${name} keeps 1.4.0's parameters${added.length > 0 ? ` and adds ${added.join(", ")}` : ""}`, () => {
+      const tool = tools.find((t) => t.name === name)
+      expect(tool).toBeDefined()
+      const theirs = upstreamTool(name)
+      compare(tool!.inputSchema as JsonSchema, { ...theirs, additionalProperties: false }, added)
+    })
+  }
+
+  for (const name of ["claude_request_async", "codex_request_async", "gemini_request_async", "grok_request_async"]) {
+    it(`${name} is listed with 1.4.0's parameters`, () => {
+      const tool = tools.find((t) => t.name === name)
+      expect(tool).toBeDefined()
+      compare(tool!.inputSchema as JsonSchema, upstreamTool(name))
+    })
+  }
+
   it("JSON Schemas are inline: no $ref, no $defs, no $schema", () => {
     for (const tool of tools) {
       const text = JSON.stringify(tool.inputSchema)
       expect(text).not.toContain("$ref")
       expect(text).not.toContain("$defs")
       expect(text).not.toContain("$schema")
+    }
+  })
+})
+
+describe("every listed tool", () => {
+  it("has an object input schema that MCP clients accept", () => {
+    for (const tool of tools) {
+      expect(tool.inputSchema.type).toBe("object")
+      expect(tool.inputSchema.additionalProperties).toBe(false)
     }
   })
 })

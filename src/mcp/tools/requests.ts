@@ -1,47 +1,58 @@
 /**
- * The four sync request tools: `claude_request`, `codex_request`,
- * `gemini_request`, `grok_request`.
+ * The request tools. Every request is a durable job: the sync tools
+ * (`claude_request`, …) answer the moment the job ends, or with a deferred
+ * job reference once `SYNC_DEADLINE_MS` has passed; the async tools
+ * (`claude_request_async`, …) answer at once with the job.
  *
  * @since 0.1.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Schema from "effect/Schema"
+import { GatewayConfig } from "../../Config.js"
 import type { Cli } from "../../domain/Cli.js"
-import { ClaudeRequest, CodexRequest, GeminiRequest, GrokRequest } from "../../domain/requests.js"
-import { type RequestOutcome, RequestRunner } from "../../jobs/RequestRunner.js"
+import { isFinal, type Job } from "../../domain/Job.js"
+import {
+  ClaudeAsyncRequest,
+  ClaudeRequest,
+  CodexAsyncRequest,
+  CodexRequest,
+  GeminiAsyncRequest,
+  GeminiRequest,
+  GrokAsyncRequest,
+  GrokRequest
+} from "../../domain/requests.js"
+import { JobManager } from "../../jobs/JobManager.js"
+import type { RequestOf } from "../../providers/Providers.js"
 import type { JsonObject } from "../jsonSchema.js"
 import * as Tool from "../Tool.js"
+import { jobFailure, jobLine, jobStatus } from "./jobView.js"
 
 /**
- * The structured answer of a request tool. The reply text is in both
+ * The structured answer of a completed request. The reply text is in both
  * `content` and `structuredContent.text`: clients that show only one of
  * them still show the reply.
  *
  * @since 0.1.0
  */
-export const outcomeToStructured = (outcome: RequestOutcome): JsonObject => {
+export const replyStructured = (job: Job, deduped: boolean): JsonObject => {
+  const reply = job.reply
   const out: Record<string, unknown> = {
-    cli: outcome.cli,
-    text: outcome.text,
-    correlationId: outcome.correlationId,
-    durationMs: outcome.durationMs,
-    exitCode: outcome.exitCode,
-    outputTruncated: outcome.outputTruncated
+    cli: job.cli,
+    text: reply?.text ?? "",
+    jobId: job.id,
+    deduped,
+    correlationId: job.correlationId,
+    durationMs: job.startedAt !== null && job.finishedAt !== null ? job.finishedAt - job.startedAt : null,
+    exitCode: job.exitCode,
+    outputTruncated: job.outputTruncated
   }
-  if (outcome.model !== undefined) out.model = outcome.model
-  if (outcome.sessionId !== undefined) out.sessionId = outcome.sessionId
-  if (outcome.usage !== undefined) out.usage = outcome.usage
-  if (outcome.costUsd !== undefined) out.costUsd = outcome.costUsd
+  if (reply?.model !== undefined) out.model = reply.model
+  if (reply?.sessionId !== undefined) out.sessionId = reply.sessionId
+  if (reply?.usage !== undefined) out.usage = reply.usage
+  if (reply?.costUsd !== undefined) out.costUsd = reply.costUsd
   return out
 }
-
-const annotations = (cli: Cli): Tool.ToolAnnotations => ({
-  title: `Ask ${cli}`,
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: false,
-  openWorldHint: true
-})
 
 const descriptions: Readonly<Record<Cli, string>> = {
   claude: "Run Claude Code (`claude -p`) on a prompt and return its reply. The prompt travels on stdin, never as an option.",
@@ -50,24 +61,69 @@ const descriptions: Readonly<Record<Cli, string>> = {
   grok: "Run Grok Build headless on a prompt and return its reply. The prompt travels in a private file, never as an option."
 }
 
-const requestTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: C, input: S) =>
+const SYNC_NOTE = " Identical requests within the dedup window share one run. A run still going after SYNC_DEADLINE_MS " +
+  "(default 45 s) answers with its job id; collect it with llm_job_wait / llm_job_result."
+
+const ASYNC_NOTE = " Answers at once with a job id; collect the reply with llm_job_wait and llm_job_result."
+
+const requestAnnotations = (title: string): Tool.ToolAnnotations => ({
+  title,
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: false,
+  openWorldHint: true
+})
+
+const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: C, input: S) =>
   Tool.make({
     name: `${cli}_request`,
-    description: descriptions[cli],
+    description: descriptions[cli] + SYNC_NOTE,
     input,
-    annotations: annotations(cli),
-    handler: (request) =>
-      Effect.flatMap(RequestRunner, (runner) => runner.run(cli, request)).pipe(
-        Effect.map((outcome) => ({ text: outcome.text, structured: outcomeToStructured(outcome) }))
-      )
+    annotations: requestAnnotations(`Ask ${cli}`),
+    handler: (request: RequestOf[C]) =>
+      Effect.gen(function*() {
+        const manager = yield* JobManager
+        const config = yield* GatewayConfig
+        const { deduped, job: accepted } = yield* manager.submit(cli, request)
+        const job = yield* manager.await(
+          accepted.id,
+          config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs)
+        )
+        if (!isFinal(job.status)) {
+          return {
+            text: `${cli} is still working. ${jobLine(job, deduped)}`,
+            structured: { ...jobStatus(job, { deduped }), deferred: true }
+          }
+        }
+        if (job.status !== "completed") return yield* Effect.fail(jobFailure(job))
+        return { text: job.reply?.text ?? "", structured: replyStructured(job, deduped) }
+      })
+  })
+
+const asyncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: C, input: S) =>
+  Tool.make({
+    name: `${cli}_request_async`,
+    description: descriptions[cli] + ASYNC_NOTE,
+    input,
+    annotations: requestAnnotations(`Start ${cli} in the background`),
+    handler: (request: RequestOf[C]) =>
+      Effect.gen(function*() {
+        const manager = yield* JobManager
+        const { deduped, job } = yield* manager.submit(cli, request)
+        return { text: jobLine(job, deduped), structured: jobStatus(job, { deduped }) }
+      })
   })
 
 /**
  * @since 0.1.0
  */
 export const requestTools = [
-  requestTool("claude", ClaudeRequest),
-  requestTool("codex", CodexRequest),
-  requestTool("gemini", GeminiRequest),
-  requestTool("grok", GrokRequest)
+  syncTool("claude", ClaudeRequest),
+  syncTool("codex", CodexRequest),
+  syncTool("gemini", GeminiRequest),
+  syncTool("grok", GrokRequest),
+  asyncTool("claude", ClaudeAsyncRequest),
+  asyncTool("codex", CodexAsyncRequest),
+  asyncTool("gemini", GeminiAsyncRequest),
+  asyncTool("grok", GrokAsyncRequest)
 ] as const

@@ -1,0 +1,101 @@
+/**
+ * A job: one run of a CLI, durable from the moment it is accepted.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { Cli } from "./Cli.js"
+import { Usage } from "./Usage.js"
+
+/**
+ * - `queued`: accepted, waiting for a free slot.
+ * - `running`: its CLI runs.
+ * - `completed`, `failed`, `canceled`: final.
+ * - `orphaned`: final; its server went away while it ran.
+ *
+ * @since 0.1.0
+ */
+export const JobStatus = Schema.Literal("queued", "running", "completed", "failed", "canceled", "orphaned")
+
+/** @since 0.1.0 */
+export type JobStatus = typeof JobStatus.Type
+
+/** The statuses a job never leaves. @since 0.1.0 */
+export const finalStatuses: ReadonlyArray<JobStatus> = ["completed", "failed", "canceled", "orphaned"]
+
+/** @since 0.1.0 */
+export const isFinal = (status: JobStatus): boolean => finalStatuses.includes(status)
+
+/**
+ * A job id: a UUID.
+ *
+ * @since 0.1.0
+ */
+export const JobId = Schema.String.pipe(
+  Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
+    message: (issue) => `jobId ${JSON.stringify(issue.actual)} is not a job id (a UUID such as the *_request_async tools return)`
+  })
+).annotations({ description: "The job id a request tool returned." })
+
+/**
+ * What a finished run answered, kept with the job.
+ *
+ * @since 0.1.0
+ */
+export const JobReply = Schema.Struct({
+  text: Schema.String,
+  model: Schema.optional(Schema.String),
+  sessionId: Schema.optional(Schema.String),
+  usage: Schema.optional(Usage),
+  costUsd: Schema.optional(Schema.Number)
+})
+
+/** @since 0.1.0 */
+export type JobReply = typeof JobReply.Type
+
+/**
+ * The error a failed job ended with: its tag, message and fields.
+ *
+ * @since 0.1.0
+ */
+export const JobError = Schema.Struct({
+  _tag: Schema.String,
+  message: Schema.String
+}).pipe(Schema.extend(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+
+/** @since 0.1.0 */
+export type JobError = typeof JobError.Type
+
+/**
+ * A job as the store holds it.
+ *
+ * @since 0.1.0
+ */
+export const Job = Schema.Struct({
+  id: Schema.String,
+  cli: Cli,
+  requestKey: Schema.String,
+  argv: Schema.Array(Schema.String),
+  cwd: Schema.String,
+  correlationId: Schema.String,
+  outputFormat: Schema.String,
+  status: JobStatus,
+  ownerInstance: Schema.String,
+  createdAt: Schema.Number,
+  startedAt: Schema.NullOr(Schema.Number),
+  finishedAt: Schema.NullOr(Schema.Number),
+  exitCode: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(JobError),
+  reply: Schema.NullOr(JobReply),
+  pid: Schema.NullOr(Schema.Number),
+  stdoutBytes: Schema.Number,
+  stderrBytes: Schema.Number,
+  stdoutChars: Schema.Number,
+  stderrChars: Schema.Number,
+  outputTruncated: Schema.Boolean,
+  cancelRequestedAt: Schema.NullOr(Schema.Number)
+})
+
+/** @since 0.1.0 */
+export type Job = typeof Job.Type

@@ -1,0 +1,356 @@
+/**
+ * Owns running jobs: each is a fiber in a FiberMap keyed by job id, whose
+ * scope owns the CLI's process. It records every change of state in the
+ * JobStore, flushes output at most once per interval, settles the final
+ * state once, and answers status, wait and cancel for any job in the
+ * database, whichever instance runs it.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Cause from "effect/Cause"
+import * as FiberMap from "effect/FiberMap"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import { randomUUID } from "node:crypto"
+import { GatewayConfig } from "../Config.js"
+import type { Cli } from "../domain/Cli.js"
+import { GatewayError, type InvalidRequest, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import { isFinal, type Job, type JobError, type JobReply } from "../domain/Job.js"
+import type { RequestOf } from "../providers/Providers.js"
+import { dedupSince, requestKey } from "./Dedup.js"
+import { Instances } from "./Instances.js"
+import { type FinalState, JobStore } from "./JobStore.js"
+import { OutputTracker } from "./OutputTracker.js"
+import { type PlannedRequest, type RequestOutcome, RequestRunner } from "./RequestRunner.js"
+
+/**
+ * A request as accepted: its job, and whether it landed on an existing one.
+ *
+ * @since 0.1.0
+ */
+export interface Submitted {
+  readonly job: Job
+  readonly deduped: boolean
+}
+
+/**
+ * Live facts of the jobs this instance runs.
+ *
+ * @since 0.1.0
+ */
+export interface Health {
+  readonly instanceId: string
+  readonly pid: number
+  readonly running: ReadonlyArray<{
+    readonly jobId: string
+    readonly cli: Cli
+    readonly pid: number | null
+    readonly startedAt: number | null
+    readonly lastOutputAt: number | null
+    readonly stdoutBytes: number
+  }>
+  readonly queued: number
+  readonly limits: { readonly global: number; readonly perCli: number }
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface JobManagerShape {
+  /** Accepts a request as a job (or finds the identical recent one) and starts it. */
+  readonly submit: <C extends Cli>(
+    cli: C,
+    request: RequestOf[C],
+    options?: { readonly cwd?: string | undefined }
+  ) => Effect.Effect<Submitted, InvalidRequest | StorageError>
+  readonly get: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
+  /** Waits until the job is final or the time is up, then answers its state. */
+  readonly await: (jobId: string, timeout: Duration.Duration | undefined) => Effect.Effect<Job, JobNotFound | StorageError>
+  /** Ends the job: at once when this instance runs it; otherwise recorded for its owner. */
+  readonly cancel: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
+  readonly health: Effect.Effect<Health>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobManager, JobManagerShape>() {}
+
+const encodeGatewayError = Schema.encodeSync(GatewayError)
+
+/** The stored form of a typed failure: its tag, message and fields. */
+export const toJobError = (error: GatewayError): JobError => encodeGatewayError(error) as unknown as JobError
+
+const toReply = (outcome: RequestOutcome): JobReply => ({
+  text: outcome.text,
+  ...(outcome.model !== undefined ? { model: outcome.model } : {}),
+  ...(outcome.sessionId !== undefined ? { sessionId: outcome.sessionId } : {}),
+  ...(outcome.usage !== undefined ? { usage: outcome.usage } : {}),
+  ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {})
+})
+
+/** How often a waiter looks at the row of a job another instance runs. */
+const PEER_POLL = Duration.millis(200)
+/** How often an instance looks for cancel requests of its jobs. */
+const CANCEL_POLL = Duration.millis(500)
+/** How often finished jobs past retention are purged. */
+const PURGE_EVERY = Duration.hours(1)
+
+interface Live {
+  readonly done: Deferred.Deferred<Job>
+  readonly tracker: OutputTracker
+  pid: number | null
+  startedAt: number | null
+  lastOutputAt: number | null
+  stdoutBytes: number
+  readonly cli: Cli
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.gen(function*() {
+  const config = yield* GatewayConfig
+  const store = yield* JobStore
+  const runner = yield* RequestRunner
+  const instances = yield* Instances
+  const fibers = yield* FiberMap.make<string>()
+  const live = new Map<string, Live>()
+  const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
+  const cliSlots: Record<Cli, Effect.Semaphore> = {
+    claude: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
+    codex: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
+    gemini: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
+    grok: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli)
+  }
+  const self = instances.self
+
+  const get = (jobId: string) =>
+    Effect.flatMap(store.get(jobId), Option.match({
+      onNone: () =>
+        Effect.fail(new JobNotFound({ message: `no job ${jobId} (unknown, or purged after retention)`, jobId })),
+      onSome: Effect.succeed
+    }))
+
+  /** Writes the final state, then wakes the waiters with the row as stored. */
+  const settle = (jobId: string, entry: Live, final: Omit<FinalState, "output">) =>
+    Effect.gen(function*() {
+      const wrote = yield* store.finish(jobId, { ...final, output: entry.tracker.take(true) })
+      if (!wrote) yield* Effect.logDebug(`job ${jobId} was already final; its late ${final.status} was not written`)
+      const job = yield* get(jobId)
+      yield* Deferred.succeed(entry.done, job)
+    }).pipe(
+      Effect.catchAll((e) => Effect.logError(`could not record the end of job ${jobId}`, e)),
+      Effect.ensuring(Effect.sync(() => live.delete(jobId)))
+    )
+
+  const flushLoop = (jobId: string, entry: Live) =>
+    Effect.gen(function*() {
+      if (!entry.tracker.hasPending) return
+      yield* store.appendOutput(jobId, entry.tracker.take()).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`output flush of job ${jobId} failed; it will be retried`, e))
+      )
+    }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
+
+  const body = (job: Job, planned: PlannedRequest, entry: Live) =>
+    Effect.gen(function*() {
+      const outcome = yield* Effect.either(
+        runner.execute(planned, {
+          onOutput: (chunk) =>
+            Effect.sync(() => {
+              entry.tracker.push(chunk)
+              entry.lastOutputAt = Date.now()
+              if (chunk.stream === "stdout") entry.stdoutBytes += chunk.data.length
+            }),
+          onSpawn: (pid, command) =>
+            Effect.gen(function*() {
+              const startedAt = yield* Clock.currentTimeMillis
+              entry.pid = pid
+              entry.startedAt = startedAt
+              yield* store.markRunning(job.id, { pid, command, startedAt }).pipe(
+                Effect.catchAll((e) => Effect.logWarning(`could not record the start of job ${job.id}`, e))
+              )
+            })
+        }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
+      )
+      const finishedAt = yield* Clock.currentTimeMillis
+      yield* settle(job.id, entry, outcome._tag === "Right"
+        ? {
+          status: "completed",
+          finishedAt,
+          exitCode: outcome.right.exitCode,
+          signal: null,
+          error: null,
+          reply: toReply(outcome.right)
+        }
+        : {
+          status: "failed",
+          finishedAt,
+          exitCode: "exitCode" in outcome.left && typeof outcome.left.exitCode === "number"
+            ? outcome.left.exitCode
+            : null,
+          signal: "signal" in outcome.left && typeof outcome.left.signal === "string" ? outcome.left.signal : null,
+          error: toJobError(outcome.left),
+          reply: null
+        })
+    }).pipe(
+      // A job waits for a slot of its CLI, then for a global one, in arrival order.
+      cliSlots[job.cli].withPermits(1),
+      globalSlots.withPermits(1),
+      Effect.onExit((exit) =>
+        Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+          ? Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
+            settle(job.id, entry, {
+              status: "canceled",
+              finishedAt,
+              exitCode: null,
+              signal: null,
+              error: toJobError(new JobCanceled({ message: "the job was canceled", jobId: job.id })),
+              reply: null
+            }))
+          : Effect.void
+      ),
+      Effect.annotateLogs({ jobId: job.id, correlationId: job.correlationId })
+    )
+
+  const start = (job: Job, planned: PlannedRequest) =>
+    Effect.gen(function*() {
+      const entry: Live = {
+        done: yield* Deferred.make<Job>(),
+        tracker: new OutputTracker(config.maxOutputBytes),
+        pid: null,
+        startedAt: null,
+        lastOutputAt: null,
+        stdoutBytes: 0,
+        cli: job.cli
+      }
+      live.set(job.id, entry)
+      yield* FiberMap.run(fibers, job.id, body(job, planned, entry))
+    })
+
+  const submit = <C extends Cli>(cli: C, request: RequestOf[C], options: { readonly cwd?: string | undefined } = {}) =>
+    Effect.gen(function*() {
+      const planned = yield* runner.plan(cli, request, options)
+      const now = yield* Clock.currentTimeMillis
+      const outcome = yield* store.insert(
+        {
+          id: randomUUID(),
+          cli,
+          requestKey: requestKey(planned),
+          argv: planned.invocation.args,
+          cwd: planned.cwd,
+          correlationId: planned.correlationId,
+          outputFormat: planned.invocation.outputFormat,
+          ownerInstance: self.id,
+          createdAt: now
+        },
+        dedupSince(now, config.dedupWindowMs, request.forceRefresh)
+      )
+      if (outcome._tag === "Duplicate") return { job: outcome.job, deduped: true }
+      yield* start(outcome.job, planned)
+      return { job: outcome.job, deduped: false }
+    })
+
+  // A job of another instance: its row is the only news of it.
+  const pollUntilFinal = (jobId: string): Effect.Effect<Job, JobNotFound | StorageError> =>
+    Effect.flatMap(get(jobId), (job) =>
+      isFinal(job.status)
+        ? Effect.succeed(job)
+        : Effect.zipRight(Effect.sleep(PEER_POLL), Effect.suspend(() => pollUntilFinal(jobId))))
+
+  const awaitJob = (jobId: string, timeout: Duration.Duration | undefined) =>
+    Effect.gen(function*() {
+      const entry = live.get(jobId)
+      const waitDone: Effect.Effect<Job, JobNotFound | StorageError> = entry !== undefined
+        ? Deferred.await(entry.done)
+        : pollUntilFinal(jobId)
+      if (timeout === undefined) return yield* waitDone
+      const finished = yield* Effect.timeout(waitDone, timeout).pipe(
+        Effect.catchTag("TimeoutException", () => Effect.succeed(undefined))
+      )
+      return finished ?? (yield* get(jobId))
+    })
+
+  const cancel = (jobId: string) =>
+    Effect.gen(function*() {
+      if (yield* FiberMap.has(fibers, jobId)) {
+        const entry = live.get(jobId)
+        yield* FiberMap.remove(fibers, jobId)
+        if (entry !== undefined) yield* Deferred.await(entry.done)
+        return yield* get(jobId)
+      }
+      const job = yield* get(jobId)
+      if (isFinal(job.status)) return job
+      yield* store.requestCancel(jobId, yield* Clock.currentTimeMillis)
+      if (yield* instances.isGone(job.ownerInstance)) yield* instances.reapOrphans
+      return yield* get(jobId)
+    })
+
+  const health = Effect.gen(function*() {
+    const running: Array<Health["running"][number]> = []
+    let queued = 0
+    for (const [jobId, entry] of live) {
+      if (entry.pid === null) {
+        queued++
+        continue
+      }
+      running.push({
+        jobId,
+        cli: entry.cli,
+        pid: entry.pid,
+        startedAt: entry.startedAt,
+        lastOutputAt: entry.lastOutputAt,
+        stdoutBytes: entry.stdoutBytes
+      })
+    }
+    return {
+      instanceId: self.id,
+      pid: self.pid,
+      running,
+      queued,
+      limits: { global: config.maxConcurrentJobs, perCli: config.maxConcurrentJobsPerCli }
+    } satisfies Health
+  })
+
+  // Carry out cancel requests that other instances recorded for our jobs.
+  yield* Effect.forkScoped(
+    store.cancelRequested(self.id).pipe(
+      Effect.flatMap((ids) => Effect.forEach(ids, (id) => FiberMap.remove(fibers, id), { discard: true })),
+      Effect.catchAll((e) => Effect.logWarning("could not read cancel requests", e)),
+      Effect.repeat(Schedule.spaced(CANCEL_POLL))
+    )
+  )
+  // Purge finished jobs past retention, now and then.
+  yield* Effect.forkScoped(
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const purged = yield* store.purge(now - config.jobRetentionDays * 24 * 3_600_000)
+      if (purged > 0) yield* Effect.logInfo(`purged ${purged} jobs past retention`)
+    }).pipe(
+      Effect.catchAll((e) => Effect.logWarning("retention purge failed", e)),
+      Effect.repeat(Schedule.spaced(PURGE_EVERY))
+    )
+  )
+
+  return { submit, get, await: awaitJob, cancel, health } satisfies JobManagerShape
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<
+  JobManager,
+  never,
+  GatewayConfig | JobStore | RequestRunner | Instances
+> = Layer.scoped(JobManager, make)

@@ -1,0 +1,340 @@
+/**
+ * The durable rows of jobs: inserted when a request is accepted, updated on
+ * every change of state and on throttled output flushes, read by any
+ * instance. A final state, once committed, is never overwritten.
+ *
+ * @since 0.1.0
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { Cli } from "../domain/Cli.js"
+import { StorageError } from "../domain/errors.js"
+import { type Job, JobError, JobReply, type JobStatus } from "../domain/Job.js"
+
+/**
+ * A job as it is accepted.
+ *
+ * @since 0.1.0
+ */
+export interface NewJob {
+  readonly id: string
+  readonly cli: Cli
+  readonly requestKey: string
+  readonly argv: ReadonlyArray<string>
+  readonly cwd: string
+  readonly correlationId: string
+  readonly outputFormat: string
+  readonly ownerInstance: string
+  readonly createdAt: number
+}
+
+/**
+ * @since 0.1.0
+ */
+export type InsertOutcome =
+  | { readonly _tag: "Inserted"; readonly job: Job }
+  | { readonly _tag: "Duplicate"; readonly job: Job }
+
+/**
+ * A piece of output to append, with the counters after it.
+ *
+ * @since 0.1.0
+ */
+export interface OutputFlush {
+  readonly chunks: ReadonlyArray<{
+    readonly stream: "stdout" | "stderr"
+    readonly seq: number
+    readonly charStart: number
+    readonly data: string
+  }>
+  readonly stdoutBytes: number
+  readonly stderrBytes: number
+  readonly stdoutChars: number
+  readonly stderrChars: number
+  readonly truncated: boolean
+}
+
+/**
+ * How a job ended.
+ *
+ * @since 0.1.0
+ */
+export interface FinalState {
+  readonly status: Extract<JobStatus, "completed" | "failed" | "canceled" | "orphaned">
+  readonly finishedAt: number
+  readonly exitCode: number | null
+  readonly signal: string | null
+  readonly error: JobError | null
+  readonly reply: JobReply | null
+  /** The last output not yet flushed, written in the same transaction. */
+  readonly output?: OutputFlush | undefined
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface JobStoreShape {
+  /**
+   * Inserts a job as `queued`, unless `dedupSince` is given and a job with
+   * the same request key, created since then, is queued, running or
+   * completed: then that job is returned. Atomic across processes.
+   */
+  readonly insert: (job: NewJob, dedupSince: number | undefined) => Effect.Effect<InsertOutcome, StorageError>
+  /** `queued` → `running`, with the process. False when the job is already final. */
+  readonly markRunning: (
+    id: string,
+    run: { readonly pid: number; readonly command: string; readonly startedAt: number }
+  ) => Effect.Effect<boolean, StorageError>
+  /** Appends output while the job is not final. False when it is. */
+  readonly appendOutput: (id: string, flush: OutputFlush) => Effect.Effect<boolean, StorageError>
+  /** Writes the final state (and the last output) in one transaction, unless already final. */
+  readonly finish: (id: string, final: FinalState) => Effect.Effect<boolean, StorageError>
+  readonly get: (id: string) => Effect.Effect<Option.Option<Job>, StorageError>
+  readonly list: (options: {
+    readonly limit: number
+    readonly statuses?: ReadonlyArray<JobStatus> | undefined
+    readonly cli?: Cli | undefined
+  }) => Effect.Effect<ReadonlyArray<Job>, StorageError>
+  /** Up to `maxChars` characters of a stream's output, from `offset`. */
+  readonly readOutput: (
+    id: string,
+    stream: "stdout" | "stderr",
+    offset: number,
+    maxChars: number
+  ) => Effect.Effect<string, StorageError>
+  /** Records that someone asked to cancel the job. False when it is already final. */
+  readonly requestCancel: (id: string, at: number) => Effect.Effect<boolean, StorageError>
+  /** The ids of an instance's active jobs that someone asked to cancel. */
+  readonly cancelRequested: (ownerInstance: string) => Effect.Effect<ReadonlyArray<string>, StorageError>
+  /** Deletes final jobs that finished before the time; the count deleted. */
+  readonly purge: (finishedBefore: number) => Effect.Effect<number, StorageError>
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class JobStore extends Context.Tag("llm-cli-gateway/JobStore")<JobStore, JobStoreShape>() {}
+
+/** The row as SQLite returns it. */
+interface JobRow {
+  readonly id: string
+  readonly cli: Cli
+  readonly request_key: string
+  readonly argv_json: string
+  readonly cwd: string
+  readonly correlation_id: string
+  readonly output_format: string
+  readonly status: JobStatus
+  readonly owner_instance: string
+  readonly created_at: number
+  readonly started_at: number | null
+  readonly finished_at: number | null
+  readonly exit_code: number | null
+  readonly signal: string | null
+  readonly error_json: string | null
+  readonly reply_json: string | null
+  readonly pid: number | null
+  readonly stdout_bytes: number
+  readonly stderr_bytes: number
+  readonly stdout_chars: number
+  readonly stderr_chars: number
+  readonly output_truncated: number
+  readonly cancel_requested_at: number | null
+}
+
+const decodeError = Schema.decodeUnknownOption(Schema.parseJson(JobError))
+const decodeReply = Schema.decodeUnknownOption(Schema.parseJson(JobReply))
+const decodeArgv = Schema.decodeUnknownOption(Schema.parseJson(Schema.Array(Schema.String)))
+
+/** Turns a row into a Job; columns that do not decode read as absent. */
+export const fromRow = (row: JobRow): Job => ({
+  id: row.id,
+  cli: row.cli,
+  requestKey: row.request_key,
+  argv: Option.getOrElse(decodeArgv(row.argv_json), () => []),
+  cwd: row.cwd,
+  correlationId: row.correlation_id,
+  outputFormat: row.output_format,
+  status: row.status,
+  ownerInstance: row.owner_instance,
+  createdAt: row.created_at,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  exitCode: row.exit_code,
+  signal: row.signal,
+  error: row.error_json === null ? null : Option.getOrNull(decodeError(row.error_json)),
+  reply: row.reply_json === null ? null : Option.getOrNull(decodeReply(row.reply_json)),
+  pid: row.pid,
+  stdoutBytes: row.stdout_bytes,
+  stderrBytes: row.stderr_bytes,
+  stdoutChars: row.stdout_chars,
+  stderrChars: row.stderr_chars,
+  outputTruncated: row.output_truncated !== 0,
+  cancelRequestedAt: row.cancel_requested_at
+})
+
+const ACTIVE = ["queued", "running"] as const
+const DEDUPABLE = ["queued", "running", "completed"] as const
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+
+  const failed = (operation: string) => (error: SqlError) =>
+    new StorageError({ message: `database ${operation} failed: ${error.message}${causeOf(error)}`, operation })
+
+  const getRow = (id: string) =>
+    Effect.map(sql<JobRow>`SELECT * FROM jobs WHERE id = ${id}`, (rows) => Option.fromNullable(rows[0]))
+
+  const writeOutput = (id: string, flush: OutputFlush) =>
+    Effect.gen(function*() {
+      for (const chunk of flush.chunks) {
+        yield* sql`INSERT INTO job_output ${
+          sql.insert({ job_id: id, stream: chunk.stream, seq: chunk.seq, char_start: chunk.charStart, data: chunk.data })
+        }`
+      }
+      yield* sql`UPDATE jobs SET
+          stdout_bytes = ${flush.stdoutBytes}, stderr_bytes = ${flush.stderrBytes},
+          stdout_chars = ${flush.stdoutChars}, stderr_chars = ${flush.stderrChars},
+          output_truncated = ${flush.truncated ? 1 : 0}
+        WHERE id = ${id}`
+    })
+
+  const isActive = (id: string) =>
+    Effect.map(
+      sql<{ n: number }>`SELECT count(*) AS n FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)}`,
+      (rows) => (rows[0]?.n ?? 0) > 0
+    )
+
+  const insert = (job: NewJob, dedupSince: number | undefined) =>
+    Effect.gen(function*() {
+      // The first statement writes, so the transaction takes the write lock at once
+      // (waiting on the busy timeout): check and insert are atomic across processes.
+      yield* sql`UPDATE instances SET heartbeat_at = heartbeat_at WHERE id = ${job.ownerInstance}`
+      if (dedupSince !== undefined) {
+        const existing = yield* sql<JobRow>`
+          SELECT * FROM jobs
+          WHERE request_key = ${job.requestKey} AND created_at >= ${dedupSince} AND status IN ${sql.in(DEDUPABLE)}
+          ORDER BY created_at DESC LIMIT 1`
+        if (existing[0] !== undefined) return { _tag: "Duplicate", job: fromRow(existing[0]) } as const
+      }
+      yield* sql`INSERT INTO jobs ${
+        sql.insert({
+          id: job.id,
+          cli: job.cli,
+          request_key: job.requestKey,
+          argv_json: JSON.stringify(job.argv),
+          cwd: job.cwd,
+          correlation_id: job.correlationId,
+          output_format: job.outputFormat,
+          status: "queued",
+          owner_instance: job.ownerInstance,
+          created_at: job.createdAt
+        })
+      }`
+      const row = yield* getRow(job.id)
+      return { _tag: "Inserted", job: fromRow(Option.getOrThrow(row)) } as const
+    }).pipe(sql.withTransaction, Effect.mapError(failed("insert")))
+
+  const markRunning: JobStoreShape["markRunning"] = (id, run) =>
+    Effect.map(
+      sql`UPDATE jobs SET status = 'running', pid = ${run.pid}, command = ${run.command}, started_at = ${run.startedAt}
+          WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
+      (rows) => rows.length > 0
+    ).pipe(Effect.mapError(failed("update")))
+
+  const appendOutput: JobStoreShape["appendOutput"] = (id, flush) =>
+    Effect.gen(function*() {
+      if (!(yield* isActive(id))) return false
+      yield* writeOutput(id, flush)
+      return true
+    }).pipe(sql.withTransaction, Effect.mapError(failed("append output")))
+
+  const finish: JobStoreShape["finish"] = (id, final) =>
+    Effect.gen(function*() {
+      if (!(yield* isActive(id))) return false
+      if (final.output !== undefined) yield* writeOutput(id, final.output)
+      yield* sql`UPDATE jobs SET
+          status = ${final.status}, finished_at = ${final.finishedAt},
+          exit_code = ${final.exitCode}, signal = ${final.signal},
+          error_json = ${final.error === null ? null : JSON.stringify(final.error)},
+          reply_json = ${final.reply === null ? null : JSON.stringify(final.reply)}
+        WHERE id = ${id}`
+      return true
+    }).pipe(sql.withTransaction, Effect.mapError(failed("finish")))
+
+  const get: JobStoreShape["get"] = (id) =>
+    Effect.map(getRow(id), Option.map(fromRow)).pipe(Effect.mapError(failed("read")))
+
+  const list: JobStoreShape["list"] = (options) => {
+    const where = [
+      options.statuses !== undefined && options.statuses.length > 0 ? sql`status IN ${sql.in(options.statuses)}` : undefined,
+      options.cli !== undefined ? sql`cli = ${options.cli}` : undefined
+    ].filter((x) => x !== undefined)
+    return Effect.map(
+      sql<JobRow>`SELECT * FROM jobs WHERE ${sql.and(where)} ORDER BY created_at DESC LIMIT ${options.limit}`,
+      (rows) => rows.map(fromRow)
+    ).pipe(Effect.mapError(failed("list")))
+  }
+
+  const readOutput: JobStoreShape["readOutput"] = (id, stream, offset, maxChars) =>
+    Effect.map(
+      sql<{ char_start: number; data: string }>`
+        SELECT char_start, data FROM job_output
+        WHERE job_id = ${id} AND stream = ${stream}
+          AND char_start + length(data) > ${offset} AND char_start < ${offset + maxChars}
+        ORDER BY seq`,
+      (rows) => {
+        let out = ""
+        for (const row of rows) {
+          const from = Math.max(0, offset - row.char_start)
+          out += row.data.slice(from, from + (maxChars - out.length))
+          if (out.length >= maxChars) break
+        }
+        return out
+      }
+    ).pipe(Effect.mapError(failed("read output")))
+
+  const requestCancel: JobStoreShape["requestCancel"] = (id, at) =>
+    Effect.map(
+      sql`UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ${at})
+          WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
+      (rows) => rows.length > 0
+    ).pipe(Effect.mapError(failed("cancel")))
+
+  const cancelRequested: JobStoreShape["cancelRequested"] = (owner) =>
+    Effect.map(
+      sql<{ id: string }>`SELECT id FROM jobs
+        WHERE owner_instance = ${owner} AND status IN ${sql.in(ACTIVE)} AND cancel_requested_at IS NOT NULL`,
+      (rows) => rows.map((r) => r.id)
+    ).pipe(Effect.mapError(failed("read")))
+
+  const purge: JobStoreShape["purge"] = (before) =>
+    Effect.map(
+      sql`DELETE FROM jobs WHERE status NOT IN ${sql.in(ACTIVE)} AND coalesce(finished_at, created_at) < ${before}
+          RETURNING id`,
+      (rows) => rows.length
+    ).pipe(Effect.mapError(failed("purge")))
+
+  return { insert, markRunning, appendOutput, finish, get, list, readOutput, requestCancel, cancelRequested, purge }
+})
+
+const causeOf = (error: SqlError): string => {
+  const cause = error.cause as { message?: unknown } | undefined
+  return cause !== undefined && typeof cause.message === "string" ? ` (${cause.message})` : ""
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<JobStore, never, SqlClient.SqlClient> = Layer.effect(JobStore, make)

@@ -1,0 +1,90 @@
+/**
+ * Collects a running job's output between flushes: decodes each stream as
+ * UTF-8 across chunk boundaries, numbers the pieces, counts bytes and
+ * characters, and keeps no more than the job's cap. Memory holds only what
+ * has not been flushed yet.
+ *
+ * @since 0.1.0
+ */
+import { StringDecoder } from "node:string_decoder"
+import type { OutputChunk } from "../process/CommandRunner.js"
+import type { OutputFlush } from "./JobStore.js"
+
+interface StreamState {
+  readonly decoder: StringDecoder
+  seq: number
+  chars: number
+  bytes: number
+  keptBytes: number
+  pending: Array<string>
+}
+
+const newStream = (): StreamState => ({
+  decoder: new StringDecoder("utf8"),
+  seq: 0,
+  chars: 0,
+  bytes: 0,
+  keptBytes: 0,
+  pending: []
+})
+
+/**
+ * @since 0.1.0
+ */
+export class OutputTracker {
+  private readonly streams = { stdout: newStream(), stderr: newStream() }
+  private truncated = false
+  private dirty = false
+
+  /** @param capBytes bytes kept per stream; the rest is counted, not kept. */
+  constructor(private readonly capBytes: number) {}
+
+  push(chunk: OutputChunk): void {
+    const s = this.streams[chunk.stream]
+    s.bytes += chunk.data.length
+    const room = this.capBytes - s.keptBytes
+    if (room <= 0) {
+      this.truncated = true
+      return
+    }
+    const piece = chunk.data.length <= room ? chunk.data : chunk.data.subarray(0, room)
+    if (piece.length < chunk.data.length) this.truncated = true
+    s.keptBytes += piece.length
+    const text = s.decoder.write(Buffer.from(piece.buffer, piece.byteOffset, piece.length))
+    if (text.length > 0) {
+      s.pending.push(text)
+      this.dirty = true
+    }
+  }
+
+  /** True when output arrived since the last `take`. */
+  get hasPending(): boolean {
+    return this.dirty
+  }
+
+  /** What arrived since the last call, as one flush; `final` also ends the decoders. */
+  take(final = false): OutputFlush {
+    const chunks: Array<OutputFlush["chunks"][number]> = []
+    for (const stream of ["stdout", "stderr"] as const) {
+      const s = this.streams[stream]
+      if (final) {
+        const rest = s.decoder.end()
+        if (rest.length > 0) s.pending.push(rest)
+      }
+      if (s.pending.length === 0) continue
+      const data = s.pending.join("")
+      s.pending = []
+      chunks.push({ stream, seq: s.seq++, charStart: s.chars, data })
+      s.chars += data.length
+    }
+    this.dirty = false
+    return {
+      chunks,
+      stdoutBytes: this.streams.stdout.bytes,
+      stderrBytes: this.streams.stderr.bytes,
+      stdoutChars: this.streams.stdout.chars,
+      stderrChars: this.streams.stderr.chars,
+      truncated: this.truncated
+    }
+  }
+}

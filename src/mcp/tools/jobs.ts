@@ -1,0 +1,159 @@
+/**
+ * The job tools: `llm_job_status`, `llm_job_wait`, `llm_job_result`,
+ * `llm_job_cancel`, `llm_process_health`.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { InvalidRequest } from "../../domain/errors.js"
+import { withDefault } from "../../domain/fields.js"
+import { JobId } from "../../domain/Job.js"
+import { JobManager } from "../../jobs/JobManager.js"
+import { JobStore } from "../../jobs/JobStore.js"
+import * as Tool from "../Tool.js"
+import { jobLine, jobStatus } from "./jobView.js"
+
+const readOnly: Tool.ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false
+}
+
+const statusAnswer = (jobId: string) =>
+  Effect.gen(function*() {
+    const manager = yield* JobManager
+    const job = yield* manager.get(jobId)
+    const health = yield* manager.health
+    return { text: jobLine(job), structured: jobStatus(job, { selfInstance: health.instanceId }) }
+  })
+
+/** @since 0.1.0 */
+export const llmJobStatus = Tool.make({
+  name: "llm_job_status",
+  description: "The state of a job (any server's): status, timings, exit code, error, output size.",
+  input: Schema.Struct({ jobId: JobId }),
+  annotations: { title: "Job status", ...readOnly },
+  handler: ({ jobId }) => statusAnswer(jobId)
+})
+
+/** @since 0.1.0 */
+export const WAIT_MAX_MS = 600_000
+
+/** @since 0.1.0 */
+export const llmJobWait = Tool.make({
+  name: "llm_job_wait",
+  description:
+    "Wait up to timeoutMs (default 30,000) for a job to end, then answer like llm_job_status. Saves a polling loop.",
+  input: Schema.Struct({
+    jobId: JobId,
+    timeoutMs: withDefault(
+      Schema.Int.pipe(Schema.between(0, WAIT_MAX_MS)).annotations({
+        description: "How long to wait at most (0 – 600,000 ms; default 30,000)."
+      }),
+      30_000
+    )
+  }),
+  annotations: { title: "Wait for a job", ...readOnly },
+  handler: ({ jobId, timeoutMs }) =>
+    Effect.gen(function*() {
+      const manager = yield* JobManager
+      yield* manager.await(jobId, Duration.millis(timeoutMs))
+      return yield* statusAnswer(jobId)
+    })
+})
+
+/** @since 0.1.0 */
+export const llmJobResult = Tool.make({
+  name: "llm_job_result",
+  description: "A page of a job's reply (or, before it completes, of its raw output so far). " +
+    "Read a long reply in pages with offset; nextOffset says where the next page starts.",
+  input: Schema.Struct({
+    jobId: JobId,
+    maxChars: withDefault(
+      Schema.Int.pipe(Schema.between(1000, 2_000_000)).annotations({
+        description: "Characters per page (1,000 – 2,000,000; default 200,000)."
+      }),
+      200_000
+    ),
+    offset: withDefault(
+      Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)).annotations({
+        description: "Where the page starts, in characters (default 0)."
+      }),
+      0
+    )
+  }),
+  annotations: { title: "Job result", ...readOnly },
+  handler: ({ jobId, maxChars, offset }) =>
+    Effect.gen(function*() {
+      const manager = yield* JobManager
+      const store = yield* JobStore
+      const job = yield* manager.get(jobId)
+      const fromReply = job.reply !== null
+      const total = fromReply ? job.reply!.text.length : job.stdoutChars
+      if (offset > total) {
+        return yield* new InvalidRequest({
+          message: `offset ${offset} is past the end of job ${jobId}'s ${fromReply ? "reply" : "output"} (${total} characters)`,
+          field: "offset"
+        })
+      }
+      const page = fromReply
+        ? job.reply!.text.slice(offset, offset + maxChars)
+        : yield* store.readOutput(jobId, "stdout", offset, maxChars)
+      const end = offset + page.length
+      const stderrTail = job.status === "completed" || job.stderrChars === 0
+        ? ""
+        : yield* store.readOutput(jobId, "stderr", Math.max(0, job.stderrChars - 4000), 4000)
+      return {
+        text: page,
+        structured: {
+          ...jobStatus(job),
+          source: fromReply ? "reply" : "stdout",
+          text: page,
+          offset,
+          returnedChars: page.length,
+          totalChars: total,
+          nextOffset: end < total ? end : null,
+          ...(stderrTail !== "" ? { stderrTail } : {})
+        }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const llmJobCancel = Tool.make({
+  name: "llm_job_cancel",
+  description: "Cancel a job: its CLI's whole process group is ended. A job of another server is ended by that server " +
+    "within about a second.",
+  input: Schema.Struct({ jobId: JobId }),
+  annotations: { title: "Cancel a job", readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+  handler: ({ jobId }) =>
+    Effect.gen(function*() {
+      const manager = yield* JobManager
+      const job = yield* manager.cancel(jobId)
+      return { text: jobLine(job), structured: jobStatus(job) }
+    })
+})
+
+/** @since 0.1.0 */
+export const llmProcessHealth = Tool.make({
+  name: "llm_process_health",
+  description: "The jobs this server runs now: their CLI processes, output and queue, and the concurrency limits.",
+  input: Schema.Struct({}),
+  annotations: { title: "Process health", ...readOnly },
+  handler: () =>
+    Effect.gen(function*() {
+      const manager = yield* JobManager
+      const health = yield* manager.health
+      return {
+        text: `${health.running.length} job(s) running, ${health.queued} queued (limits: ${health.limits.global} in all, ` +
+          `${health.limits.perCli} per CLI).`,
+        structured: health as unknown as Record<string, unknown>
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const jobTools = [llmJobStatus, llmJobWait, llmJobResult, llmJobCancel, llmProcessHealth] as const

@@ -1,0 +1,253 @@
+/**
+ * What the operating system says about a process: whether it runs, when it
+ * started, its command line and its process group. Read from Linux's
+ * `/proc`; where `/proc` is missing (macOS) only liveness is known (through
+ * signal 0) and everything else reads as unknown (`undefined`), so a caller
+ * that must be sure of a process's identity before signalling it does not
+ * signal it.
+ *
+ * @since 0.1.0
+ */
+import { closeSync, openSync, readFileSync, readlinkSync, readSync } from "node:fs"
+import { basename } from "node:path"
+
+/**
+ * Clock ticks per second of the start time in `/proc/<pid>/stat`
+ * (`getconf CLK_TCK`). The kernel's USER_HZ is 100 on every Linux
+ * architecture the gateway runs on, and Node has no way to ask sysconf.
+ */
+const CLOCK_TICKS_PER_SECOND = 100
+
+const hasProc = (() => {
+  try {
+    readFileSync("/proc/self/stat", "latin1")
+    return true
+  } catch {
+    return false
+  }
+})()
+
+/**
+ * True where `/proc` gives process facts (Linux).
+ *
+ * @since 0.1.0
+ */
+export const procAvailable = (): boolean => hasProc
+
+/**
+ * The fields of `/proc/<pid>/stat` from field 3 (state) on: index 0 is
+ * field 3, so field N is at index N - 3. The command name (field 2) may hold
+ * spaces and parentheses, so the split starts after its last `)`.
+ */
+const statFields = (pid: number): ReadonlyArray<string> | undefined => {
+  if (!hasProc || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+  } catch {
+    return undefined
+  }
+  const close = stat.lastIndexOf(")")
+  if (close < 0) return undefined
+  return stat.slice(close + 2).trim().split(" ")
+}
+
+const field = (fields: ReadonlyArray<string> | undefined, n: number): string | undefined => fields?.[n - 3]
+
+/**
+ * True while a process with this pid exists and is not a zombie.
+ *
+ * @since 0.1.0
+ */
+export const isRunning = (pid: number): boolean => {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false
+  if (hasProc) {
+    const state = field(statFields(pid), 3)
+    return state !== undefined && state !== "Z" && state !== "X"
+  }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    // EPERM: it exists, we may just not signal it.
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * The start time of a process as `/proc/<pid>/stat` field 22 gives it (clock
+ * ticks since boot, as text): with the pid, it names one process for the
+ * life of the machine, so a recycled pid shows a different value.
+ *
+ * @since 0.1.0
+ */
+export const processStartTime = (pid: number): string | undefined => {
+  const value = field(statFields(pid), 22)
+  return value !== undefined && /^\d+$/.test(value) ? value : undefined
+}
+
+const bootTimeSeconds = (): number | undefined => {
+  try {
+    const match = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "latin1"))
+    return match?.[1] === undefined ? undefined : Number(match[1])
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * When a process started, in epoch milliseconds (boot time from
+ * `/proc/stat` plus its start ticks). Whole-second boot time makes it up to
+ * a second early.
+ *
+ * @since 0.1.0
+ */
+export const processStartedAtMs = (pid: number): number | undefined => {
+  const ticks = processStartTime(pid)
+  if (ticks === undefined) return undefined
+  const btime = bootTimeSeconds()
+  if (btime === undefined) return undefined
+  return btime * 1000 + Math.round((Number(ticks) * 1000) / CLOCK_TICKS_PER_SECOND)
+}
+
+/**
+ * The argv of a process (`/proc/<pid>/cmdline`); undefined when it is gone,
+ * a zombie or a kernel thread (empty), or unknown here.
+ *
+ * @since 0.1.0
+ */
+export const processCommandLine = (pid: number): ReadonlyArray<string> | undefined => {
+  if (!hasProc || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  let raw: string
+  try {
+    raw = readFileSync(`/proc/${pid}/cmdline`, "utf8")
+  } catch {
+    return undefined
+  }
+  if (raw === "") return undefined
+  const argv = raw.split("\u0000")
+  // A process that set its title (Node's `process.title`) leaves NULs where its argv was.
+  while (argv.length > 0 && argv[argv.length - 1] === "") argv.pop()
+  return argv.length === 0 ? undefined : argv
+}
+
+/**
+ * The process group of a process (`/proc/<pid>/stat` field 5).
+ *
+ * @since 0.1.0
+ */
+export const processGroupOf = (pid: number): number | undefined => {
+  const value = field(statFields(pid), 5)
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined
+}
+
+/**
+ * The pid namespace this process sees pids in (`pid:[4026531836]`), so two
+ * servers can tell whether a pid means the same process to both of them
+ * (containers on one host share its hostname but not its pids).
+ *
+ * @since 0.1.0
+ */
+export const ownPidNamespace = (): string | undefined => {
+  if (!hasProc) return undefined
+  try {
+    return readlinkSync("/proc/self/ns/pid")
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The program a script's `#!` line runs it with, as its argv[0] names it:
+ * `#!/bin/sh` → `sh`, `#!/usr/bin/env node` → `node` (env execs the name it
+ * was given). Undefined for a binary, or a file that cannot be read.
+ *
+ * @since 0.1.0
+ */
+export const scriptInterpreter = (command: string): string | undefined => {
+  let head: string
+  try {
+    const fd = openSync(command, "r")
+    try {
+      const buffer = Buffer.alloc(256)
+      head = buffer.toString("latin1", 0, readSync(fd, buffer, 0, 256, 0))
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return undefined
+  }
+  if (!head.startsWith("#!")) return undefined
+  const words = head.slice(2).split("\n")[0]!.trim().split(/\s+/).filter((w) => w !== "")
+  const program = words[0]
+  if (program === undefined) return undefined
+  if (basename(program) !== "env") return basename(program)
+  // env [-S] [-i] [NAME=value]… program
+  const named = words.slice(1).find((w) => !w.startsWith("-") && !w.includes("="))
+  return named === undefined ? undefined : basename(named)
+}
+
+/**
+ * True when `argv` is a run of `command`: its first word is the command, or
+ * the command is a script and `argv` is its interpreter (named as in the
+ * script's `#!` line, see `scriptInterpreter`) followed by options and the
+ * script: `#!/usr/bin/env node` gives `node [options] /path/script …`,
+ * `#!/bin/sh` gives `/bin/sh /path/script …`.
+ *
+ * @since 0.1.0
+ */
+export const commandLineRuns = (
+  argv: ReadonlyArray<string>,
+  command: string,
+  interpreter: string | undefined
+): boolean => {
+  if (command === "" || argv.length === 0) return false
+  if (argv[0] === command) return true
+  if (interpreter === undefined || basename(argv[0]!) !== interpreter) return false
+  for (let i = 1; i < argv.length; i++) {
+    const word = argv[i]!
+    if (word === command) return true
+    if (!word.startsWith("-")) return false
+  }
+  return false
+}
+
+/**
+ * How long before a job's recorded start its process may seem to have
+ * started: the recorded time is taken after the spawn, and the boot time is
+ * whole seconds. A recycled pid starts after the job's process ended, later
+ * than this.
+ */
+const START_SLACK_MS = 2_000
+
+/**
+ * True only when it is certain that the process at `pid` is still the one a
+ * job started: it runs (not a zombie), it leads its own process group (as a
+ * child spawned detached does), its command line runs `command`, and, when
+ * the job's start is known, it did not start after the job did. Anything
+ * unknown (no `/proc`, the process gone meanwhile) answers false: a process
+ * that cannot be identified is never signalled.
+ *
+ * A CLI that renamed itself (Node's `process.title = "claude"` turns its
+ * command line into `claude`) is recognised by the command's file name, but
+ * only when the job's start is known: pids are unique among live processes,
+ * so a process at the pid that started no later than the job is the job's.
+ *
+ * @since 0.1.0
+ */
+export const isJobProcess = (
+  pid: number,
+  job: { readonly command: string; readonly startedAt: number | null }
+): boolean => {
+  if (!isRunning(pid)) return false
+  if (processGroupOf(pid) !== pid) return false
+  const argv = processCommandLine(pid)
+  if (argv === undefined) return false
+  const retitled = job.startedAt !== null && argv.length === 1 && argv[0] === basename(job.command)
+  if (!retitled && !commandLineRuns(argv, job.command, scriptInterpreter(job.command))) return false
+  if (job.startedAt !== null) {
+    const started = processStartedAtMs(pid)
+    if (started === undefined || started > job.startedAt + START_SLACK_MS) return false
+  }
+  return true
+}

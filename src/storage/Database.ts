@@ -1,0 +1,108 @@
+/**
+ * The gateway's one SQLite database: opened with WAL, a busy timeout and
+ * foreign keys, migrated at start-up, created with mode 0600 in a folder of
+ * mode 0700. Several server processes share it.
+ *
+ * @since 0.1.0
+ */
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync } from "node:fs"
+import { dirname } from "node:path"
+import { GatewayConfig } from "../Config.js"
+import { StorageError } from "../domain/errors.js"
+import { loader } from "./migrations.js"
+
+/** How long a writer waits for another process's lock before failing. */
+export const BUSY_TIMEOUT_MS = 10_000
+
+const SQLITE_MAGIC = "SQLite format 3\u0000"
+
+/**
+ * Makes sure the file can be opened as ours: its folder exists with mode
+ * 0700, the file exists with mode 0600, and an existing non-empty file is a
+ * SQLite database (a corrupt or foreign file is refused, never overwritten).
+ */
+const prepareFile = (path: string): Effect.Effect<void, StorageError> =>
+  Effect.try({
+    try: () => {
+      const dir = dirname(path)
+      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+      if (!existsSync(path)) {
+        closeSync(openSync(path, "a", 0o600))
+        return
+      }
+      chmodSync(path, 0o600)
+      const fd = openSync(path, "r")
+      try {
+        const header = Buffer.alloc(16)
+        const read = readSync(fd, header, 0, 16, 0)
+        if (read > 0 && header.toString("latin1", 0, read) !== SQLITE_MAGIC.slice(0, read)) {
+          throw new Error("the file is not a SQLite database (its header is wrong); it was left untouched")
+        }
+      } finally {
+        closeSync(fd)
+      }
+    },
+    catch: (e) =>
+      new StorageError({
+        message: `cannot use the database ${path}: ${e instanceof Error ? e.message : String(e)}. ` +
+          "Move it aside or point LLM_GATEWAY_JOBS_DB elsewhere.",
+        operation: "open",
+        path
+      })
+  })
+
+const migrate = Migrator.make({})({ loader, table: "gateway_migrations" })
+
+const pragmas = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql.unsafe(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
+  yield* sql.unsafe("PRAGMA foreign_keys = ON")
+  yield* sql.unsafe("PRAGMA synchronous = NORMAL")
+})
+
+/**
+ * A database at a path (`:memory:` for none), migrated.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, StorageError> => {
+  const client = SqliteClient.layer({ filename: path, disableWAL: path === ":memory:" }).pipe(
+    Layer.catchAllCause(() => Layer.fail(new StorageError({ message: `cannot open ${path}`, operation: "open", path })))
+  )
+  const setup = Layer.effectDiscard(
+    Effect.zipRight(
+      pragmas,
+      // Two servers starting together may race to migrate: the loser retries and finds it done.
+      Effect.retry(migrate, Schedule.spaced(Duration.millis(100)).pipe(Schedule.intersect(Schedule.recurs(50))))
+    ).pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.fail(
+          new StorageError({
+            message: `cannot prepare the database ${path}: ${String(cause).split("\n")[0]}`,
+            operation: "migrate",
+            path
+          })
+        )
+      )
+    )
+  )
+  const opened = Layer.provideMerge(setup, client)
+  return path === ":memory:" ? opened : Layer.provide(opened, Layer.effectDiscard(prepareFile(path)))
+}
+
+/**
+ * The database named by the configuration.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, StorageError, GatewayConfig> = Layer
+  .unwrapEffect(Effect.map(GatewayConfig, (config) => layerAt(config.databasePath)))

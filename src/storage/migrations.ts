@@ -1,0 +1,83 @@
+/**
+ * The schema of the gateway's database, as migrations. A migration that
+ * has shipped is never edited: add the next one.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+
+const m0001_jobs = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE instances (
+      id TEXT PRIMARY KEY,
+      pid INTEGER NOT NULL,
+      host TEXT NOT NULL,
+      process_start TEXT,
+      started_at INTEGER NOT NULL,
+      heartbeat_at INTEGER NOT NULL,
+      lease_ms INTEGER NOT NULL,
+      stopped_at INTEGER
+    )`
+  yield* sql`
+    CREATE TABLE jobs (
+      id TEXT PRIMARY KEY,
+      cli TEXT NOT NULL,
+      request_key TEXT NOT NULL,
+      argv_json TEXT NOT NULL,
+      cwd TEXT NOT NULL,
+      correlation_id TEXT NOT NULL,
+      output_format TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('queued','running','completed','failed','canceled','orphaned')),
+      owner_instance TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      started_at INTEGER,
+      finished_at INTEGER,
+      exit_code INTEGER,
+      signal TEXT,
+      error_json TEXT,
+      reply_json TEXT,
+      pid INTEGER,
+      command TEXT,
+      stdout_bytes INTEGER NOT NULL DEFAULT 0,
+      stderr_bytes INTEGER NOT NULL DEFAULT 0,
+      stdout_chars INTEGER NOT NULL DEFAULT 0,
+      stderr_chars INTEGER NOT NULL DEFAULT 0,
+      output_truncated INTEGER NOT NULL DEFAULT 0,
+      cancel_requested_at INTEGER
+    )`
+  yield* sql`CREATE INDEX jobs_request_key ON jobs (request_key, created_at)`
+  yield* sql`CREATE INDEX jobs_status ON jobs (status)`
+  yield* sql`CREATE INDEX jobs_owner_active ON jobs (owner_instance) WHERE status IN ('queued','running')`
+  yield* sql`CREATE INDEX jobs_finished ON jobs (finished_at)`
+  yield* sql`
+    CREATE TABLE job_output (
+      job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+      stream TEXT NOT NULL CHECK (stream IN ('stdout','stderr')),
+      seq INTEGER NOT NULL,
+      char_start INTEGER NOT NULL,
+      data TEXT NOT NULL,
+      PRIMARY KEY (job_id, stream, seq)
+    )`
+})
+
+/**
+ * The pid namespace an instance sees pids in: two servers on one host name
+ * (containers sharing it) judge each other's pids only when they share it.
+ */
+const m0002_instances_pid_namespace = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE instances ADD COLUMN pid_namespace TEXT`
+})
+
+/**
+ * Every migration, in order.
+ *
+ * @since 0.1.0
+ */
+export const loader: Migrator.Loader = Migrator.fromRecord({
+  "0001_jobs": m0001_jobs,
+  "0002_instances_pid_namespace": m0002_instances_pid_namespace
+})

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { layerAt } from "../../src/storage/Database.js"
+
+const tempDir = () => mkdtempSync(join(tmpdir(), "gateway-db-"))
+
+const tables = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+
+describe("Database", () => {
+  it.effect("creates the folder (0700) and the file (0600), migrates, and uses WAL", () => {
+    const path = join(tempDir(), "nested", "gateway.db")
+    return Effect.gen(function*() {
+      const names = (yield* tables).map((t) => t.name)
+      expect(names).toEqual(expect.arrayContaining(["instances", "jobs", "job_output", "gateway_migrations"]))
+      const sql = yield* SqlClient.SqlClient
+      const [mode] = yield* sql<{ journal_mode: string }>`PRAGMA journal_mode`
+      expect(mode?.journal_mode).toBe("wal")
+      const [busy] = yield* sql<{ timeout: number }>`PRAGMA busy_timeout`
+      expect(busy?.timeout).toBeGreaterThanOrEqual(5000)
+      expect(statSync(path).mode & 0o777).toBe(0o600)
+      expect(statSync(join(path, "..")).mode & 0o777).toBe(0o700)
+    }).pipe(Effect.provide(layerAt(path)))
+  })
+
+  it.effect("opening it again finds it migrated and keeps its rows", () => {
+    const path = join(tempDir(), "gateway.db")
+    const insert = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      sql`INSERT INTO instances (id, pid, host, started_at, heartbeat_at, lease_ms) VALUES ('a', 1, 'h', 0, 0, 1)`)
+    const count = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ n: number }>`SELECT count(*) AS n FROM instances`)
+    return Effect.gen(function*() {
+      yield* insert.pipe(Effect.provide(layerAt(path)))
+      const [row] = yield* count.pipe(Effect.provide(layerAt(path)))
+      expect(row?.n).toBe(1)
+    })
+  })
+
+  it.effect("two layers migrating one new file at once both succeed", () => {
+    const path = join(tempDir(), "gateway.db")
+    return Effect.gen(function*() {
+      const [a, b] = yield* Effect.all([tables.pipe(Effect.provide(layerAt(path))), tables.pipe(Effect.provide(layerAt(path)))], {
+        concurrency: 2
+      })
+      expect(a.length).toBe(b.length)
+    })
+  })
+
+  it.effect("a file that is not a database is refused with a message naming it, and left untouched", () => {
+    const path = join(tempDir(), "gateway.db")
+    writeFileSync(path, "this is not sqlite, but somebody's notes")
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(tables.pipe(Effect.provide(layerAt(path))))
+      expect(error._tag).toBe("StorageError")
+      expect(error.message).toContain(path)
+      expect(readFileSync(path, "utf8")).toBe("this is not sqlite, but somebody's notes")
+    })
+  })
+
+  it.effect(":memory: needs no file", () =>
+    Effect.gen(function*() {
+      const names = (yield* tables).map((t) => t.name)
+      expect(names).toContain("jobs")
+    }).pipe(Effect.provide(layerAt(":memory:"))))
+})
+
