@@ -129,7 +129,7 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   maxConcurrentJobs: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_JOBS", 16),
   maxConcurrentJobsPerCli: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_PER_CLI", 8),
   heartbeatMs: positiveInt("LLM_GATEWAY_HEARTBEAT_MS", 2_000),
-  leaseMs: positiveInt("LLM_GATEWAY_LEASE_MS", 10_000),
+  leaseMs: positiveInt("LLM_GATEWAY_LEASE_MS", 30_000),
   flushIntervalMs: positiveInt("LLM_GATEWAY_FLUSH_INTERVAL_MS", 1_000)
 })
 
@@ -166,7 +166,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   maxConcurrentJobs: 16,
   maxConcurrentJobsPerCli: 8,
   heartbeatMs: 2_000,
-  leaseMs: 10_000,
+  leaseMs: 30_000,
   flushIntervalMs: 1_000,
   ...overrides
 })

@@ -195,6 +195,16 @@ export class JobOrphaned extends Schema.TaggedError<JobOrphaned>()("JobOrphaned"
 }) {}
 
 /**
+ * A bug of the gateway's own: the message says what broke; details are in
+ * the server's log.
+ *
+ * @since 0.1.0
+ */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", {
+  message: Schema.String
+}) {}
+
+/**
  * What a failed run is classified as.
  *
  * @since 0.1.0
@@ -235,7 +245,8 @@ export const GatewayError = Schema.Union(
   StorageError,
   JobNotFound,
   JobCanceled,
-  JobOrphaned
+  JobOrphaned,
+  InternalError
 )
 
 /** @since 0.1.0 */

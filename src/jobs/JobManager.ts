@@ -22,7 +22,14 @@ import * as Schema from "effect/Schema"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
-import { GatewayError, type InvalidRequest, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import {
+  GatewayError,
+  InternalError,
+  type InvalidRequest,
+  JobCanceled,
+  JobNotFound,
+  type StorageError
+} from "../domain/errors.js"
 import { isFinal, type Job, type JobError, type JobReply } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { dedupSince, requestKey } from "./Dedup.js"
@@ -157,9 +164,13 @@ export const make = Effect.gen(function*() {
   const flushLoop = (jobId: string, entry: Live) =>
     Effect.gen(function*() {
       if (!entry.tracker.hasPending) return
-      yield* store.appendOutput(jobId, entry.tracker.take()).pipe(
-        Effect.catchAll((e) => Effect.logWarning(`output flush of job ${jobId} failed; it will be retried`, e))
+      const stillActive = yield* store.appendOutput(jobId, entry.tracker.take()).pipe(
+        Effect.catchAll((e) =>
+          Effect.as(Effect.logWarning(`output flush of job ${jobId} failed; later output is flushed next time`, e), true)
+        )
       )
+      // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
+      if (!stillActive) return yield* Effect.interrupt
     }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
 
   const body = (job: Job, planned: PlannedRequest, entry: Live) =>
@@ -177,9 +188,13 @@ export const make = Effect.gen(function*() {
               const startedAt = yield* Clock.currentTimeMillis
               entry.pid = pid
               entry.startedAt = startedAt
-              yield* store.markRunning(job.id, { pid, command, startedAt }).pipe(
-                Effect.catchAll((e) => Effect.logWarning(`could not record the start of job ${job.id}`, e))
+              const recorded = yield* store.markRunning(job.id, { pid, command, startedAt }).pipe(
+                Effect.catchAll((e) =>
+                  Effect.as(Effect.logWarning(`could not record the start of job ${job.id}`, e), true)
+                )
               )
+              // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
+              if (!recorded) return yield* Effect.interrupt
             })
         }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
       )
@@ -204,22 +219,30 @@ export const make = Effect.gen(function*() {
           reply: null
         })
     }).pipe(
-      // A job waits for a slot of its CLI, then for a global one, in arrival order.
-      cliSlots[job.cli].withPermits(1),
+      // A job waits for a slot of its CLI, then for a global one, in arrival order
+      // (holding a global slot while waiting for its CLI's would block the other CLIs).
       globalSlots.withPermits(1),
-      Effect.onExit((exit) =>
-        Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-          ? Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
+      cliSlots[job.cli].withPermits(1),
+      Effect.onExit((exit) => {
+        if (Exit.isSuccess(exit)) return Effect.void
+        const interrupted = Cause.isInterruptedOnly(exit.cause)
+        return Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
+          Effect.zipRight(
+            interrupted ? Effect.void : Effect.logError(`job ${job.id} died`, exit.cause),
             settle(job.id, entry, {
-              status: "canceled",
+              status: interrupted ? "canceled" : "failed",
               finishedAt,
               exitCode: null,
               signal: null,
-              error: toJobError(new JobCanceled({ message: "the job was canceled", jobId: job.id })),
+              error: toJobError(
+                interrupted
+                  ? new JobCanceled({ message: "the job was canceled", jobId: job.id })
+                  : new InternalError({ message: `the gateway failed while running the job: ${Cause.squash(exit.cause)}` })
+              ),
               reply: null
-            }))
-          : Effect.void
-      ),
+            })
+          ))
+      }),
       Effect.annotateLogs({ jobId: job.id, correlationId: job.correlationId })
     )
 
@@ -321,6 +344,24 @@ export const make = Effect.gen(function*() {
       limits: { global: config.maxConcurrentJobs, perCli: config.maxConcurrentJobsPerCli }
     } satisfies Health
   })
+
+  // On shutdown, end every job and record it canceled, started or still queued.
+  yield* Effect.addFinalizer(() =>
+    Effect.gen(function*() {
+      yield* FiberMap.clear(fibers)
+      const finishedAt = yield* Clock.currentTimeMillis
+      for (const [jobId, entry] of live) {
+        yield* settle(jobId, entry, {
+          status: "canceled",
+          finishedAt,
+          exitCode: null,
+          signal: null,
+          error: toJobError(new JobCanceled({ message: "the server shut down while the job ran", jobId })),
+          reply: null
+        })
+      }
+    })
+  )
 
   // Carry out cancel requests that other instances recorded for our jobs.
   yield* Effect.forkScoped(

@@ -1,0 +1,258 @@
+/**
+ * JobManager over a real SQLite file and a scripted CommandRunner whose
+ * output follows the (test) clock: lifecycle, throttled flushes, cancel,
+ * the queue, dedup and shutdown.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import * as GatewayConfig from "../../src/Config.js"
+import type { GatewayConfigShape } from "../../src/Config.js"
+import * as Gateway from "../../src/Gateway.js"
+import { JobManager } from "../../src/jobs/JobManager.js"
+import { JobStore } from "../../src/jobs/JobStore.js"
+import * as RequestRunner from "../../src/jobs/RequestRunner.js"
+import { CommandRunner, type CommandSpec, requireSuccess } from "../../src/process/CommandRunner.js"
+import * as Providers from "../../src/providers/Providers.js"
+
+/** One claude stream-json line per step, written at the step's time. */
+interface Step {
+  readonly afterMs: number
+  readonly text: string
+}
+
+const resultLine = (text: string) => JSON.stringify({ type: "result", subtype: "success", result: text, session_id: "s-1" }) + "\n"
+
+/** A runner that plays steps on the clock; every spec it saw is kept. */
+const scriptedRunner = (steps: (spec: CommandSpec) => ReadonlyArray<Step>, seen: Array<CommandSpec>) => {
+  const exec = (spec: CommandSpec) =>
+    Effect.gen(function*() {
+      seen.push(spec)
+      if (spec.onSpawn) yield* spec.onSpawn(4242, "/fake/claude")
+      let stdout = ""
+      for (const step of steps(spec)) {
+        yield* Effect.sleep(Duration.millis(step.afterMs))
+        stdout += step.text
+        if (spec.onOutput) yield* spec.onOutput({ stream: "stdout", data: Buffer.from(step.text) })
+      }
+      return {
+        command: "/fake/claude",
+        pid: 4242,
+        exitCode: 0,
+        signal: null,
+        stdout,
+        stderr: "",
+        stdoutTruncated: false,
+        stderrTruncated: false,
+        stdoutBytes: Buffer.byteLength(stdout),
+        stderrBytes: 0,
+        stdoutTail: stdout,
+        stderrTail: "",
+        durationMs: 0
+      }
+    })
+  return Layer.succeed(CommandRunner, {
+    resolve: (command) => Effect.succeed(command),
+    run: (spec) => Effect.flatMap(exec(spec), requireSuccess),
+    exec
+  })
+}
+
+const managerLayer = (
+  steps: (spec: CommandSpec) => ReadonlyArray<Step>,
+  seen: Array<CommandSpec>,
+  config: Partial<GatewayConfigShape> = {},
+  path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
+) => {
+  const requestRunner = RequestRunner.layer.pipe(Layer.provide(Layer.merge(scriptedRunner(steps, seen), Providers.layer)))
+  return Gateway.layerServicesWith(requestRunner).pipe(
+    Layer.provideMerge(GatewayConfig.layerTest({ databasePath: path, ...config }))
+  )
+}
+
+const request = (prompt: string) => ({
+  prompt,
+  createNewSession: false,
+  continueSession: false,
+  outputFormat: "text" as const,
+  approvalStrategy: "legacy" as const,
+  mcpServers: [],
+  dangerouslySkipPermissions: false,
+  strictMcpConfig: false,
+  optimizePrompt: false,
+  forceRefresh: false
+})
+
+/** Lets every runnable fiber run until it waits on the clock or on I/O. */
+const settle = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow(), { discard: true })
+
+/** Moves the test clock, letting fibers reach their sleeps first. */
+const advance = (ms: number) => Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms)))
+
+const quick = () => [{ afterMs: 10, text: resultLine("done") }]
+
+describe("JobManager", () => {
+  it.effect("a job goes queued → running → completed, and the reply is kept", () => {
+    const seen: Array<CommandSpec> = []
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const { deduped, job } = yield* manager.submit("claude", request("hello"))
+      expect(deduped).toBe(false)
+      expect(job.status).toBe("queued")
+      const waiting = yield* Effect.fork(manager.await(job.id, undefined))
+      yield* advance(20)
+      const done = yield* Fiber.join(waiting)
+      expect(done.status).toBe("completed")
+      expect(done.reply?.text).toBe("done")
+      expect(done.reply?.sessionId).toBe("s-1")
+      expect(done.pid).toBe(4242)
+      expect(seen).toHaveLength(1)
+    }).pipe(Effect.provide(managerLayer(quick, seen)))
+  })
+
+  it.effect("output is flushed to the row at most once per interval while the job runs", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = () => [
+      { afterMs: 100, text: "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s-1\"}\n" },
+      { afterMs: 100, text: "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"part\"}]}}\n" },
+      { afterMs: 2_000, text: resultLine("part") }
+    ]
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const store = yield* JobStore
+      const { job } = yield* manager.submit("claude", request("stream"))
+      const chars = Effect.map(store.get(job.id), (j) => Option.getOrThrow(j).stdoutChars)
+      yield* advance(250)
+      expect(yield* chars).toBe(0) // two chunks arrived, no flush yet
+      yield* advance(800)
+      const flushed = yield* chars
+      expect(flushed).toBeGreaterThan(0) // one flush after the interval
+      expect(yield* store.readOutput(job.id, "stdout", 0, 10_000)).toContain("part")
+      yield* advance(500)
+      expect(yield* chars).toBe(flushed) // nothing new, nothing written
+      yield* advance(1_000)
+      const done = yield* manager.await(job.id, undefined)
+      expect(done.status).toBe("completed")
+      expect(done.stdoutChars).toBeGreaterThan(flushed) // the last output came with the final state
+    }).pipe(Effect.provide(managerLayer(steps, seen, { flushIntervalMs: 1_000 })))
+  })
+
+  it.effect("cancel interrupts the job: it is recorded canceled with the output it had, and no late result lands", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = () => [
+      { afterMs: 10, text: "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s-9\"}\n" },
+      { afterMs: 60_000, text: resultLine("too late") }
+    ]
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const { job } = yield* manager.submit("claude", request("long"))
+      yield* advance(50)
+      const canceled = yield* manager.cancel(job.id)
+      expect(canceled.status).toBe("canceled")
+      expect(canceled.error?._tag).toBe("JobCanceled")
+      expect(canceled.stdoutChars).toBeGreaterThan(0)
+      yield* advance(120_000)
+      const later = yield* manager.get(job.id)
+      expect(later.status).toBe("canceled")
+      expect(later.reply).toBeNull()
+    }).pipe(Effect.provide(managerLayer(steps, seen)))
+  })
+
+  it.effect("beyond the limit jobs wait as queued and start in arrival order", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = () => [{ afterMs: 1_000, text: resultLine("ok") }]
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const jobs = []
+      for (const p of ["first", "second", "third"]) jobs.push((yield* manager.submit("claude", request(p))).job)
+      yield* advance(10)
+      const statuses = yield* Effect.forEach(jobs, (j) => Effect.map(manager.get(j.id), (x) => x.status))
+      expect(statuses).toEqual(["running", "queued", "queued"])
+      yield* advance(1_000)
+      yield* advance(1_000)
+      yield* advance(1_000)
+      const done = yield* Effect.forEach(jobs, (j) => manager.await(j.id, undefined))
+      expect(done.map((j) => j.status)).toEqual(["completed", "completed", "completed"])
+      expect(seen.map((s) => s.stdin)).toEqual(["first", "second", "third"])
+      const health = yield* manager.health
+      expect(health.limits).toEqual({ global: 1, perCli: 1 })
+    }).pipe(Effect.provide(managerLayer(steps, seen, { maxConcurrentJobs: 1, maxConcurrentJobsPerCli: 1 })))
+  })
+
+  it.effect("identical requests submitted together make one run; forceRefresh makes another", () => {
+    const seen: Array<CommandSpec> = []
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const submitted = yield* Effect.all(Array.from({ length: 20 }, () => manager.submit("claude", request("same"))), {
+        concurrency: "unbounded"
+      })
+      expect(new Set(submitted.map((s) => s.job.id)).size).toBe(1)
+      expect(submitted.filter((s) => !s.deduped)).toHaveLength(1)
+      const fresh = yield* manager.submit("claude", { ...request("same"), forceRefresh: true })
+      expect(fresh.deduped).toBe(false)
+      yield* advance(20)
+      expect(seen).toHaveLength(2)
+    }).pipe(Effect.provide(managerLayer(quick, seen)))
+  })
+
+  it.effect("await with a time limit answers the job as it is when the time is up", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = () => [{ afterMs: 10_000, text: resultLine("slow") }]
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const { job } = yield* manager.submit("claude", request("slow"))
+      const waiting = yield* Effect.fork(manager.await(job.id, Duration.seconds(2)))
+      yield* advance(3_000)
+      const answer = yield* Fiber.join(waiting)
+      expect(answer.status).toBe("running")
+    }).pipe(Effect.provide(managerLayer(steps, seen)))
+  })
+
+  it.effect("a bug while a job runs fails the job with InternalError instead of leaving it running", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = (): ReadonlyArray<Step> => {
+      throw new Error("scripted bug")
+    }
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const { job } = yield* manager.submit("claude", request("buggy"))
+      const waiting = yield* Effect.fork(manager.await(job.id, undefined))
+      yield* advance(10)
+      const done = yield* Fiber.join(waiting)
+      expect(done.status).toBe("failed")
+      expect(done.error?._tag).toBe("InternalError")
+      expect(done.error?.message).toContain("scripted bug")
+    }).pipe(Effect.provide(managerLayer(steps, seen)))
+  })
+
+  it.effect("when the manager's scope closes, its running jobs are recorded canceled", () => {
+    const seen: Array<CommandSpec> = []
+    const path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
+    const steps = () => [{ afterMs: 60_000, text: resultLine("never") }]
+    return Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(managerLayer(steps, seen, {}, path), scope)
+      const manager = Layer.succeedContext(context)
+      const jobId = yield* Effect.flatMap(JobManager, (m) => m.submit("claude", request("left running"))).pipe(
+        Effect.map((s) => s.job.id),
+        Effect.provide(manager)
+      )
+      yield* advance(10)
+      yield* Scope.close(scope, Exit.void)
+      const after = yield* Effect.flatMap(JobStore, (store) => store.get(jobId)).pipe(
+        Effect.provide(managerLayer(steps, [], {}, path))
+      )
+      expect(Option.getOrThrow(after).status).toBe("canceled")
+    })
+  })
+})
+
