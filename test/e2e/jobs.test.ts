@@ -145,3 +145,35 @@ describe("results outlive the server", () => {
     }, { dir })
   })
 })
+
+describe("ends that are not the CLI's own", () => {
+  it("when the client disconnects mid-job, the job is recorded canceled (not left running) and its CLI is gone", async () => {
+    const dir = tempDir()
+    const env = { LLM_GATEWAY_JOBS_DB: join(dir, "jobs.db") }
+    let jobId = ""
+    let pid = 0
+    await withGateway(env, async (gateway) => {
+      const started = await callTool(gateway, "claude_request_async", { prompt: "[[fake:silent]] forever" })
+      jobId = started.structuredContent!.jobId as string
+      await waitUntil(() => runs(gateway, "claude").length === 1)
+      pid = runs(gateway, "claude")[0]!.pid!
+    }, { dir })
+    expect(alive(pid)).toBe(false)
+    await withGateway(env, async (gateway) => {
+      const status = await callTool(gateway, "llm_job_status", { jobId })
+      expect(status.structuredContent!.status).toBe("canceled")
+    }, { dir })
+  })
+
+  it("a CLI asked for json output that works longer than the idle window without finishing is not killed as idle", () =>
+    withGateway({ LLM_GATEWAY_IDLE_TIMEOUT_MS: "500" }, async (gateway) => {
+      const answer = await callTool(gateway, "claude_request", {
+        outputFormat: "json",
+        prompt: "[[fake:chunks=5]] [[fake:delay=300]] thinking for a while"
+      })
+      expect(answer.isError ?? false).toBe(false)
+      const result = JSON.parse(answer.content[0]!.text!) as { type: string; result: string }
+      expect(result.type).toBe("result")
+      expect(result.result).toContain("thinking for a while")
+    }))
+})

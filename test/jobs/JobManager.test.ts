@@ -19,7 +19,8 @@ import * as GatewayConfig from "../../src/Config.js"
 import type { GatewayConfigShape } from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
-import { JobStore } from "../../src/jobs/JobStore.js"
+import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
+import * as Database from "../../src/storage/Database.js"
 import * as RequestRunner from "../../src/jobs/RequestRunner.js"
 import { CommandRunner, type CommandSpec, requireSuccess } from "../../src/process/CommandRunner.js"
 import * as Providers from "../../src/providers/Providers.js"
@@ -97,6 +98,9 @@ const settle = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow
 
 /** Moves the test clock, letting fibers reach their sleeps first. */
 const advance = (ms: number) => Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms)))
+
+const JobStoreOnly = (path: string) =>
+  Layer.provide(JobStoreLayer, Database.layerAt(path))
 
 const quick = () => [{ afterMs: 10, text: resultLine("done") }]
 
@@ -232,6 +236,37 @@ describe("JobManager", () => {
       expect(done.error?._tag).toBe("InternalError")
       expect(done.error?.message).toContain("scripted bug")
     }).pipe(Effect.provide(managerLayer(steps, seen)))
+  })
+
+  it.effect("finished jobs past retention are purged at start-up; recent and running ones stay", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
+    const day = 24 * 3_600_000
+    const old = { id: "00000000-0000-4000-8000-0000000000aa", createdAt: -40 * day }
+    const recent = { id: "00000000-0000-4000-8000-0000000000bb", createdAt: -2 * day }
+    const seed = Effect.flatMap(JobStore, (store) =>
+      Effect.forEach([old, recent], (j) =>
+        Effect.zipRight(
+          store.insert({
+            ...j,
+            cli: "claude",
+            requestKey: j.id,
+            argv: [],
+            cwd: "/",
+            correlationId: "c",
+            outputFormat: "text",
+            ownerInstance: "gone"
+          }, undefined),
+          store.finish(j.id, { status: "completed", finishedAt: j.createdAt, exitCode: 0, signal: null, error: null, reply: { text: "r" } })
+        )))
+    return Effect.gen(function*() {
+      yield* seed.pipe(Effect.provide(JobStoreOnly(path)))
+      const ids = yield* Effect.gen(function*() {
+        yield* settle
+        const store = yield* JobStore
+        return (yield* store.list({ limit: 10 })).map((j) => j.id)
+      }).pipe(Effect.provide(managerLayer(quick, [], { jobRetentionDays: 30 }, path)))
+      expect(ids).toEqual([recent.id])
+    })
   })
 
   it.effect("when the manager's scope closes, its running jobs are recorded canceled", () => {
