@@ -30,11 +30,14 @@ import type { Tool } from "./Tool.js"
  */
 export const instructions = [
   "llm-cli-gateway runs the local coding-agent CLIs claude, codex, gemini and grok.",
-  "Use claude_request, codex_request, gemini_request or grok_request with a prompt; the answer carries the reply text",
-  "and, in structuredContent, the CLI's own sessionId (pass it back as sessionId to continue), usage and cost.",
-  "Failures are typed: structuredContent.error._tag says what happened (CliAuthRequired, CliRateLimited,",
-  "IdleTimeout, InvalidRequest, ...) and the text says what to do. A CLI that prints nothing for idleTimeoutMs",
-  "(default 10 minutes) is stopped."
+  "claude_request, codex_request, gemini_request and grok_request answer with the reply when the CLI ends; a run",
+  "still going after SYNC_DEADLINE_MS (45 s) answers with a jobId instead. For long work use the *_request_async",
+  "tools, then llm_job_wait (waits up to timeoutMs) and llm_job_result (pages with offset); llm_job_cancel ends a job.",
+  "Every request is a durable job: identical requests within an hour share one run (forceRefresh: true for a new",
+  "one), and results survive restarts. structuredContent carries the CLI's own sessionId (pass it back as",
+  "sessionId to continue), usage and cost. Failures are typed: structuredContent.error._tag (CliAuthRequired,",
+  "CliRateLimited, IdleTimeout, InvalidRequest, JobNotFound, ...) and the text says what to do. A CLI that prints",
+  "nothing for idleTimeoutMs (default 10 minutes) is stopped."
 ].join(" ")
 
 /**
