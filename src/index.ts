@@ -20,6 +20,9 @@ export * as Fields from "./domain/fields.js"
 /** Request Schemas of the request tools. @since 0.1.0 */
 export * as Requests from "./domain/requests.js"
 
+/** Jobs: statuses, rows, replies. @since 0.1.0 */
+export * as Job from "./domain/Job.js"
+
 /** Token usage. @since 0.1.0 */
 export * as Usage from "./domain/Usage.js"
 
@@ -34,6 +37,21 @@ export * as Providers from "./providers/Providers.js"
 
 /** One request to its end. @since 0.1.0 */
 export * as RequestRunner from "./jobs/RequestRunner.js"
+
+/** The SQLite database. @since 0.1.0 */
+export * as Database from "./storage/Database.js"
+
+/** The rows of jobs. @since 0.1.0 */
+export * as JobStore from "./jobs/JobStore.js"
+
+/** Request keys. @since 0.1.0 */
+export * as Dedup from "./jobs/Dedup.js"
+
+/** Server instances and orphan reaping. @since 0.1.0 */
+export * as Instances from "./jobs/Instances.js"
+
+/** Jobs as fibers. @since 0.1.0 */
+export * as JobManager from "./jobs/JobManager.js"
 
 /** The MCP server wiring. @since 0.1.0 */
 export * as McpServer from "./mcp/McpServer.js"
