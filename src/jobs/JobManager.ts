@@ -304,12 +304,29 @@ export const make = Effect.gen(function*() {
       return finished ?? (yield* get(jobId))
     })
 
+  /**
+   * Interrupts a job of ours and records it canceled. Its own finalizer
+   * normally records that; a job interrupted before it began never ran one.
+   */
+  const stopLocal = (jobId: string, message: string) =>
+    Effect.gen(function*() {
+      const entry = live.get(jobId)
+      yield* FiberMap.remove(fibers, jobId)
+      if (entry === undefined) return
+      yield* settle(jobId, entry, {
+        status: "canceled",
+        finishedAt: yield* Clock.currentTimeMillis,
+        exitCode: null,
+        signal: null,
+        error: toJobError(new JobCanceled({ message, jobId })),
+        reply: null
+      })
+    })
+
   const cancel = (jobId: string) =>
     Effect.gen(function*() {
-      if (yield* FiberMap.has(fibers, jobId)) {
-        const entry = live.get(jobId)
-        yield* FiberMap.remove(fibers, jobId)
-        if (entry !== undefined) yield* Deferred.await(entry.done)
+      if (live.has(jobId)) {
+        yield* stopLocal(jobId, "the job was canceled")
         return yield* get(jobId)
       }
       const job = yield* get(jobId)
@@ -347,26 +364,19 @@ export const make = Effect.gen(function*() {
 
   // On shutdown, end every job and record it canceled, started or still queued.
   yield* Effect.addFinalizer(() =>
-    Effect.gen(function*() {
-      yield* FiberMap.clear(fibers)
-      const finishedAt = yield* Clock.currentTimeMillis
-      for (const [jobId, entry] of live) {
-        yield* settle(jobId, entry, {
-          status: "canceled",
-          finishedAt,
-          exitCode: null,
-          signal: null,
-          error: toJobError(new JobCanceled({ message: "the server shut down while the job ran", jobId })),
-          reply: null
-        })
-      }
-    })
+    Effect.forEach(
+      [...live.keys()],
+      (jobId) => stopLocal(jobId, "the server shut down while the job ran"),
+      { concurrency: "unbounded", discard: true }
+    )
   )
 
   // Carry out cancel requests that other instances recorded for our jobs.
   yield* Effect.forkScoped(
     store.cancelRequested(self.id).pipe(
-      Effect.flatMap((ids) => Effect.forEach(ids, (id) => FiberMap.remove(fibers, id), { discard: true })),
+      Effect.flatMap((ids) =>
+        Effect.forEach(ids, (id) => stopLocal(id, "the job was canceled from another server"), { discard: true })
+      ),
       Effect.catchAll((e) => Effect.logWarning("could not read cancel requests", e)),
       Effect.repeat(Schedule.spaced(CANCEL_POLL))
     )
