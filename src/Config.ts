@@ -11,6 +11,7 @@ import * as LogLevel from "effect/LogLevel"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import type { Cli } from "./domain/Cli.js"
+import { make as makeModelConfig, type ModelConfig, modelConfig } from "./models/config.js"
 
 /**
  * @since 0.1.0
@@ -46,6 +47,12 @@ export interface GatewayConfigShape {
   readonly leaseMs: number
   /** How often a running job's output is written to its row, at most (ms). */
   readonly flushIntervalMs: number
+  /** The policy of `mcp_managed` requests that name none (`strict`, `balanced`, `permissive`). */
+  readonly approvalPolicy: "strict" | "balanced" | "permissive"
+  /** The npm used by `cli_upgrade` for npm-installed CLIs. */
+  readonly npmBinary: string
+  /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
+  readonly models: ModelConfig
 }
 
 /**
@@ -130,7 +137,12 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   maxConcurrentJobsPerCli: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_PER_CLI", 8),
   heartbeatMs: positiveInt("LLM_GATEWAY_HEARTBEAT_MS", 2_000),
   leaseMs: positiveInt("LLM_GATEWAY_LEASE_MS", 30_000),
-  flushIntervalMs: positiveInt("LLM_GATEWAY_FLUSH_INTERVAL_MS", 1_000)
+  flushIntervalMs: positiveInt("LLM_GATEWAY_FLUSH_INTERVAL_MS", 1_000),
+  approvalPolicy: Config.literal("strict", "balanced", "permissive")("LLM_GATEWAY_APPROVAL_POLICY").pipe(
+    Config.withDefault("balanced" as const)
+  ),
+  npmBinary: Config.string("LLM_GATEWAY_NPM_BIN").pipe(Config.withDefault("npm")),
+  models: modelConfig
 })
 
 /**
@@ -168,6 +180,19 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   heartbeatMs: 2_000,
   leaseMs: 30_000,
   flushIntervalMs: 1_000,
+  approvalPolicy: "balanced",
+  npmBinary: "npm",
+  // Tests never read the real home: no config files, no history.
+  models: makeModelConfig({
+    paths: {
+      claudeSettings: "/nonexistent/claude/settings.json",
+      claudeSettingsLocal: "/nonexistent/claude/settings.local.json",
+      codexConfig: "/nonexistent/codex/config.toml",
+      geminiSettings: "/nonexistent/gemini/settings.json",
+      geminiHistoryRoot: "/nonexistent/gemini/tmp"
+    },
+    discovery: false
+  }),
   ...overrides
 })
 

@@ -8,6 +8,10 @@
  */
 import * as Schema from "effect/Schema"
 import { Cli } from "./Cli.js"
+import { ApprovalPolicy } from "./requests.js"
+import { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "./upgradeErrors.js"
+
+export { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "./upgradeErrors.js"
 
 const NullableNumber = Schema.NullOr(Schema.Number)
 const NullableString = Schema.NullOr(Schema.String)
@@ -205,6 +209,64 @@ export class InternalError extends Schema.TaggedError<InternalError>()("Internal
 }) {}
 
 /**
+ * A `mcp_managed` request that its approval policy denied, before any
+ * process started. `reasons` says what was denied and why; `message` says
+ * the same and how to proceed. The decision is in the approval log under
+ * `approvalId`.
+ *
+ * @since 0.1.0
+ */
+export class ApprovalDenied extends Schema.TaggedError<ApprovalDenied>()("ApprovalDenied", {
+  message: Schema.String,
+  cli: Cli,
+  policy: ApprovalPolicy,
+  /** What the policy refused, one line each. */
+  reasons: Schema.Array(Schema.String),
+  risk: Schema.Literal("low", "medium", "high"),
+  /** The id of the recorded decision (see `approval_list`). */
+  approvalId: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * No session has this id (it was never created or recorded, or it was
+ * deleted).
+ *
+ * @since 0.1.0
+ */
+export class SessionNotFound extends Schema.TaggedError<SessionNotFound>()("SessionNotFound", {
+  message: Schema.String,
+  sessionId: Schema.String
+}) {}
+
+/**
+ * The session belongs to another CLI than the one it was used with.
+ *
+ * @since 0.1.0
+ */
+export class SessionCliMismatch extends Schema.TaggedError<SessionCliMismatch>()("SessionCliMismatch", {
+  message: Schema.String,
+  sessionId: Schema.String,
+  /** The CLI it was used with. */
+  cli: Cli,
+  /** The CLI the session belongs to. */
+  sessionCli: Cli
+}) {}
+
+/**
+ * A gateway session (`gw-…`) was given where a CLI conversation is needed,
+ * and no request has run in it yet, so it stands for no conversation.
+ *
+ * @since 0.1.0
+ */
+export class GatewaySessionUnlinked extends Schema.TaggedError<GatewaySessionUnlinked>()("GatewaySessionUnlinked", {
+  message: Schema.String,
+  sessionId: Schema.String,
+  cli: Cli,
+  /** The request field that named it. */
+  field: Schema.String
+}) {}
+
+/**
  * What a failed run is classified as.
  *
  * @since 0.1.0
@@ -246,7 +308,14 @@ export const GatewayError = Schema.Union(
   JobNotFound,
   JobCanceled,
   JobOrphaned,
-  InternalError
+  InternalError,
+  ApprovalDenied,
+  SessionNotFound,
+  SessionCliMismatch,
+  GatewaySessionUnlinked,
+  UpgradeTargetInvalid,
+  UpgradeFailed,
+  UpgradeTimedOut
 )
 
 /** @since 0.1.0 */

@@ -23,13 +23,20 @@ import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
 import {
+  type ApprovalDenied,
   GatewayError,
+  type GatewaySessionUnlinked,
   InternalError,
   type InvalidRequest,
   JobCanceled,
   JobNotFound,
+  type SessionCliMismatch,
+  type SessionNotFound,
   type StorageError
 } from "../domain/errors.js"
+import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
+import { ModelRegistry } from "../models/ModelRegistry.js"
+import { SessionStore } from "../sessions/SessionStore.js"
 import { isFinal, type Job, type JobError, type JobReply } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { dedupSince, requestKey } from "./Dedup.js"
@@ -47,6 +54,19 @@ export interface Submitted {
   readonly job: Job
   readonly deduped: boolean
 }
+
+/**
+ * Why a request is refused before it becomes a job.
+ *
+ * @since 0.1.0
+ */
+export type SubmitError =
+  | InvalidRequest
+  | StorageError
+  | ApprovalDenied
+  | SessionNotFound
+  | SessionCliMismatch
+  | GatewaySessionUnlinked
 
 /**
  * Live facts of the jobs this instance runs.
@@ -77,7 +97,7 @@ export interface JobManagerShape {
     cli: C,
     request: RequestOf[C],
     options?: { readonly cwd?: string | undefined }
-  ) => Effect.Effect<Submitted, InvalidRequest | StorageError>
+  ) => Effect.Effect<Submitted, SubmitError>
   readonly get: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
   /** Waits until the job is final or the time is up, then answers its state. */
   readonly await: (jobId: string, timeout: Duration.Duration | undefined) => Effect.Effect<Job, JobNotFound | StorageError>
@@ -131,6 +151,9 @@ export const make = Effect.gen(function*() {
   const store = yield* JobStore
   const runner = yield* RequestRunner
   const instances = yield* Instances
+  const sessions = yield* SessionStore
+  const approvals = yield* ApprovalPolicy
+  const models = yield* ModelRegistry
   const fibers = yield* FiberMap.make<string>()
   const live = new Map<string, Live>()
   const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
@@ -173,7 +196,15 @@ export const make = Effect.gen(function*() {
       if (!stillActive) return yield* Effect.interrupt
     }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
 
-  const body = (job: Job, planned: PlannedRequest, entry: Live) =>
+  /** Keeps the CLI's own session id, so the next request can continue it; never fails a job. */
+  const recordSession = (job: Job, sessionId: string | undefined, at: number, gatewaySessionId: string | undefined) =>
+    sessionId === undefined
+      ? Effect.void
+      : sessions.recordCliSession(job.cli, sessionId, at, { gatewaySessionId }).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`could not record the session of job ${job.id}`, e))
+      )
+
+  const body = (job: Job, planned: PlannedRequest, entry: Live, gatewaySessionId: string | undefined) =>
     Effect.gen(function*() {
       const outcome = yield* Effect.either(
         runner.execute(planned, {
@@ -218,6 +249,7 @@ export const make = Effect.gen(function*() {
           error: toJobError(outcome.left),
           reply: null
         })
+      if (outcome._tag === "Right") yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
     }).pipe(
       // A job waits for a slot of its CLI, then for a global one, in arrival order
       // (holding a global slot while waiting for its CLI's would block the other CLIs).
@@ -246,7 +278,7 @@ export const make = Effect.gen(function*() {
       Effect.annotateLogs({ jobId: job.id, correlationId: job.correlationId })
     )
 
-  const start = (job: Job, planned: PlannedRequest) =>
+  const start = (job: Job, planned: PlannedRequest, gatewaySessionId: string | undefined) =>
     Effect.gen(function*() {
       const entry: Live = {
         done: yield* Deferred.make<Job>(),
@@ -258,12 +290,29 @@ export const make = Effect.gen(function*() {
         cli: job.cli
       }
       live.set(job.id, entry)
-      yield* FiberMap.run(fibers, job.id, body(job, planned, entry))
+      yield* FiberMap.run(fibers, job.id, body(job, planned, entry, gatewaySessionId))
     })
 
   const submit = <C extends Cli>(cli: C, request: RequestOf[C], options: { readonly cwd?: string | undefined } = {}) =>
     Effect.gen(function*() {
-      const planned = yield* runner.plan(cli, request, options)
+      const correlationId = request.correlationId ?? randomUUID()
+      // A gateway session id (gw-…) stands for the CLI conversation it is linked to.
+      const gatewaySessionId = !request.createNewSession && request.sessionId?.startsWith("gw-")
+        ? request.sessionId
+        : undefined
+      const withSession: RequestOf[C] = gatewaySessionId === undefined
+        ? request
+        : { ...request, sessionId: yield* sessions.resolveSessionId(cli, gatewaySessionId) }
+      // Aliases, `latest` and `default` become the model they stand for (or no model flag at all).
+      const { model } = yield* models.resolveModel(cli, request.model)
+      const { model: _asked, ...rest } = withSession
+      const resolved = (model === undefined ? rest : { ...rest, model }) as RequestOf[C]
+      const decision = yield* approvals.evaluate(cli, resolved, { correlationId })
+      const planned = yield* runner.plan(cli, resolved, {
+        ...options,
+        correlationId,
+        context: { bypassAllowed: decision.bypass }
+      })
       const now = yield* Clock.currentTimeMillis
       const outcome = yield* store.insert(
         {
@@ -272,15 +321,18 @@ export const make = Effect.gen(function*() {
           requestKey: requestKey(planned),
           argv: planned.invocation.args,
           cwd: planned.cwd,
-          correlationId: planned.correlationId,
+          correlationId,
           outputFormat: planned.invocation.outputFormat,
           ownerInstance: self.id,
           createdAt: now
         },
         dedupSince(now, config.dedupWindowMs, request.forceRefresh)
       )
+      if (decision.strategy === "mcp_managed" && decision.approvalId !== undefined) {
+        yield* approvals.linkJob(decision.approvalId, outcome.job.id)
+      }
       if (outcome._tag === "Duplicate") return { job: outcome.job, deduped: true }
-      yield* start(outcome.job, planned)
+      yield* start(outcome.job, planned, gatewaySessionId)
       return { job: outcome.job, deduped: false }
     })
 
@@ -403,5 +455,5 @@ export const make = Effect.gen(function*() {
 export const layer: Layer.Layer<
   JobManager,
   never,
-  GatewayConfig | JobStore | RequestRunner | Instances
+  GatewayConfig | JobStore | RequestRunner | Instances | SessionStore | ApprovalPolicy | ModelRegistry
 > = Layer.scoped(JobManager, make)

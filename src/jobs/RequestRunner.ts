@@ -23,7 +23,7 @@ import {
 } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
 import { type CommandResult, CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
-import type { Invocation } from "../providers/Provider.js"
+import type { Invocation, PlanContext } from "../providers/Provider.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
 
 /**
@@ -56,6 +56,18 @@ export interface RunOptions {
 }
 
 /**
+ * @since 0.1.0
+ */
+export interface PlanOptions {
+  /** The working folder (default: the server's). */
+  readonly cwd?: string | undefined
+  /** The approval step's verdict on bypass flags (default: as the `legacy` strategy allows). */
+  readonly context?: PlanContext | undefined
+  /** The trace id, when the caller already chose it (default: the request's, or a new one). */
+  readonly correlationId?: string | undefined
+}
+
+/**
  * A request checked and planned, not yet run.
  *
  * @since 0.1.0
@@ -78,7 +90,7 @@ export interface RequestRunnerShape {
   readonly plan: <C extends Cli>(
     cli: C,
     request: RequestOf[C],
-    options?: { readonly cwd?: string | undefined }
+    options?: PlanOptions
   ) => Effect.Effect<PlannedRequest, InvalidRequest>
   /** Runs a planned request to its end. */
   readonly execute: (planned: PlannedRequest, options?: RunOptions) => Effect.Effect<RequestOutcome, GatewayError>
@@ -86,7 +98,7 @@ export interface RequestRunnerShape {
   readonly run: <C extends Cli>(
     cli: C,
     request: RequestOf[C],
-    options?: RunOptions & { readonly cwd?: string | undefined }
+    options?: RunOptions & PlanOptions
   ) => Effect.Effect<RequestOutcome, GatewayError>
 }
 
@@ -135,12 +147,12 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
     const plan = <C extends Cli>(
       cli: C,
       request: RequestOf[C],
-      options: { readonly cwd?: string | undefined } = {}
+      options: PlanOptions = {}
     ): Effect.Effect<PlannedRequest, InvalidRequest> =>
-      Effect.map(providers[cli].plan(request), (invocation) => ({
+      Effect.map(providers[cli].plan(request, options.context), (invocation) => ({
         cli,
         invocation,
-        correlationId: request.correlationId ?? randomUUID(),
+        correlationId: options.correlationId ?? request.correlationId ?? randomUUID(),
         cwd: options.cwd ?? process.cwd(),
         binary: config.binaries[cli],
         idleTimeoutMs: request.idleTimeoutMs
@@ -223,7 +235,7 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
     const run = <C extends Cli>(
       cli: C,
       request: RequestOf[C],
-      options: RunOptions & { readonly cwd?: string | undefined } = {}
+      options: RunOptions & PlanOptions = {}
     ) => Effect.flatMap(plan(cli, request, options), (planned) => execute(planned, options))
 
     return { plan, execute, run }

@@ -24,7 +24,15 @@ import {
   str,
   usageOf
 } from "./jsonl.js"
-import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import {
+  defaultPlanContext,
+  type FailedRun,
+  type Invocation,
+  type PlanContext,
+  type Provider,
+  type RawOutput,
+  type Reply
+} from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
 /**
@@ -65,7 +73,7 @@ const toolArgs = (flag: string, tools: ReadonlyArray<string> | undefined): Reado
 
 const plan =
   (options: ClaudeOptions) =>
-  (request: ClaudeInput): Either.Either<Invocation, InvalidRequest> =>
+  (request: ClaudeInput, context: PlanContext = defaultPlanContext(request)): Either.Either<Invocation, InvalidRequest> =>
     Either.map(sessionArgs(request), (session) => {
       const model = request.model ?? options.defaultModel
       const args: Array<string> = ["-p", "--output-format", "stream-json", "--verbose"]
@@ -73,7 +81,7 @@ const plan =
       if (model !== undefined) args.push("--model", model)
       args.push(...toolArgs("--allowedTools", request.allowedTools))
       args.push(...toolArgs("--disallowedTools", request.disallowedTools))
-      if (request.dangerouslySkipPermissions && request.approvalStrategy === "legacy") {
+      if (request.dangerouslySkipPermissions && context.bypassAllowed) {
         args.push("--permission-mode", "bypassPermissions")
       }
       args.push(...session)

@@ -12,7 +12,15 @@ import type { CodexAsyncRequest } from "../domain/requests.js"
 import type { Usage } from "../domain/Usage.js"
 import { cliWords } from "./classify.js"
 import { classifyFailedRun, classifyReported, type JsonObject, num, obj, readJsonStream, str, usageOf } from "./jsonl.js"
-import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import {
+  defaultPlanContext,
+  type FailedRun,
+  type Invocation,
+  type PlanContext,
+  type Provider,
+  type RawOutput,
+  type Reply
+} from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
 /**
@@ -43,7 +51,7 @@ const resumeOf = (request: CodexInput) =>
 
 const plan =
   (options: CodexOptions) =>
-  (request: CodexInput): Either.Either<Invocation, InvalidRequest> =>
+  (request: CodexInput, context: PlanContext = defaultPlanContext(request)): Either.Either<Invocation, InvalidRequest> =>
     Either.map(resumeOf(request), (resume) => {
       const model = request.model ?? options.defaultModel
       const args: Array<string> = ["exec", "--json", "--skip-git-repo-check"]
@@ -51,7 +59,7 @@ const plan =
       // `--full-auto` is gone from codex; its meaning is `--sandbox
       // workspace-write`. A resumed session keeps its own sandbox.
       if (request.fullAuto && resume._tag === "New") args.push("--sandbox", "workspace-write")
-      if (request.dangerouslyBypassApprovalsAndSandbox && request.approvalStrategy === "legacy") {
+      if (request.dangerouslyBypassApprovalsAndSandbox && context.bypassAllowed) {
         args.push("--dangerously-bypass-approvals-and-sandbox")
       }
       if (resume._tag === "Id") args.push("resume", resume.id)

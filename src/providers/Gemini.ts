@@ -36,7 +36,15 @@ import {
   sumOf,
   usageOf
 } from "./jsonl.js"
-import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import {
+  defaultPlanContext,
+  type FailedRun,
+  type Invocation,
+  type PlanContext,
+  type Provider,
+  type RawOutput,
+  type Reply
+} from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
 /** What the gemini adapter accepts (sync and async requests both fit). @since 0.1.0 */
@@ -68,7 +76,11 @@ export const TRUST_ENV = "GEMINI_CLI_TRUST_WORKSPACE"
 
 const invalid = (message: string, field: string) => Either.left(new InvalidRequest({ message, field }))
 
-const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Either<Invocation, InvalidRequest> => {
+const buildPlan = (trustWorkspace: boolean) =>
+(
+  request: GeminiInput,
+  context: PlanContext = defaultPlanContext(request)
+): Either.Either<Invocation, InvalidRequest> => {
   // gemini splits the values of these list options on ",": a comma inside one
   // value would silently become two tools or two folders.
   const tools = request.allowedTools ?? []
@@ -90,7 +102,10 @@ const buildPlan = (trustWorkspace: boolean) => (request: GeminiInput): Either.Ei
 
   const args: Array<string> = ["--output-format", "stream-json"]
   if (request.model !== undefined) args.push("--model", request.model)
-  if (request.approvalMode !== undefined) args.push("--approval-mode", request.approvalMode)
+  // `yolo` approves everything: a bypass, passed only when one is allowed.
+  if (request.approvalMode !== undefined && (request.approvalMode !== "yolo" || context.bypassAllowed)) {
+    args.push("--approval-mode", request.approvalMode)
+  }
   for (const tool of tools) args.push("--allowed-tools", tool)
   for (const dir of dirs) args.push("--include-directories", dir)
 

@@ -33,7 +33,15 @@ import {
   sumOf,
   usageOf
 } from "./jsonl.js"
-import type { FailedRun, Invocation, Provider, RawOutput, Reply } from "./Provider.js"
+import {
+  defaultPlanContext,
+  type FailedRun,
+  type Invocation,
+  type PlanContext,
+  type Provider,
+  type RawOutput,
+  type Reply
+} from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
 /** What the grok adapter accepts (sync and async requests both fit). @since 0.1.0 */
@@ -66,11 +74,17 @@ const toolList = (
   return Either.right(tools.join(","))
 }
 
-const plan = (request: GrokInput): Either.Either<Invocation, InvalidRequest> => {
+const plan = (
+  request: GrokInput,
+  context: PlanContext = defaultPlanContext(request)
+): Either.Either<Invocation, InvalidRequest> => {
   const args: Array<string> = ["--output-format", "streaming-json"]
   if (request.model !== undefined) args.push("--model", request.model)
-  if (request.alwaysApprove && request.approvalStrategy === "legacy") args.push("--always-approve")
-  if (request.permissionMode !== undefined) args.push("--permission-mode", request.permissionMode)
+  if (request.alwaysApprove && context.bypassAllowed) args.push("--always-approve")
+  // `bypassPermissions` approves everything: a bypass, passed only when one is allowed.
+  if (request.permissionMode !== undefined && (request.permissionMode !== "bypassPermissions" || context.bypassAllowed)) {
+    args.push("--permission-mode", request.permissionMode)
+  }
   if (request.effort !== undefined) args.push("--effort", request.effort)
   if (request.reasoningEffort !== undefined) args.push("--reasoning-effort", request.reasoningEffort)
 

@@ -85,12 +85,38 @@ export interface Reply {
 }
 
 /**
+ * What the approval step decided for a request.
+ *
+ * @since 0.1.0
+ */
+export interface PlanContext {
+  /**
+   * Whether the CLI's own bypass flags (claude `bypassPermissions`, codex
+   * `--dangerously-bypass-approvals-and-sandbox`, gemini `yolo`, grok
+   * `--always-approve` / `bypassPermissions`) may be passed when the request
+   * asks for them: always under the `legacy` strategy, under `mcp_managed`
+   * only when the policy approved a bypass.
+   */
+  readonly bypassAllowed: boolean
+}
+
+/**
+ * The context when no approval step ran: bypasses as the `legacy`
+ * strategy allows them, none under `mcp_managed`.
+ *
+ * @since 0.1.0
+ */
+export const defaultPlanContext = (request: { readonly approvalStrategy: string }): PlanContext => ({
+  bypassAllowed: request.approvalStrategy === "legacy"
+})
+
+/**
  * @since 0.1.0
  */
 export interface Provider<Request> {
   readonly cli: Cli
   /** Builds the invocation, or refuses the request. Pure. */
-  readonly plan: (request: Request) => Either.Either<Invocation, InvalidRequest>
+  readonly plan: (request: Request, context?: PlanContext) => Either.Either<Invocation, InvalidRequest>
   /**
    * Parses the output of a run that exited 0. Tolerant: unknown fields and
    * non-JSON lines are skipped. Fails when the output itself reports an

@@ -58,7 +58,22 @@ const prepareFile = (path: string): Effect.Effect<void, StorageError> =>
       })
   })
 
-const migrate = Migrator.make({})({ loader, table: "gateway_migrations" })
+const MIGRATIONS_TABLE = "gateway_migrations"
+
+/**
+ * Runs the migrations, then checks they are all applied. The migrator takes
+ * "another process is migrating" for done; the check fails instead, so the
+ * caller retries until the other process has finished.
+ */
+const migrate = Effect.gen(function*() {
+  yield* Migrator.make({})({ loader, table: MIGRATIONS_TABLE })
+  const sql = yield* SqlClient.SqlClient
+  const wanted = Math.max(0, ...(yield* loader).map(([id]) => id))
+  const [row] = yield* sql<{ latest: number | null }>`SELECT max(migration_id) AS latest FROM ${sql(MIGRATIONS_TABLE)}`
+  if ((row?.latest ?? 0) < wanted) {
+    return yield* Effect.fail(new Migrator.MigrationError({ reason: "locked", message: "another process is migrating" }))
+  }
+})
 
 const pragmas = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -66,6 +81,22 @@ const pragmas = Effect.gen(function*() {
   yield* sql.unsafe("PRAGMA foreign_keys = ON")
   yield* sql.unsafe("PRAGMA synchronous = NORMAL")
 })
+
+/**
+ * Two layers on one file in one process (tests, embedding apps) must not
+ * migrate at once: SQLite's busy wait is synchronous and would stall the
+ * very event loop the other migration needs to finish. Other processes wait
+ * on the file lock as usual.
+ */
+const migrationLocks = new Map<string, Effect.Semaphore>()
+const migrationLock = (path: string): Effect.Semaphore => {
+  let lock = migrationLocks.get(path)
+  if (lock === undefined) {
+    lock = Effect.unsafeMakeSemaphore(1)
+    migrationLocks.set(path, lock)
+  }
+  return lock
+}
 
 /**
  * A database at a path (`:memory:` for none), migrated.
@@ -81,7 +112,10 @@ export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | SqliteC
     Effect.zipRight(
       pragmas,
       // Two servers starting together may race to migrate: the loser retries and finds it done.
-      Effect.retry(migrate, Schedule.spaced(Duration.millis(100)).pipe(Schedule.intersect(Schedule.recurs(50))))
+      Effect.retry(
+        migrationLock(path).withPermits(1)(migrate),
+        Schedule.spaced(Duration.millis(100)).pipe(Schedule.intersect(Schedule.recurs(50)))
+      )
     ).pipe(
       Effect.catchAllCause((cause) =>
         Effect.fail(

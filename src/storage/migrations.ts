@@ -7,6 +7,8 @@
 import * as Effect from "effect/Effect"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
+import { migration as approvalsMigration } from "../approvals/migration.js"
+import { migration as sessionsMigration } from "../sessions/migration.js"
 
 const m0001_jobs = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -79,5 +81,7 @@ const m0002_instances_pid_namespace = Effect.gen(function*() {
  */
 export const loader: Migrator.Loader = Migrator.fromRecord({
   "0001_jobs": m0001_jobs,
-  "0002_instances_pid_namespace": m0002_instances_pid_namespace
+  "0002_instances_pid_namespace": m0002_instances_pid_namespace,
+  "0003_sessions": sessionsMigration,
+  "0004_approvals": approvalsMigration
 })

@@ -21,9 +21,7 @@ import * as Gateway from "../../src/Gateway.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import * as Database from "../../src/storage/Database.js"
-import * as RequestRunner from "../../src/jobs/RequestRunner.js"
 import { CommandRunner, type CommandSpec, requireSuccess } from "../../src/process/CommandRunner.js"
-import * as Providers from "../../src/providers/Providers.js"
 
 /** One claude stream-json line per step, written at the step's time. */
 interface Step {
@@ -74,8 +72,7 @@ const managerLayer = (
   config: Partial<GatewayConfigShape> = {},
   path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
 ) => {
-  const requestRunner = RequestRunner.layer.pipe(Layer.provide(Layer.merge(scriptedRunner(steps, seen), Providers.layer)))
-  return Gateway.layerServicesWith(requestRunner).pipe(
+  return Gateway.layerServicesWith(scriptedRunner(steps, seen)).pipe(
     Layer.provideMerge(GatewayConfig.layerTest({ databasePath: path, ...config }))
   )
 }

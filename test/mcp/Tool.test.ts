@@ -3,11 +3,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as GatewayConfig from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
-import * as RequestRunner from "../../src/jobs/RequestRunner.js"
 import * as Results from "../../src/mcp/results.js"
 import { tools } from "../../src/mcp/tools/index.js"
 import { type CommandSpec, layerTest } from "../../src/process/CommandRunner.js"
-import * as Providers from "../../src/providers/Providers.js"
 
 /** A gateway whose runner records every spawn it is asked for and answers like the CLI. */
 const recording = () => {
@@ -18,8 +16,7 @@ const recording = () => {
       return { stdout: "" }
     })
   )
-  const requestRunner = RequestRunner.layer.pipe(Layer.provide(Layer.mergeAll(runner, Providers.layer)))
-  const layer = Gateway.layerServicesWith(requestRunner).pipe(
+  const layer = Gateway.layerServicesWith(runner).pipe(
     Layer.provideMerge(GatewayConfig.layerTest({ databasePath: ":memory:" }))
   )
   return { specs, layer }

@@ -3,19 +3,41 @@
  *
  * @since 0.1.0
  */
+import type { ApprovalPolicy } from "../../approvals/ApprovalPolicy.js"
+import type { CliUpdater } from "../../cli/CliUpdater.js"
 import type { GatewayConfig } from "../../Config.js"
 import type { JobManager } from "../../jobs/JobManager.js"
 import type { JobStore } from "../../jobs/JobStore.js"
+import type { ModelRegistry } from "../../models/ModelRegistry.js"
+import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { Tool } from "../Tool.js"
+import { approvalTools } from "./approvals.js"
+import { cliTools } from "./cli.js"
 import { jobTools } from "./jobs.js"
+import { modelTools } from "./models.js"
 import { requestTools } from "./requests.js"
+import { sessionTools } from "./sessions.js"
 
 /**
  * The services the tools run on.
  *
  * @since 0.1.0
  */
-export type ToolServices = GatewayConfig | JobManager | JobStore
+export type ToolServices =
+  | GatewayConfig
+  | JobManager
+  | JobStore
+  | SessionStore
+  | ApprovalPolicy
+  | ModelRegistry
+  | CliUpdater
 
 /** @since 0.1.0 */
-export const tools: ReadonlyArray<Tool<ToolServices>> = [...requestTools, ...jobTools]
+export const tools: ReadonlyArray<Tool<ToolServices>> = [
+  ...requestTools,
+  ...jobTools,
+  ...sessionTools,
+  ...approvalTools,
+  ...modelTools,
+  ...cliTools
+]

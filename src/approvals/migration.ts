@@ -1,0 +1,33 @@
+/**
+ * The approval log's table (registered as migration `0004_approvals`).
+ * One row per `mcp_managed` decision, approved or denied. The request is
+ * kept as a summary: the fields the decision read and the prompt's length,
+ * never the prompt.
+ *
+ * @since 0.1.0
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
+
+/**
+ * @since 0.1.0
+ */
+export const migration = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE approvals (
+      id TEXT PRIMARY KEY,
+      created_at INTEGER NOT NULL,
+      cli TEXT NOT NULL,
+      policy TEXT NOT NULL CHECK (policy IN ('strict','balanced','permissive')),
+      status TEXT NOT NULL CHECK (status IN ('approved','denied')),
+      risk TEXT NOT NULL CHECK (risk IN ('low','medium','high')),
+      bypass INTEGER NOT NULL DEFAULT 0,
+      reasons_json TEXT NOT NULL,
+      correlation_id TEXT NOT NULL,
+      job_id TEXT,
+      request_json TEXT NOT NULL
+    )`
+  yield* sql`CREATE INDEX approvals_created ON approvals (created_at)`
+  yield* sql`CREATE INDEX approvals_cli_created ON approvals (cli, created_at)`
+})

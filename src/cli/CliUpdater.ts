@@ -1,0 +1,483 @@
+/**
+ * The installed CLIs' versions, and their upgrades.
+ *
+ * `versions` runs `<bin> --version` for each CLI at once, each bounded in
+ * time, and reports a version or why there is none; one CLI failing never
+ * fails the others. `upgrade` builds the command of 1.4.0's strategy for the
+ * CLI and target (an argv array, never a shell line), returns it as a plan
+ * on a dry run, and otherwise runs it bounded by a wall-clock timeout, with
+ * the version before and after. The target must be a plain version or a
+ * dist-tag; anything else is refused before anything runs.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { GatewayConfig } from "../Config.js"
+import { allClis, Cli } from "../domain/Cli.js"
+import type { CliNotFound, IdleTimeout, SpawnFailed } from "../domain/errors.js"
+import { CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
+import { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "./errors.js"
+
+// ---------------------------------------------------------------------------
+// Versions
+// ---------------------------------------------------------------------------
+
+/** The arguments of every CLI's version command. @since 0.1.0 */
+export const VERSION_ARGS: ReadonlyArray<string> = ["--version"]
+
+/**
+ * What `<bin> --version` told about one CLI. `command` is the configured
+ * binary (a name or a path); `path` what it resolved to.
+ *
+ * @since 0.1.0
+ */
+export const VersionReport = Schema.Union(
+  Schema.Struct({
+    cli: Cli,
+    status: Schema.Literal("installed"),
+    command: Schema.String,
+    path: Schema.String,
+    version: Schema.String,
+    /** The first line printed, as printed. */
+    raw: Schema.String
+  }),
+  Schema.Struct({
+    cli: Cli,
+    status: Schema.Literal("not_installed"),
+    command: Schema.String,
+    message: Schema.String,
+    hint: Schema.String
+  }),
+  Schema.Struct({
+    cli: Cli,
+    status: Schema.Literal("timed_out"),
+    command: Schema.String,
+    path: Schema.String,
+    timeoutMs: Schema.Number
+  }),
+  Schema.Struct({
+    cli: Cli,
+    status: Schema.Literal("exited_non_zero"),
+    command: Schema.String,
+    path: Schema.String,
+    exitCode: Schema.NullOr(Schema.Number),
+    signal: Schema.NullOr(Schema.String),
+    /** The last line of stderr (else of stdout). */
+    message: Schema.String
+  }),
+  Schema.Struct({
+    cli: Cli,
+    status: Schema.Literal("unparsable"),
+    command: Schema.String,
+    path: Schema.String,
+    /** The first non-empty line printed (at most 200 characters). */
+    raw: Schema.String
+  }),
+  Schema.Struct({
+    cli: Cli,
+    status: Schema.Literal("spawn_failed"),
+    command: Schema.String,
+    message: Schema.String
+  })
+)
+
+/** @since 0.1.0 */
+export type VersionReport = typeof VersionReport.Type
+
+// A version token: 1.2.3 with an optional pre-release, optionally after a `v`,
+// not glued to a word or a longer dotted number on its left.
+const VERSION_TOKEN = /(?:^|[^0-9A-Za-z.])v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)/
+
+/**
+ * The first semver-looking token of a version command's output, e.g.
+ * `2.1.0` of "2.1.0 (Claude Code)", `0.80.0` of "codex-cli 0.80.0".
+ *
+ * @since 0.1.0
+ */
+export const parseVersion = (text: string): Option.Option<string> => {
+  const match = VERSION_TOKEN.exec(text)
+  return match === null ? Option.none() : Option.some(match[1]!)
+}
+
+const firstLine = (text: string): string =>
+  (text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "").slice(0, 200)
+
+const lastLine = (text: string): string => {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "")
+  return (lines[lines.length - 1] ?? "").slice(0, 500)
+}
+
+// ---------------------------------------------------------------------------
+// Upgrade plans
+// ---------------------------------------------------------------------------
+
+/** Longest target accepted. @since 0.1.0 */
+export const TARGET_MAX_LENGTH = 64
+
+/**
+ * A plain version (`1.2.3`, `1.2.3-rc.1`) or a dist-tag (a lowercase word:
+ * `latest`, `next`, `beta`, `stable`, `preview`, `nightly`…). Nothing that
+ * npm reads as another package (`npm:x`, `x@y`), a URL, a path, a range or
+ * an option, and no space, so it stays one harmless argument.
+ *
+ * @since 0.1.0
+ */
+export const TARGET_PATTERN = /^(?:[a-z][a-z0-9-]*|[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)$/
+
+/** @since 0.1.0 */
+export const isValidTarget = (target: string): boolean =>
+  target.length >= 1 && target.length <= TARGET_MAX_LENGTH && TARGET_PATTERN.test(target)
+
+/** The npm packages of the CLIs installed with npm. @since 0.1.0 */
+export const NPM_PACKAGES = {
+  codex: "@openai/codex",
+  gemini: "@google/gemini-cli"
+} as const
+
+/**
+ * How a plan upgrades: the CLI's own updater, its own installer of a given
+ * version, or a global npm install.
+ *
+ * @since 0.1.0
+ */
+export type UpgradeStrategy = "self-update" | "self-install" | "npm-global-install"
+
+/**
+ * What an upgrade runs: `command` (the configured binary of the CLI, or npm)
+ * with `args`; `argv` is the two together.
+ *
+ * @since 0.1.0
+ */
+export interface UpgradePlan {
+  readonly cli: Cli
+  readonly target: string
+  readonly strategy: UpgradeStrategy
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+  readonly argv: ReadonlyArray<string>
+}
+
+const targetHint = "Give a version such as 1.2.3 or 1.2.3-rc.1, or a dist-tag such as latest, next, beta or stable."
+
+/**
+ * The plan of 1.4.0's strategy for a CLI and target (already validated):
+ * claude `update` / `install <target>`; codex `update` / npm
+ * `@openai/codex@<target>`; gemini npm `@google/gemini-cli@<target>`; grok
+ * `update` / `update --version <target>`.
+ *
+ * @since 0.1.0
+ */
+export const buildPlan = (
+  cli: Cli,
+  target: string,
+  commands: { readonly binary: string; readonly npm: string }
+): UpgradePlan => {
+  const latest = target === "latest"
+  const plan = (strategy: UpgradeStrategy, command: string, args: ReadonlyArray<string>): UpgradePlan => ({
+    cli,
+    target,
+    strategy,
+    command,
+    args,
+    argv: [command, ...args]
+  })
+  const npm = (pkg: string) => plan("npm-global-install", commands.npm, ["install", "-g", `${pkg}@${target}`])
+  switch (cli) {
+    case "claude":
+      return latest ? plan("self-update", commands.binary, ["update"]) : plan("self-install", commands.binary, ["install", target])
+    case "codex":
+      return latest ? plan("self-update", commands.binary, ["update"]) : npm(NPM_PACKAGES.codex)
+    case "gemini":
+      return npm(NPM_PACKAGES.gemini)
+    case "grok":
+      return latest
+        ? plan("self-update", commands.binary, ["update"])
+        : plan("self-update", commands.binary, ["update", "--version", target])
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The service
+// ---------------------------------------------------------------------------
+
+/**
+ * @since 0.1.0
+ */
+export interface UpgradeRequest {
+  readonly cli: Cli
+  /** A version or dist-tag (default `latest`). */
+  readonly target?: string | undefined
+  /** Only plan (default true). */
+  readonly dryRun?: boolean | undefined
+  /** Wall-clock bound of the upgrade command (default: the service's, 10 min). */
+  readonly timeoutMs?: number | undefined
+}
+
+/**
+ * What an upgrade did. A run that exits non-zero fails with `UpgradeFailed`
+ * instead.
+ *
+ * @since 0.1.0
+ */
+export type UpgradeOutcome =
+  | { readonly dryRun: true; readonly plan: UpgradePlan }
+  | {
+    readonly dryRun: false
+    readonly plan: UpgradePlan
+    /** What ran: the resolved path of the command, then its arguments. */
+    readonly ran: ReadonlyArray<string>
+    readonly exitCode: number
+    readonly durationMs: number
+    readonly stdoutTail: string
+    readonly stderrTail: string
+    readonly versionBefore: VersionReport
+    readonly versionAfter: VersionReport
+    /** Whether the version changed; null when one of the two is unknown. */
+    readonly changed: boolean | null
+  }
+
+/**
+ * @since 0.1.0
+ */
+export interface CliUpdaterShape {
+  /** One CLI's version report. Never fails. */
+  readonly version: (cli: Cli) => Effect.Effect<VersionReport>
+  /** The reports of the CLIs given (default all), run at once, in the order given. Never fails. */
+  readonly versions: (clis?: ReadonlyArray<Cli>) => Effect.Effect<ReadonlyArray<VersionReport>>
+  /** The plan for a CLI and target; an invalid target is refused. */
+  readonly plan: (cli: Cli, target?: string) => Effect.Effect<UpgradePlan, UpgradeTargetInvalid>
+  /** Plans, and unless `dryRun` (the default), runs the plan. Upgrades run one at a time. */
+  readonly upgrade: (
+    request: UpgradeRequest
+  ) => Effect.Effect<
+    UpgradeOutcome,
+    UpgradeTargetInvalid | UpgradeFailed | UpgradeTimedOut | CliNotFound | SpawnFailed | IdleTimeout
+  >
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CliUpdater extends Context.Tag("llm-cli-gateway/CliUpdater")<CliUpdater, CliUpdaterShape>() {}
+
+/**
+ * Options of the live service.
+ *
+ * @since 0.1.0
+ */
+export interface MakeOptions {
+  /** The npm to run for npm installs: a name on PATH or a path (default `npm`). */
+  readonly npmCommand?: string | undefined
+  /** Bound of each version command (default 10,000 ms). */
+  readonly versionTimeoutMs?: number | undefined
+  /** Bound of an upgrade command when the request gives none (default 600,000 ms). */
+  readonly upgradeTimeoutMs?: number | undefined
+}
+
+/** @since 0.1.0 */
+export const DEFAULT_VERSION_TIMEOUT_MS = 10_000
+/** @since 0.1.0 */
+export const DEFAULT_UPGRADE_TIMEOUT_MS = 600_000
+
+const TAIL_CHARS = 4_000
+const VERSION_OUTPUT_BYTES = 64 * 1024
+
+/**
+ * An argv as one readable line (for messages only: it is never run by a
+ * shell), quoting the words that need it.
+ *
+ * @since 0.1.0
+ */
+export const formatArgv = (argv: ReadonlyArray<string>): string =>
+  argv.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)).join(" ")
+
+/** The last characters of a stream, kept as output arrives. */
+class Tail {
+  private text = ""
+  private readonly decoder = new TextDecoder()
+  push(data: Uint8Array): void {
+    this.text = (this.text + this.decoder.decode(data, { stream: true })).slice(-TAIL_CHARS)
+  }
+  get value(): string {
+    return this.text
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: MakeOptions = {}
+): Effect.Effect<CliUpdaterShape, never, GatewayConfig | CommandRunner> =>
+  Effect.gen(function*() {
+    const config = yield* GatewayConfig
+    const runner = yield* CommandRunner
+    const npmCommand = options.npmCommand ?? config.npmBinary
+    const versionTimeoutMs = options.versionTimeoutMs ?? DEFAULT_VERSION_TIMEOUT_MS
+    const defaultUpgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
+    const oneUpgradeAtATime = yield* Effect.makeSemaphore(1)
+
+    const version = (cli: Cli): Effect.Effect<VersionReport> => {
+      const command = config.binaries[cli]
+      return Effect.gen(function*() {
+        const resolved = yield* Effect.either(runner.resolve(command))
+        if (resolved._tag === "Left") {
+          const e = resolved.left
+          return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
+        }
+        const path = resolved.right
+        const run = yield* runner.exec({
+          command: path,
+          args: VERSION_ARGS,
+          idleTimeoutMs: versionTimeoutMs,
+          maxOutputBytes: VERSION_OUTPUT_BYTES
+        }).pipe(Effect.timeoutOption(Duration.millis(versionTimeoutMs)), Effect.either)
+        if (run._tag === "Left") {
+          const e = run.left
+          switch (e._tag) {
+            case "CliNotFound":
+              return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
+            case "IdleTimeout":
+              return { cli, status: "timed_out", command, path, timeoutMs: versionTimeoutMs } as const
+            case "SpawnFailed":
+              return { cli, status: "spawn_failed", command, message: e.message } as const
+          }
+        }
+        if (Option.isNone(run.right)) {
+          return { cli, status: "timed_out", command, path, timeoutMs: versionTimeoutMs } as const
+        }
+        const result = run.right.value
+        if (result.exitCode !== 0) {
+          return {
+            cli,
+            status: "exited_non_zero",
+            command,
+            path,
+            exitCode: result.exitCode,
+            signal: result.signal,
+            message: lastLine(result.stderr) || lastLine(result.stdout)
+          } as const
+        }
+        const parsed = parseVersion(result.stdout).pipe(Option.orElse(() => parseVersion(result.stderr)))
+        const raw = firstLine(result.stdout) || firstLine(result.stderr)
+        return Option.isSome(parsed)
+          ? { cli, status: "installed", command, path, version: parsed.value, raw } as const
+          : { cli, status: "unparsable", command, path, raw } as const
+      })
+    }
+
+    const versions = (clis: ReadonlyArray<Cli> = allClis) =>
+      Effect.forEach([...new Set(clis)], version, { concurrency: "unbounded" })
+
+    const plan = (cli: Cli, target: string = "latest"): Effect.Effect<UpgradePlan, UpgradeTargetInvalid> =>
+      isValidTarget(target)
+        ? Effect.succeed(buildPlan(cli, target, { binary: config.binaries[cli], npm: npmCommand }))
+        : Effect.fail(
+          new UpgradeTargetInvalid({
+            message: `upgrade target ${JSON.stringify(target.slice(0, 100))} is not a plain version or dist-tag` +
+              (target.length > TARGET_MAX_LENGTH ? ` (it is longer than ${TARGET_MAX_LENGTH} characters)` : ""),
+            cli,
+            target,
+            hint: targetHint
+          })
+        )
+
+    const runPlan = (p: UpgradePlan, timeoutMs: number) =>
+      Effect.gen(function*() {
+        const stdout = new Tail()
+        const stderr = new Tail()
+        const onOutput = (chunk: OutputChunk) =>
+          Effect.sync(() => (chunk.stream === "stdout" ? stdout : stderr).push(chunk.data))
+        const ran = [yield* runner.resolve(p.command), ...p.args]
+        const outcome = yield* runner.exec({
+          command: ran[0]!,
+          args: p.args,
+          // The wall clock is the bound; the idle window must not end it earlier.
+          idleTimeoutMs: timeoutMs,
+          onOutput
+        }).pipe(Effect.timeoutOption(Duration.millis(timeoutMs)))
+        if (Option.isNone(outcome)) {
+          return yield* new UpgradeTimedOut({
+            message: `${formatArgv(p.argv)} did not finish within ${timeoutMs} ms and was stopped`,
+            cli: p.cli,
+            argv: ran,
+            timeoutMs,
+            stdoutTail: stdout.value,
+            stderrTail: stderr.value,
+            hint: `Give it more time (timeoutMs, up to 3,600,000), or run \`${formatArgv(p.argv)}\` yourself.`
+          })
+        }
+        const result = outcome.value
+        if (result.exitCode !== 0) {
+          const why = lastLine(result.stderr) || lastLine(result.stdout)
+          return yield* new UpgradeFailed({
+            message: `${formatArgv(p.argv)} ${
+              result.signal !== null ? `was ended by ${result.signal}` : `exited with code ${result.exitCode}`
+            }${why !== "" ? `: ${why}` : ""}`,
+            cli: p.cli,
+            argv: ran,
+            exitCode: result.exitCode,
+            signal: result.signal,
+            durationMs: result.durationMs,
+            stdoutTail: result.stdoutTail.slice(-TAIL_CHARS),
+            stderrTail: result.stderrTail.slice(-TAIL_CHARS),
+            hint: p.strategy === "npm-global-install"
+              ? `Run \`${formatArgv(p.argv)}\` yourself to see why; npm may need write access to its global folder.`
+              : `Run \`${formatArgv(p.argv)}\` yourself to see why.`
+          })
+        }
+        return { ran, result }
+      })
+
+    const upgrade = (request: UpgradeRequest) =>
+      Effect.gen(function*() {
+        const p = yield* plan(request.cli, request.target)
+        if (request.dryRun ?? true) return { dryRun: true, plan: p } as const
+        const timeoutMs = request.timeoutMs ?? defaultUpgradeTimeoutMs
+        return yield* oneUpgradeAtATime.withPermits(1)(Effect.gen(function*() {
+          const versionBefore = yield* version(request.cli)
+          const { ran, result } = yield* runPlan(p, timeoutMs)
+          const versionAfter = yield* version(request.cli)
+          return {
+            dryRun: false,
+            plan: p,
+            ran,
+            exitCode: 0,
+            durationMs: result.durationMs,
+            stdoutTail: result.stdoutTail.slice(-TAIL_CHARS),
+            stderrTail: result.stderrTail.slice(-TAIL_CHARS),
+            versionBefore,
+            versionAfter,
+            changed: versionBefore.status === "installed" && versionAfter.status === "installed"
+              ? versionBefore.version !== versionAfter.version
+              : null
+          } as const
+        }))
+      })
+
+    return { version, versions, plan, upgrade } satisfies CliUpdaterShape
+  })
+
+/**
+ * The live service, with npm from PATH and the default bounds.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner> = Layer.effect(CliUpdater, make())
+
+/**
+ * The live service with options (another npm, other bounds).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (options: MakeOptions): Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner> =>
+  Layer.effect(CliUpdater, make(options))

@@ -1,0 +1,82 @@
+/**
+ * The approval tool: `approval_list`, the log of `mcp_managed` decisions.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { type ApprovalRecord, ApprovalPolicy } from "../../approvals/ApprovalPolicy.js"
+import { Cli } from "../../domain/Cli.js"
+import { withDefault } from "../../domain/fields.js"
+import * as Tool from "../Tool.js"
+
+/** @since 0.1.0 */
+export const APPROVAL_LIST_MAX = 500
+
+const line = (r: ApprovalRecord): string =>
+  `${new Date(r.createdAt).toISOString()} ${r.cli} ${r.status} by ${r.policy} (${r.risk} risk` +
+  `${r.bypass ? ", bypass" : ""}) correlation ${r.correlationId}${r.jobId !== null ? ` job ${r.jobId}` : ""}\n` +
+  r.reasons.map((reason) => `  - ${reason}`).join("\n")
+
+const structured = (r: ApprovalRecord) => ({
+  id: r.id,
+  createdAt: new Date(r.createdAt).toISOString(),
+  createdAtMs: r.createdAt,
+  cli: r.cli,
+  policy: r.policy,
+  status: r.status,
+  risk: r.risk,
+  bypass: r.bypass,
+  reasons: r.reasons,
+  correlationId: r.correlationId,
+  jobId: r.jobId,
+  request: r.request
+})
+
+/** @since 0.1.0 */
+export const approvalList = Tool.make({
+  name: "approval_list",
+  description: "The approval log, newest first: every decision on an `approvalStrategy: \"mcp_managed\"` request " +
+    "(approved or denied), with its policy, risk and reasons. `legacy` requests are not recorded. Prompts are never " +
+    "stored, only their length.",
+  input: Schema.Struct({
+    limit: withDefault(
+      Schema.Int.pipe(Schema.between(1, APPROVAL_LIST_MAX)).annotations({
+        description: "How many decisions to return (1 – 500; default 50)."
+      }),
+      50
+    ),
+    cli: Schema.optional(Cli.annotations({ description: "Only the decisions on this CLI's requests." }))
+  }),
+  annotations: {
+    title: "Approval log",
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false
+  },
+  handler: ({ cli, limit }) =>
+    Effect.gen(function*() {
+      const approvals = yield* ApprovalPolicy
+      const records = yield* approvals.list({ limit, cli })
+      const scope = cli === undefined ? "" : ` for ${cli}`
+      const text = records.length === 0
+        ? `No approval decisions recorded${scope}. Only requests with approvalStrategy "mcp_managed" are recorded ` +
+          `(default policy: ${approvals.defaultPolicy}).`
+        : `${records.length} approval decision(s)${scope}, newest first (default policy: ${approvals.defaultPolicy}):\n` +
+          records.map(line).join("\n")
+      return {
+        text,
+        structured: {
+          approvals: records.map(structured),
+          count: records.length,
+          limit,
+          ...(cli !== undefined ? { cli } : {}),
+          defaultPolicy: approvals.defaultPolicy
+        }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const approvalTools = [approvalList] as const

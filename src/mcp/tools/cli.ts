@@ -1,0 +1,110 @@
+/**
+ * The CLI lifecycle tools: `cli_versions`, `cli_upgrade`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { CliUpdater, formatArgv, type UpgradeOutcome, type VersionReport } from "../../cli/CliUpdater.js"
+import { Cli } from "../../domain/Cli.js"
+import { withDefault } from "../../domain/fields.js"
+import * as Tool from "../Tool.js"
+
+const versionLine = (r: VersionReport): string => {
+  switch (r.status) {
+    case "installed":
+      return `${r.cli} ${r.version} (${r.path})`
+    case "not_installed":
+      return `${r.cli}: not installed (${r.message}). ${r.hint}`
+    case "timed_out":
+      return `${r.cli}: \`${r.path} --version\` did not answer within ${r.timeoutMs} ms`
+    case "exited_non_zero":
+      return `${r.cli}: \`${r.path} --version\` ${
+        r.signal !== null ? `was ended by ${r.signal}` : `exited with code ${r.exitCode}`
+      }${r.message !== "" ? `: ${r.message}` : ""}`
+    case "unparsable":
+      return `${r.cli}: no version in the output of \`${r.path} --version\`: ${JSON.stringify(r.raw)}`
+    case "spawn_failed":
+      return `${r.cli}: could not start ${r.command}: ${r.message}`
+  }
+}
+
+const shown = (v: VersionReport): string => v.status === "installed" ? v.version : v.status.replace(/_/g, " ")
+
+const upgradeText = (o: UpgradeOutcome): string =>
+  o.dryRun
+    ? `Dry run: the upgrade of ${o.plan.cli} to ${o.plan.target} would run \`${formatArgv(o.plan.argv)}\` (${o.plan.strategy}). ` +
+      `Nothing was run; call again with dryRun: false to run it.`
+    : `${o.plan.cli}: ran \`${formatArgv(o.plan.argv)}\` in ${o.durationMs} ms (exit 0). Version ${shown(o.versionBefore)} → ` +
+      `${shown(o.versionAfter)}${o.changed === false ? " (unchanged)" : ""}.`
+
+/** @since 0.1.0 */
+export const cliVersions = Tool.make({
+  name: "cli_versions",
+  description: "The installed version of each CLI (or of one), from `<cli> --version` run with a time bound: the " +
+    "version and binary path, or why there is none (not installed, timed out, exited non-zero, unparsable).",
+  input: Schema.Struct({
+    cli: Schema.optional(Cli.annotations({ description: "Only this CLI (default: all)." }))
+  }),
+  annotations: {
+    title: "CLI versions",
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false
+  },
+  handler: ({ cli }) =>
+    Effect.gen(function*() {
+      const updater = yield* CliUpdater
+      const versions = yield* updater.versions(cli !== undefined ? [cli] : undefined)
+      return {
+        text: versions.map(versionLine).join("\n"),
+        structured: { versions: versions as unknown as ReadonlyArray<Record<string, unknown>> }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const cliUpgrade = Tool.make({
+  name: "cli_upgrade",
+  description: "Upgrade a CLI to the latest or a given version: claude `update` / `install <target>`, codex `update` / " +
+    "`npm install -g @openai/codex@<target>`, gemini `npm install -g @google/gemini-cli@<target>`, grok `update` / " +
+    "`update --version <target>`. A dry run (the default) only returns the command; with dryRun: false it runs, " +
+    "bounded by timeoutMs, and answers exit code, duration, output tails and the version before and after. The target " +
+    "must be a plain version (1.2.3, 1.2.3-rc.1) or a dist-tag (latest, next, beta, …).",
+  input: Schema.Struct({
+    cli: Cli.annotations({ description: "The CLI to upgrade." }),
+    // The pattern is checked by the service (UpgradeTargetInvalid); the JSON Schema keeps 1.4.0's shape.
+    target: withDefault(
+      Schema.String.pipe(Schema.minLength(1)).annotations({
+        description: "A version (1.2.3, 1.2.3-rc.1) or dist-tag (latest, next, beta, stable…); default latest."
+      }),
+      "latest"
+    ),
+    dryRun: withDefault(
+      Schema.Boolean.annotations({ description: "Only return the command that would run (default true)." }),
+      true
+    ),
+    timeoutMs: Schema.optional(
+      Schema.Int.pipe(Schema.between(30_000, 3_600_000)).annotations({
+        description: "Stop the upgrade after this many milliseconds (30,000 – 3,600,000; default 600,000)."
+      })
+    )
+  }),
+  annotations: {
+    title: "Upgrade a CLI",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: false,
+    openWorldHint: true
+  },
+  handler: ({ cli, dryRun, target, timeoutMs }) =>
+    Effect.gen(function*() {
+      const updater = yield* CliUpdater
+      const outcome = yield* updater.upgrade({ cli, target, dryRun, timeoutMs })
+      return { text: upgradeText(outcome), structured: outcome as unknown as Record<string, unknown> }
+    })
+})
+
+/** @since 0.1.0 */
+export const cliTools = [cliVersions, cliUpgrade] as const

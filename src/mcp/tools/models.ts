@@ -1,0 +1,87 @@
+/**
+ * The model tool: `list_models`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { Cli } from "../../domain/Cli.js"
+import { type CliModels, type ModelListing, ModelRegistry } from "../../models/ModelRegistry.js"
+import type { JsonObject } from "../jsonSchema.js"
+import * as Tool from "../Tool.js"
+
+const DESCRIPTION_WIDTH = 60
+
+const clip = (s: string, width: number): string => (s.length > width ? `${s.slice(0, width - 1)}…` : s)
+
+/** A compact table of one CLI's models, its aliases and warnings. */
+export const cliTable = (entry: CliModels): string => {
+  const lines: Array<string> = []
+  const dflt = entry.defaultModel === null
+    ? "default: none configured (the CLI picks its own)"
+    : `default: ${entry.defaultModel} (${entry.defaultModelSource}, ${entry.defaultModelOrigin})`
+  lines.push(`${entry.cli} — ${dflt}`)
+  const rows = entry.models.map((m) => [
+    `${m.isDefault ? "*" : " "} ${m.name}`,
+    m.source,
+    m.confidence,
+    clip(m.description ?? "", DESCRIPTION_WIDTH)
+  ])
+  const header = ["  model", "source", "confidence", "description"]
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const render = (cells: ReadonlyArray<string>) =>
+    "  " + cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()
+  lines.push(render(header), ...rows.map(render))
+  if (entry.aliases.length > 0) {
+    lines.push(`  aliases: ${entry.aliases.map((a) => `${a.alias} → ${a.model}`).join(", ")}`)
+  }
+  if (entry.discovery !== undefined) {
+    lines.push(
+      entry.discovery.enabled
+        ? `  history: ${entry.discovery.filesScanned} file(s) scanned under ${entry.discovery.root}` +
+          (entry.discovery.truncated ? " (stopped at a bound)" : "")
+        : "  history: discovery disabled"
+    )
+  }
+  for (const w of entry.warnings) lines.push(`  warning: ${w}`)
+  return lines.join("\n")
+}
+
+/** The readable answer of `list_models`. */
+export const listingText = (listing: ModelListing): string =>
+  [
+    ...listing.clis.map(cliTable),
+    ...listing.warnings.map((w) => `warning: ${w}`),
+    "(* = default; env/config are high confidence, fallback/observed are hints; any model name may be passed.)"
+  ].join("\n\n")
+
+/** @since 0.1.0 */
+export const listModels = Tool.make({
+  name: "list_models",
+  description: "The models each CLI offers (or one CLI's): name, description, source (env, config, fallback, " +
+    "observed) and confidence, the aliases, the default model and where it comes from, and non-fatal warnings. " +
+    "A request's `model` may be any name, an alias, or `default`/`latest` for the configured default.",
+  input: Schema.Struct({
+    cli: Schema.optional(Cli.annotations({ description: "Only this CLI's models (default: all four)." }))
+  }),
+  annotations: {
+    title: "List models",
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false
+  },
+  handler: ({ cli }) =>
+    Effect.gen(function*() {
+      const registry = yield* ModelRegistry
+      const listing = yield* registry.list(cli)
+      const structured: JsonObject = {
+        clis: Object.fromEntries(listing.clis.map((c) => [c.cli, c])),
+        warnings: listing.warnings
+      }
+      return { text: listingText(listing), structured }
+    })
+})
+
+/** @since 0.1.0 */
+export const modelTools = [listModels] as const

@@ -1,0 +1,234 @@
+/**
+ * The session tools: `session_create`, `session_list`, `session_set_active`,
+ * `session_get`, `session_delete`, `session_clear_all`, with 1.4.0's
+ * parameters (and grok among the CLIs).
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { Cli } from "../../domain/Cli.js"
+import { SessionId, withDefault } from "../../domain/fields.js"
+import { DESCRIPTION_MAX_LENGTH, type Session, SessionStore } from "../../sessions/SessionStore.js"
+import type { JsonObject } from "../jsonSchema.js"
+import * as Tool from "../Tool.js"
+
+const readOnly: Tool.ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+/**
+ * A session as tool answers show it, with ISO timestamps.
+ *
+ * @since 0.1.0
+ */
+export const sessionView = (session: Session): JsonObject => ({
+  id: session.id,
+  cli: session.cli,
+  kind: session.kind,
+  description: session.description,
+  createdAt: iso(session.createdAt),
+  lastUsedAt: iso(session.lastUsedAt),
+  cliSessionId: session.cliSessionId,
+  active: session.active
+})
+
+/** One line for people. */
+const sessionLine = (session: Session): string => {
+  const parts = [`${session.id} (${session.cli}, ${session.kind === "gateway" ? "gateway session" : "CLI conversation"})`]
+  if (session.description !== null) parts.push(JSON.stringify(session.description))
+  parts.push(`last used ${iso(session.lastUsedAt)}`)
+  if (session.kind === "gateway") {
+    parts.push(session.cliSessionId === null ? "no conversation yet" : `continues ${session.cliSessionId}`)
+  }
+  if (session.active) parts.push("ACTIVE")
+  return parts.join(" · ")
+}
+
+const CliParameter = Cli.annotations({ description: "The CLI (claude, codex, gemini or grok)." })
+
+const Description = Schema.String.pipe(
+  Schema.maxLength(DESCRIPTION_MAX_LENGTH, {
+    message: (issue) =>
+      `description is ${String(issue.actual).length} characters long; at most ${DESCRIPTION_MAX_LENGTH} are accepted`
+  })
+).annotations({ description: "What the session is for (at most 500 characters)." })
+
+const AnySessionId = SessionId.annotations({
+  description: "A session id: a gateway id (gw-…) or a CLI's own session id, as session_list shows them."
+})
+
+/** @since 0.1.0 */
+export const sessionCreate = Tool.make({
+  name: "session_create",
+  description: "Create a gateway session (id gw-…) for a CLI, active by default. It is bookkeeping, never passed to " +
+    "the CLI: the first request that runs while it is active links it to the CLI's own conversation, and from then " +
+    "on sessionId gw-… continues that conversation. Before that, a request naming it is refused.",
+  input: Schema.Struct({
+    cli: CliParameter,
+    setAsActive: withDefault(
+      Schema.Boolean.annotations({ description: "Make it the CLI's active session (default true)." }),
+      true
+    ),
+    description: Schema.optional(Description)
+  }),
+  annotations: {
+    title: "Create a session",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: false,
+    openWorldHint: false
+  },
+  handler: ({ cli, description, setAsActive }) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const session = yield* store.create({ cli, description, setAsActive })
+      return {
+        text: `Created ${cli} session ${session.id}${session.active ? `, now the active ${cli} session` : ""}.`,
+        structured: { session: sessionView(session) }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const sessionList = Tool.make({
+  name: "session_list",
+  description: "The sessions (of one CLI, or all), most recently used first, and the active session of each CLI. " +
+    "Gateway sessions (gw-…) show the CLI conversation they continue (cliSessionId).",
+  input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
+  annotations: { title: "List sessions", ...readOnly },
+  handler: ({ cli }) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const { active, sessions } = yield* store.list({ cli })
+      const activeLines = Object.entries(active).map(([c, id]) => `${c}: ${id ?? "none"}`)
+      const scope = cli === undefined ? "" : ` of ${cli}`
+      const text = [
+        `${sessions.length} session(s)${scope}. Active: ${activeLines.join(", ")}.`,
+        ...sessions.map((s) => `- ${sessionLine(s)}`)
+      ].join("\n")
+      return {
+        text,
+        structured: {
+          cli: cli ?? null,
+          total: sessions.length,
+          activeSessions: active,
+          sessions: sessions.map(sessionView)
+        }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const sessionSetActive = Tool.make({
+  name: "session_set_active",
+  description: "Make a session of the CLI its active one, or clear the CLI's active session with sessionId null.",
+  input: Schema.Struct({
+    cli: CliParameter,
+    sessionId: Schema.NullOr(AnySessionId).annotations({
+      description: "The session to make active (one of this CLI's), or null to clear the active session."
+    })
+  }),
+  annotations: {
+    title: "Set the active session",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false
+  },
+  handler: ({ cli, sessionId }) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const session = yield* store.setActive(cli, sessionId)
+      return Option.match(session, {
+        onNone: () => ({
+          text: `${cli} has no active session now.`,
+          structured: { cli, activeSessionId: null, session: null }
+        }),
+        onSome: (s) => ({
+          text: `The active ${cli} session is now ${s.id}.`,
+          structured: { cli, activeSessionId: s.id, session: sessionView(s) }
+        })
+      })
+    })
+})
+
+/** @since 0.1.0 */
+export const sessionGet = Tool.make({
+  name: "session_get",
+  description: "One session: its CLI, kind, description, times, whether it is active and, for a gateway session " +
+    "(gw-…), the CLI conversation it continues.",
+  input: Schema.Struct({ sessionId: AnySessionId }),
+  annotations: { title: "Get a session", ...readOnly },
+  handler: ({ sessionId }) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const session = yield* store.get(sessionId)
+      return { text: sessionLine(session), structured: { session: sessionView(session) } }
+    })
+})
+
+/** @since 0.1.0 */
+export const sessionDelete = Tool.make({
+  name: "session_delete",
+  description: "Forget a session (the CLI's own conversation files are left alone). Deleting the active session " +
+    "leaves its CLI without one.",
+  input: Schema.Struct({ sessionId: AnySessionId }),
+  annotations: {
+    title: "Delete a session",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false
+  },
+  handler: ({ sessionId }) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const session = yield* store.delete(sessionId)
+      const note = session.active ? `; ${session.cli} has no active session now` : ""
+      return {
+        text: `Deleted ${session.cli} session ${session.id}${note}.`,
+        structured: { deleted: true, sessionId: session.id, cli: session.cli, wasActive: session.active }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const sessionClearAll = Tool.make({
+  name: "session_clear_all",
+  description: "Forget every session (of one CLI, or of all) and their active pointers. The CLIs' own conversation " +
+    "files are left alone.",
+  input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
+  annotations: {
+    title: "Delete all sessions",
+    readOnlyHint: false,
+    destructiveHint: true,
+    idempotentHint: true,
+    openWorldHint: false
+  },
+  handler: ({ cli }) =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const removed = yield* store.clearAll({ cli })
+      return {
+        text: `Removed ${removed} session(s)${cli === undefined ? "" : ` of ${cli}`}.`,
+        structured: { cli: cli ?? null, removed }
+      }
+    })
+})
+
+/** @since 0.1.0 */
+export const sessionTools = [
+  sessionCreate,
+  sessionList,
+  sessionSetActive,
+  sessionGet,
+  sessionDelete,
+  sessionClearAll
+] as const
