@@ -53,6 +53,24 @@ export * as Instances from "./jobs/Instances.js"
 /** Jobs as fibers. @since 0.1.0 */
 export * as JobManager from "./jobs/JobManager.js"
 
+/** Sessions and the active session per CLI. @since 0.1.0 */
+export * as SessionStore from "./sessions/SessionStore.js"
+
+/** Models, aliases and defaults. @since 0.1.0 */
+export * as ModelRegistry from "./models/ModelRegistry.js"
+
+/** Model configuration from the environment and the CLIs' files. @since 0.1.0 */
+export * as ModelConfig from "./models/config.js"
+
+/** CLI versions and upgrades. @since 0.1.0 */
+export * as CliUpdater from "./cli/CliUpdater.js"
+
+/** Approval decisions (pure). @since 0.1.0 */
+export * as Approvals from "./approvals/policy.js"
+
+/** The approval policy service and its log. @since 0.1.0 */
+export * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
+
 /** The MCP server wiring. @since 0.1.0 */
 export * as McpServer from "./mcp/McpServer.js"
 

@@ -76,7 +76,7 @@ describe("the 1.4.0 surface end to end", () => {
     const byCli = Object.fromEntries(
       (versions.structuredContent!.versions as Array<{ cli: string; status: string; version?: string }>).map((v) => [v.cli, v])
     )
-    for (const cli of ["claude", "codex", "gemini", "grok"]) expect(byCli[cli].status).toBe("installed")
+    for (const cli of ["claude", "codex", "gemini", "grok"]) expect(byCli[cli]?.status).toBe("installed")
     const plan = await callTool(gateway, "cli_upgrade", { cli: "gemini", target: "latest" })
     expect(plan.structuredContent!.dryRun).toBe(true)
     expect(plan.structuredContent!.plan.argv.join(" ")).toContain("@google/gemini-cli@latest")
