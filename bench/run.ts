@@ -6,20 +6,24 @@
  * 2. Sync request overhead: 20 sequential `claude_request` calls against the
  *    fake claude, next to 20 direct spawns of the same fake with the same
  *    argv and stdin.
+ * 3. Async throughput: 40 async jobs of 200 ms, 8 in flight, next to the
+ *    same 40 runs spawned directly, 8 at a time (bench/asyncThroughput.ts).
+ * 4. Big reply: one sync request with a 10 MB reply: latency, characters
+ *    read and the server's peak RSS (bench/bigReply.ts).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
-import { spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join, resolve } from "node:path"
+import { join } from "node:path"
+import { asyncThroughputFigure, asyncThroughputTable, measureAsyncThroughput } from "./asyncThroughput.js"
+import { bigReplyFigures, bigReplyTable, measureBigReply } from "./bigReply.js"
+import { root, runFakeClaude } from "./fakeClaude.js"
+import { gatewayBin, requireOk, startGateway } from "./gateway.js"
 import { measureStartup } from "./startup.js"
-import { median, ms, quantile, ratio, table } from "./stats.js"
+import { median, met, ms, quantile, ratio, table } from "./stats.js"
 
-const root = resolve(import.meta.dirname, "..")
-const gatewayBin = join(root, "dist/bin/llm-cli-gateway.js")
 const minimalServer = join(root, "bench/minimal-server.mjs")
-const fakeClaude = join(root, "test/fixtures/bin/claude")
 const home = mkdtempSync(join(tmpdir(), "gateway-bench-"))
 const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home }
 
@@ -40,22 +44,7 @@ const startup = async () => {
   return { gateway, minimal }
 }
 
-/** The argv the gateway gives claude for a default request (pinned by the adapter's golden test). */
-const claudeArgv = ["-p", "--output-format", "stream-json", "--verbose"]
-
-const directSpawn = (): Promise<number> =>
-  new Promise((resolvePromise, reject) => {
-    const start = process.hrtime.bigint()
-    const child = spawn(fakeClaude, claudeArgv, { stdio: ["pipe", "pipe", "pipe"], env, detached: true })
-    child.stdout.resume()
-    child.stderr.resume()
-    child.once("error", reject)
-    child.once("close", (code) => {
-      if (code !== 0) reject(new Error(`fake claude exited ${code}`))
-      else resolvePromise(Number(process.hrtime.bigint() - start) / 1e6)
-    })
-    child.stdin.end(PROMPT)
-  })
+const directSpawn = async (): Promise<number> => (await runFakeClaude(PROMPT, env)).ms
 
 /** Median round trip of `tools/call` on the minimal SDK server: the MCP floor any request pays. */
 const echoRoundTrip = async (): Promise<Array<number>> => {
@@ -74,27 +63,23 @@ const echoRoundTrip = async (): Promise<Array<number>> => {
 }
 
 const syncRequests = async () => {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [gatewayBin],
-    env: { ...env, LLM_GATEWAY_CLAUDE_BIN: fakeClaude },
-    stderr: "ignore"
-  })
-  const client = new Client({ name: "bench", version: "1.0.0" })
-  await client.connect(transport)
+  const gateway = await startGateway()
   const viaGateway: Array<number> = []
   const direct: Array<number> = []
-  // One warm-up each, then alternate.
-  await client.callTool({ name: "claude_request", arguments: { prompt: PROMPT } })
-  await directSpawn()
-  for (let i = 0; i < SYNC_RUNS; i++) {
-    const start = process.hrtime.bigint()
-    const result = await client.callTool({ name: "claude_request", arguments: { prompt: `${PROMPT} (${i})` } })
-    viaGateway.push(Number(process.hrtime.bigint() - start) / 1e6)
-    if (result.isError) throw new Error(`request failed: ${JSON.stringify(result.content)}`)
-    direct.push(await directSpawn())
+  try {
+    // One warm-up each, then alternate.
+    requireOk("claude_request", await gateway.call("claude_request", { prompt: PROMPT }))
+    await directSpawn()
+    for (let i = 0; i < SYNC_RUNS; i++) {
+      const start = process.hrtime.bigint()
+      const result = await gateway.call("claude_request", { prompt: `${PROMPT} (${i})` })
+      viaGateway.push(Number(process.hrtime.bigint() - start) / 1e6)
+      requireOk("claude_request", result)
+      direct.push(await directSpawn())
+    }
+  } finally {
+    await gateway.close()
   }
-  await client.close()
   return { viaGateway, direct }
 }
 
@@ -127,17 +112,25 @@ const main = async () => {
     ]) + "\n\n"
   )
 
-  const startupRatio = gInit / mInit
-  const syncRatio = gMedian / dMedian
+  const throughput = await measureAsyncThroughput()
+  process.stdout.write(asyncThroughputTable(throughput) + "\n\n")
+
+  const big = await measureBigReply()
+  process.stdout.write(bigReplyTable(big) + "\n\n")
+
   process.stdout.write(
     table(["figure", "measured", "goal", "met"], [
-      ["start-up to initialize, gateway / minimal SDK server", ratio(gInit, mInit), "≤ 1.25×", startupRatio <= 1.25 ? "yes" : "NO"],
-      ["sync request median / direct spawn median", ratio(gMedian, dMedian), "≤ 1.15×", syncRatio <= 1.15 ? "yes" : "NO"]
+      ["start-up to initialize, gateway / minimal SDK server", ratio(gInit, mInit), "≤ 1.25×", met(gInit / mInit <= 1.25)],
+      ["sync request median / direct spawn median", ratio(gMedian, dMedian), "≤ 1.15×", met(gMedian / dMedian <= 1.15)],
+      asyncThroughputFigure(throughput),
+      ...bigReplyFigures(big)
     ]) + "\n"
   )
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`)
-  process.exit(1)
-})
+main()
+  .catch((e) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+    process.exitCode = 1
+  })
+  .finally(() => rmSync(home, { recursive: true, force: true }))

@@ -20,3 +20,19 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
   const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ")
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")
 }
+
+/** Milliseconds since a `process.hrtime.bigint()` reading. */
+export const since = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e6
+
+/** Runs `task` and answers how long it took (ms) with its value. */
+export const timed = async <A>(task: () => Promise<A>): Promise<{ readonly ms: number; readonly value: A }> => {
+  const start = process.hrtime.bigint()
+  const value = await task()
+  return { ms: since(start), value }
+}
+
+export const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+
+export const count = (n: number): string => n.toLocaleString("en-US")
+
+export const met = (ok: boolean): string => (ok ? "yes" : "NO")

@@ -1,0 +1,104 @@
+/**
+ * Big reply: one sync `claude_request` whose fake claude prints a
+ * REPLY_CHARS-character reply. Its latency, the reply as received (paged
+ * with llm_job_result if the answer was cut), and the server's peak
+ * resident set (VmHWM) after serving it, next to a direct spawn of the fake.
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { runFakeClaude } from "./fakeClaude.js"
+import { answerText, type BenchGateway, procStatusBytes, readReply, requireOk, startGateway, waitForJob } from "./gateway.js"
+import { count, mb, met, ms, table, timed } from "./stats.js"
+
+export const REPLY_CHARS = 10_000_000
+/** Peak RSS of the server at most this. */
+export const GOAL_PEAK_RSS = 150 * 1024 * 1024
+/** The sync answer carries the reply twice (content and structuredContent): room for both. */
+const CLIENT_BUFFER = 64 * 1024 * 1024
+/** The MCP SDK stdio client's default read buffer: the largest message a default client accepts. */
+const SDK_DEFAULT_BUFFER = 10 * 1024 * 1024
+const PROMPT = `Big reply [[fake:big=${REPLY_CHARS}]]`
+
+/** The reply the fake gives for `big=N` (see test/fixtures/lib/fake-cli.cjs). */
+const expectedReply = (n: number): string => {
+  const unit = "lorem ipsum dolor sit amet "
+  return unit.repeat(Math.ceil(n / unit.length)).slice(0, n)
+}
+
+export interface BigReply {
+  readonly latencyMs: number
+  readonly directMs: number
+  readonly replyChars: number
+  /** True when the reply read equals the fake's, character for character. */
+  readonly intact: boolean
+  /** llm_job_result pages read after the sync answer (0 when it carried the whole reply). */
+  readonly pages: number
+  /** Size of the sync answer as JSON, close to its size on the wire. */
+  readonly answerBytes: number
+  readonly rssBefore: number
+  readonly peakRss: number
+}
+
+/** The sync request, then, if its answer did not carry the whole reply, the rest in pages. */
+const readBigReply = async (gateway: BenchGateway) => {
+  const answer = requireOk("claude_request", await gateway.call("claude_request", { prompt: PROMPT }))
+  const jobId = String(answer.structuredContent?.jobId)
+  // A deferred answer (past the sync deadline) carries a job reference, not the reply.
+  const deferred = answer.structuredContent?.deferred === true
+  if (deferred) await waitForJob(gateway, jobId)
+  const sent = deferred ? "" : answerText(answer)
+  const rest = sent.length < REPLY_CHARS ? await readReply(gateway, jobId, sent.length) : { text: "", pages: 0 }
+  return { answer, reply: sent + rest.text, pages: rest.pages }
+}
+
+export const measureBigReply = async (): Promise<BigReply> => {
+  const gateway = await startGateway({ maxBufferSize: CLIENT_BUFFER })
+  const floorHome = mkdtempSync(join(tmpdir(), "gateway-bench-floor-"))
+  try {
+    // A small request first, so the figure is the big reply's, not the first request's.
+    requireOk("claude_request", await gateway.call("claude_request", { prompt: "Warm up." }))
+    const rssBefore = procStatusBytes(gateway.pid, "VmRSS")
+    const { ms: latencyMs, value: { answer, pages, reply } } = await timed(() => readBigReply(gateway))
+    const peakRss = procStatusBytes(gateway.pid, "VmHWM")
+    const answerBytes = Buffer.byteLength(JSON.stringify(answer))
+    const direct = await runFakeClaude(PROMPT, { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: floorHome })
+    return {
+      latencyMs,
+      directMs: direct.ms,
+      replyChars: reply.length,
+      intact: reply === expectedReply(REPLY_CHARS),
+      pages,
+      answerBytes,
+      rssBefore,
+      peakRss
+    }
+  } finally {
+    await gateway.close()
+    rmSync(floorHome, { recursive: true, force: true })
+  }
+}
+
+export const bigReplyTable = (m: BigReply): string =>
+  table([`big reply: one sync claude_request, ${count(REPLY_CHARS)}-character reply`, "measured"], [
+    ["latency via the gateway (request → whole reply read)", ms(m.latencyMs)],
+    ["direct spawn of the fake claude (floor)", ms(m.directMs)],
+    ["reply characters read (intact?)", `${count(m.replyChars)} (${m.intact ? "intact" : "DIFFERS"})`],
+    ["llm_job_result pages read after the sync answer (0: it carried the whole reply)", count(m.pages)],
+    [
+      `sync answer size (a default SDK client takes ≤ ${mb(SDK_DEFAULT_BUFFER)})`,
+      `${mb(m.answerBytes)}${m.answerBytes > SDK_DEFAULT_BUFFER ? " (too big for a default client)" : ""}`
+    ],
+    ["server RSS before the request", mb(m.rssBefore)],
+    ["server peak RSS (VmHWM) after serving it", mb(m.peakRss)]
+  ])
+
+export const bigReplyFigures = (m: BigReply): Array<Array<string>> => [
+  ["big reply: server peak RSS (VmHWM)", mb(m.peakRss), `< ${mb(GOAL_PEAK_RSS)}`, met(m.peakRss < GOAL_PEAK_RSS)],
+  [
+    "big reply: characters readable",
+    count(m.replyChars),
+    `${count(REPLY_CHARS)}, intact`,
+    met(m.replyChars === REPLY_CHARS && m.intact)
+  ]
+]
