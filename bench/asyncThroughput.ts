@@ -3,15 +3,13 @@
  * CONCURRENCY in flight from one client (start → llm_job_wait →
  * llm_job_result), against the floor of the same runs spawned directly,
  * CONCURRENCY at a time. Rounds alternate floor and gateway so drift hits
- * both alike; each round's prompts are new, so dedup merges nothing. Both
- * sides run the fake through bench/fake-claude-stdin-file.sh, which hands it
- * its stdin as a file (the fake's own stdin read is racy under load).
+ * both alike; each round's prompts are new, so dedup merges nothing.
  */
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fakeClaudeStdinFile, runFakeClaude } from "./fakeClaude.js"
+import { fakeClaude, runFakeClaude } from "./fakeClaude.js"
 import { type BenchGateway, procCpuMs, readReply, requireOk, startGateway, waitForJob } from "./gateway.js"
 import { runPool } from "./pool.js"
 import { count, median, met, ms, ratio, table, timed } from "./stats.js"
@@ -107,7 +105,7 @@ const gatewayRound = (gateway: BenchGateway, label: string): Promise<RoundResult
 const floorRound = (env: NodeJS.ProcessEnv, label: string): Promise<RoundResult> => {
   const run = async (index: number): Promise<JobOutcome> => {
     try {
-      const { stdout } = await runFakeClaude(prompt(label, index), env, fakeClaudeStdinFile)
+      const { stdout } = await runFakeClaude(prompt(label, index), env, fakeClaude)
       return { _tag: "Ok", jobId: String(index), text: stdout }
     } catch (e) {
       return { _tag: "Failed", reason: e instanceof Error ? e.message : String(e) }
@@ -125,7 +123,7 @@ export const measureAsyncThroughput = async (): Promise<AsyncThroughput> => {
   const limit = String(CONCURRENCY)
   const gateway = await startGateway({
     env: {
-      LLM_GATEWAY_CLAUDE_BIN: fakeClaudeStdinFile,
+      LLM_GATEWAY_CLAUDE_BIN: fakeClaude,
       LLM_GATEWAY_MAX_CONCURRENT_JOBS: limit,
       LLM_GATEWAY_MAX_CONCURRENT_PER_CLI: limit
     }
@@ -137,7 +135,7 @@ export const measureAsyncThroughput = async (): Promise<AsyncThroughput> => {
     // Warm up once each: the first job, and the first spawn, pay for cold caches.
     const warm = await gatewayJob(gateway, `${runId}-warm`, 0)
     if (warm._tag === "Failed") throw new Error(`warm-up job failed: ${warm.reason}`)
-    await runFakeClaude(prompt(`${runId}-warm`, 0), floorEnv, fakeClaudeStdinFile)
+    await runFakeClaude(prompt(`${runId}-warm`, 0), floorEnv, fakeClaude)
     const result: { gateway: Array<RoundResult>; floor: Array<RoundResult> } = { gateway: [], floor: [] }
     for (let r = 0; r < ROUNDS; r++) {
       result.floor.push(await floorRound(floorEnv, `${runId}-${r}-floor`))

@@ -47,7 +47,8 @@ const readBigReply = async (gateway: BenchGateway) => {
   // A deferred answer (past the sync deadline) carries a job reference, not the reply.
   const deferred = answer.structuredContent?.deferred === true
   if (deferred) await waitForJob(gateway, jobId)
-  const sent = deferred ? "" : answerText(answer)
+  // The reply as the answer carries it (structuredContent.text: content adds a note when the reply continues).
+  const sent = deferred ? "" : String(answer.structuredContent?.text ?? answerText(answer))
   const rest = sent.length < REPLY_CHARS ? await readReply(gateway, jobId, sent.length) : { text: "", pages: 0 }
   return { answer, reply: sent + rest.text, pages: rest.pages }
 }

@@ -9,7 +9,6 @@ import { since } from "./stats.js"
 export const root = resolve(import.meta.dirname, "..")
 export const fakeClaude = join(root, "test/fixtures/bin/claude")
 /** The same fake, its stdin handed over as a file: for concurrent runs (see the script for why). */
-export const fakeClaudeStdinFile = join(root, "bench/fake-claude-stdin-file.sh")
 
 /** The argv the gateway gives claude for a default request (pinned by the adapter's golden test). */
 export const claudeArgv: ReadonlyArray<string> = ["-p", "--output-format", "stream-json", "--verbose"]

@@ -49,6 +49,8 @@ export interface GatewayConfigShape {
   readonly flushIntervalMs: number
   /** The policy of `mcp_managed` requests that name none (`strict`, `balanced`, `permissive`). */
   readonly approvalPolicy: "strict" | "balanced" | "permissive"
+  /** Characters of a reply a sync request answers with; the rest is read in pages with `llm_job_result`. */
+  readonly syncReplyMaxChars: number
   /** The npm used by `cli_upgrade` for npm-installed CLIs. */
   readonly npmBinary: string
   /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
@@ -141,6 +143,7 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   approvalPolicy: Config.literal("strict", "balanced", "permissive")("LLM_GATEWAY_APPROVAL_POLICY").pipe(
     Config.withDefault("balanced" as const)
   ),
+  syncReplyMaxChars: positiveInt("LLM_GATEWAY_SYNC_REPLY_MAX_CHARS", 200_000),
   npmBinary: Config.string("LLM_GATEWAY_NPM_BIN").pipe(Config.withDefault("npm")),
   models: modelConfig
 })
@@ -181,6 +184,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   leaseMs: 30_000,
   flushIntervalMs: 1_000,
   approvalPolicy: "balanced",
+  syncReplyMaxChars: 200_000,
   npmBinary: "npm",
   // Tests never read the real home: no config files, no history.
   models: makeModelConfig({

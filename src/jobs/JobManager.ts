@@ -125,6 +125,9 @@ const toReply = (outcome: RequestOutcome): JobReply => ({
   ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {})
 })
 
+/** Output pending past this many characters is flushed at once. */
+const FLUSH_CHARS = 1 << 20
+
 /** How often a waiter looks at the row of a job another instance runs. */
 const PEER_POLL = Duration.millis(200)
 /** How often an instance looks for cancel requests of its jobs. */
@@ -133,6 +136,7 @@ const CANCEL_POLL = Duration.millis(500)
 const PURGE_EVERY = Duration.hours(1)
 
 interface Live {
+  readonly job: Job
   readonly done: Deferred.Deferred<Job>
   readonly tracker: OutputTracker
   pid: number | null
@@ -173,18 +177,39 @@ export const make = Effect.gen(function*() {
     }))
 
   /** Writes the final state, then wakes the waiters with the row as stored. */
+  /**
+   * Writes the final state, then wakes the waiters with the job as it ended
+   * (built in memory: a large reply is not read back), or as the store has it
+   * when another end was committed first.
+   */
   const settle = (jobId: string, entry: Live, final: Omit<FinalState, "output">) =>
     Effect.gen(function*() {
-      const wrote = yield* store.finish(jobId, { ...final, output: entry.tracker.take(true) })
-      if (!wrote) yield* Effect.logDebug(`job ${jobId} was already final; its late ${final.status} was not written`)
-      const job = yield* get(jobId)
+      const output = entry.tracker.take(true)
+      const ended: Job = {
+        ...entry.job,
+        status: final.status,
+        finishedAt: final.finishedAt,
+        exitCode: final.exitCode,
+        signal: final.signal,
+        error: final.error,
+        reply: final.reply,
+        pid: entry.pid,
+        startedAt: entry.startedAt,
+        stdoutBytes: output.stdoutBytes,
+        stderrBytes: output.stderrBytes,
+        stdoutChars: output.stdoutChars,
+        stderrChars: output.stderrChars,
+        outputTruncated: output.truncated
+      }
+      const job = yield* store.finish(jobId, { ...final, output }).pipe(
+        Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : get(jobId)),
+        Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
+      )
       yield* Deferred.succeed(entry.done, job)
-    }).pipe(
-      Effect.catchAll((e) => Effect.logError(`could not record the end of job ${jobId}`, e)),
-      Effect.ensuring(Effect.sync(() => live.delete(jobId)))
-    )
+    }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
 
-  const flushLoop = (jobId: string, entry: Live) =>
+  /** Appends what arrived since the last flush; stops the run if the job is already final. */
+  const flush = (jobId: string, entry: Live) =>
     Effect.gen(function*() {
       if (!entry.tracker.hasPending) return
       const stillActive = yield* store.appendOutput(jobId, entry.tracker.take()).pipe(
@@ -194,7 +219,10 @@ export const make = Effect.gen(function*() {
       )
       // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
       if (!stillActive) return yield* Effect.interrupt
-    }).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
+    })
+
+  const flushLoop = (jobId: string, entry: Live) =>
+    flush(jobId, entry).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
 
   /** Keeps the CLI's own session id, so the next request can continue it; never fails a job. */
   const recordSession = (job: Job, sessionId: string | undefined, at: number, gatewaySessionId: string | undefined) =>
@@ -209,10 +237,12 @@ export const make = Effect.gen(function*() {
       const outcome = yield* Effect.either(
         runner.execute(planned, {
           onOutput: (chunk) =>
-            Effect.sync(() => {
+            Effect.suspend(() => {
               entry.tracker.push(chunk)
               entry.lastOutputAt = Date.now()
               if (chunk.stream === "stdout") entry.stdoutBytes += chunk.data.length
+              // A fast talker is flushed by size too, so no write carries more than about a megabyte.
+              return entry.tracker.pendingChars >= FLUSH_CHARS ? flush(job.id, entry) : Effect.void
             }),
           onSpawn: (pid, command) =>
             Effect.gen(function*() {
@@ -281,6 +311,7 @@ export const make = Effect.gen(function*() {
   const start = (job: Job, planned: PlannedRequest, gatewaySessionId: string | undefined) =>
     Effect.gen(function*() {
       const entry: Live = {
+        job,
         done: yield* Deferred.make<Job>(),
         tracker: new OutputTracker(config.maxOutputBytes),
         pid: null,

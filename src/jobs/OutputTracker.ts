@@ -53,8 +53,16 @@ export class OutputTracker {
     const text = s.decoder.write(Buffer.from(piece.buffer, piece.byteOffset, piece.length))
     if (text.length > 0) {
       s.pending.push(text)
+      this.pending += text.length
       this.dirty = true
     }
+  }
+
+  private pending = 0
+
+  /** Characters arrived since the last `take`. */
+  get pendingChars(): number {
+    return this.pending
   }
 
   /** True when output arrived since the last `take`. */
@@ -78,6 +86,7 @@ export class OutputTracker {
       s.chars += data.length
     }
     this.dirty = false
+    this.pending = 0
     return {
       chunks,
       stdoutBytes: this.streams.stdout.bytes,

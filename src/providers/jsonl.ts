@@ -52,7 +52,8 @@ const tryJson = (text: string): { readonly ok: true; readonly value: unknown } |
  */
 export const readJsonStream = (stdout: string): JsonStream => {
   const whole = stdout.trim()
-  if (whole.startsWith("{") || whole.startsWith("[")) {
+  // A line that starts a new object means JSON lines: parsing it whole would fail, at the cost of reading it all.
+  if ((whole.startsWith("{") || whole.startsWith("[")) && !/\n\{/.test(whole)) {
     const doc = tryJson(whole)
     if (doc.ok) {
       if (isObject(doc.value)) return { events: [doc.value], noise: [] }

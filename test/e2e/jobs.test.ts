@@ -177,3 +177,18 @@ describe("ends that are not the CLI's own", () => {
       expect(result.result).toContain("thinking for a while")
     }))
 })
+
+describe("large replies", () => {
+  it("a sync answer carries the reply up to LLM_GATEWAY_SYNC_REPLY_MAX_CHARS and says where to read on", () =>
+    withGateway({ LLM_GATEWAY_SYNC_REPLY_MAX_CHARS: "1000" }, async (gateway) => {
+      const answer = await callTool(gateway, "claude_request", { prompt: "[[fake:big=4500]] long" })
+      expect(answer.isError ?? false).toBe(false)
+      const s = answer.structuredContent!
+      expect(s.text).toHaveLength(1000)
+      expect(s).toMatchObject({ replyTruncated: true, totalChars: 4500, nextOffset: 1000 })
+      expect(answer.content[0]?.text).toContain(`"offset": 1000`)
+      const rest = await callTool(gateway, "llm_job_result", { jobId: s.jobId, offset: 1000 })
+      expect(String(s.text) + rest.structuredContent!.text).toHaveLength(4500)
+      expect(rest.structuredContent!.nextOffset).toBeNull()
+    }))
+})

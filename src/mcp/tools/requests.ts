@@ -35,11 +35,12 @@ import { jobFailure, jobLine, jobStatus } from "./jobView.js"
  *
  * @since 0.1.0
  */
-export const replyStructured = (job: Job, deduped: boolean): JsonObject => {
+export const replyStructured = (job: Job, deduped: boolean, text: string): JsonObject => {
   const reply = job.reply
+  const total = reply?.text.length ?? 0
   const out: Record<string, unknown> = {
     cli: job.cli,
-    text: reply?.text ?? "",
+    text,
     jobId: job.id,
     deduped,
     correlationId: job.correlationId,
@@ -51,7 +52,28 @@ export const replyStructured = (job: Job, deduped: boolean): JsonObject => {
   if (reply?.sessionId !== undefined) out.sessionId = reply.sessionId
   if (reply?.usage !== undefined) out.usage = reply.usage
   if (reply?.costUsd !== undefined) out.costUsd = reply.costUsd
+  if (text.length < total) {
+    out.replyTruncated = true
+    out.totalChars = total
+    out.nextOffset = text.length
+  }
   return out
+}
+
+/**
+ * The reply as a sync answer carries it: whole, or its first `max`
+ * characters and where to read on (an answer must stay small enough for
+ * clients' message limits; the text is in both content and structuredContent).
+ */
+const inlineReply = (job: Job, max: number): { readonly text: string; readonly page: string } => {
+  const full = job.reply?.text ?? ""
+  if (full.length <= max) return { text: full, page: full }
+  const page = full.slice(0, max)
+  return {
+    page,
+    text: `${page}\n\n[The reply continues: ${max} of ${full.length} characters shown. ` +
+      `Read the rest with llm_job_result {"jobId": "${job.id}", "offset": ${max}}.]`
+  }
 }
 
 const descriptions: Readonly<Record<Cli, string>> = {
@@ -96,7 +118,8 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
           }
         }
         if (job.status !== "completed") return yield* Effect.fail(jobFailure(job))
-        return { text: job.reply?.text ?? "", structured: replyStructured(job, deduped) }
+        const { page, text } = inlineReply(job, config.syncReplyMaxChars)
+        return { text, structured: replyStructured(job, deduped, page) }
       })
   })
 
