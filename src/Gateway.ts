@@ -3,6 +3,8 @@
  *
  * @since 0.1.0
  */
+import type * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
@@ -14,7 +16,9 @@ import * as JobStore from "./jobs/JobStore.js"
 import * as RequestRunner from "./jobs/RequestRunner.js"
 import * as McpServer from "./mcp/McpServer.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
-import { tools } from "./mcp/tools/index.js"
+import type { GatewayError } from "./domain/errors.js"
+import type { Tool } from "./mcp/Tool.js"
+import { tools, type ToolServices } from "./mcp/tools/index.js"
 import * as Logging from "./observability/Logging.js"
 import * as CommandRunner from "./process/CommandRunner.js"
 import * as Providers from "./providers/Providers.js"
@@ -92,9 +96,49 @@ export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
  * Serves every tool on stdin/stdout until stdin ends or the fiber is
  * interrupted (SIGINT, SIGTERM).
  *
+ * The server answers `initialize` and `tools/list` at once, while the
+ * services (the database, migrations, the instance registration) start
+ * beside it; a tool call waits for them. A service that cannot start (a
+ * corrupt database, say) fails each call with its typed error.
+ *
  * @since 0.1.0
  */
-export const serveStdio = Effect.scoped(McpServer.serveStdio(tools)).pipe(
-  Effect.tap(() => Effect.logDebug("stdin closed; shutting down")),
-  Effect.onInterrupt(() => Effect.logDebug("interrupted; shutting down"))
-)
+export const serveStdioWith = <E extends GatewayError>(
+  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>
+): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
+  Effect.scoped(Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig>>, E>()
+    yield* Effect.forkIn(
+      Layer.buildWithScope(services, scope).pipe(
+        Effect.tapError((e) => Effect.logError(`the gateway's services could not start: ${e.message}`)),
+        Effect.exit,
+        Effect.flatMap((exit) => Deferred.done(ready, exit))
+      ),
+      scope
+    )
+    const waiting = tools.map((tool): Tool<GatewayConfig.GatewayConfig> => ({
+      ...tool,
+      call: (args) => Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(tool.call(args), context))
+    }))
+    yield* McpServer.serveStdio(waiting)
+  })).pipe(
+    Effect.tap(() => Effect.logDebug("stdin closed; shutting down")),
+    Effect.onInterrupt(() => Effect.logDebug("interrupted; shutting down"))
+  )
+
+/**
+ * `serveStdioWith` the live services.
+ *
+ * @since 0.1.0
+ */
+export const serveStdio = serveStdioWith(layerServices)
+
+/**
+ * What the binary needs around `serveStdio`: the configuration from the
+ * environment and logging to stderr.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMain = Layer.provideMerge(Logging.layer, GatewayConfig.layer)

@@ -16,7 +16,7 @@ console.info = console.error
 console.debug = console.error
 
 const program = Gateway.serveStdio.pipe(
-  Effect.provide(Gateway.layer),
+  Effect.provide(Gateway.layerMain),
   Effect.tapErrorCause((cause) =>
     Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => {
       process.stderr.write(`llm-cli-gateway: ${Cause.pretty(cause)}\n`)

@@ -3,6 +3,7 @@
  * the sync deadline, and results that outlive the server.
  */
 import { describe, expect, it } from "vitest"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { alive, callTool, type Gateway, startGateway, tempDir, waitUntil } from "./harness.js"
 
@@ -191,4 +192,22 @@ describe("large replies", () => {
       expect(String(s.text) + rest.structuredContent!.text).toHaveLength(4500)
       expect(rest.structuredContent!.nextOffset).toBeNull()
     }))
+})
+
+describe("database trouble", () => {
+  it("a corrupt database file: the server still starts, every call says which file is wrong, and the file is left untouched", async () => {
+    const dir = tempDir()
+    const db = join(dir, "jobs.db")
+    writeFileSync(db, "not a database at all")
+    await withGateway({ LLM_GATEWAY_JOBS_DB: db }, async (gateway) => {
+      const { tools } = await gateway.client.listTools()
+      expect(tools.length).toBeGreaterThan(20)
+      const answer = await callTool(gateway, "claude_request", { prompt: "hi" })
+      expect(answer.isError).toBe(true)
+      expect(answer.structuredContent!.error._tag).toBe("StorageError")
+      expect(answer.structuredContent!.error.message).toContain(db)
+      expect(gateway.records()).toHaveLength(0)
+    }, { dir })
+    expect(readFileSync(db, "utf8")).toBe("not a database at all")
+  })
 })
