@@ -19,6 +19,8 @@ await build({
     js: "import { createRequire as __gatewayCreateRequire } from 'node:module';\nconst require = __gatewayCreateRequire(import.meta.url);"
   },
   legalComments: "none",
+  minify: true,
+  keepNames: false,
   sourcemap: false,
   logLevel: "warning"
 })

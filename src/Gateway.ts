@@ -110,7 +110,8 @@ export const serveStdioWith = <E extends GatewayError>(
     const scope = yield* Effect.scope
     const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig>>, E>()
     yield* Effect.forkIn(
-      Layer.buildWithScope(services, scope).pipe(
+      // After the I/O already waiting (the client's `initialize`) has been answered.
+      Effect.zipRight(nextTurn, Layer.buildWithScope(services, scope)).pipe(
         Effect.tapError((e) => Effect.logError(`the gateway's services could not start: ${e.message}`)),
         Effect.exit,
         Effect.flatMap((exit) => Deferred.done(ready, exit))
@@ -118,7 +119,12 @@ export const serveStdioWith = <E extends GatewayError>(
       scope
     )
     const waiting = tools.map((tool): Tool<GatewayConfig.GatewayConfig> => ({
-      ...tool,
+      name: tool.name,
+      description: tool.description,
+      annotations: tool.annotations,
+      get inputSchema() {
+        return tool.inputSchema
+      },
       call: (args) => Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(tool.call(args), context))
     }))
     yield* McpServer.serveStdio(waiting)
@@ -126,6 +132,12 @@ export const serveStdioWith = <E extends GatewayError>(
     Effect.tap(() => Effect.logDebug("stdin closed; shutting down")),
     Effect.onInterrupt(() => Effect.logDebug("interrupted; shutting down"))
   )
+
+/** Resumes in the event loop's check phase, after pending I/O has been handled. */
+const nextTurn: Effect.Effect<void> = Effect.async((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
 
 /**
  * `serveStdioWith` the live services.

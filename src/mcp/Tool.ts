@@ -40,6 +40,7 @@ export interface ToolAnswer {
 export interface Tool<R> {
   readonly name: string
   readonly description: string
+  /** Derived from the input Schema on first use (not at start-up). */
   readonly inputSchema: JsonObject
   readonly annotations: ToolAnnotations
   /** Decodes the raw arguments and runs the handler. */
@@ -82,11 +83,19 @@ export const make = <S extends Schema.Schema<any, any, never>, R>(definition: {
   readonly annotations: ToolAnnotations
   readonly handler: (input: Schema.Schema.Type<S>) => Effect.Effect<ToolAnswer, GatewayError, R>
 }): Tool<R> => {
-  const decode = Schema.decodeUnknown(definition.input, { onExcessProperty: "error", errors: "all" })
+  // Both are derived on first use: start-up is part of the product.
+  let decoder:
+    | ((u: unknown) => Effect.Effect<Schema.Schema.Type<S>, ParseResult.ParseError>)
+    | undefined
+  const decode = (args: unknown) =>
+    (decoder ??= Schema.decodeUnknown(definition.input, { onExcessProperty: "error", errors: "all" }))(args)
+  let jsonSchema: JsonObject | undefined
   return {
     name: definition.name,
     description: definition.description,
-    inputSchema: inputJsonSchema(definition.input),
+    get inputSchema() {
+      return (jsonSchema ??= inputJsonSchema(definition.input))
+    },
     annotations: definition.annotations,
     call: (args) =>
       decode(args ?? {}).pipe(
