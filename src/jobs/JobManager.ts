@@ -279,7 +279,11 @@ export const make = Effect.gen(function*() {
           error: toJobError(outcome.left),
           reply: null
         })
-      if (outcome._tag === "Right") yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
+      if (outcome._tag === "Right") {
+        // Let the waiters answer first: the session is bookkeeping.
+        yield* Effect.yieldNow()
+        yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
+      }
     }).pipe(
       // A job waits for a slot of its CLI, then for a global one, in arrival order
       // (holding a global slot while waiting for its CLI's would block the other CLIs).

@@ -6,6 +6,8 @@
  * @since 0.1.0
  */
 
+import { StringDecoder } from "node:string_decoder"
+
 const TAIL_BYTES = 8192
 
 /**
@@ -42,9 +44,15 @@ export class OutputBuffer {
       : Buffer.concat([this.tailBuffer, chunk]).subarray(-TAIL_BYTES)
   }
 
-  /** The kept bytes, decoded as UTF-8 (invalid sequences become U+FFFD). */
+  /**
+   * The kept bytes, decoded as UTF-8 (invalid sequences become U+FFFD),
+   * piece by piece: no second copy of the bytes is made.
+   */
   text(): string {
-    return Buffer.concat(this.chunks, this.kept).toString("utf8")
+    const decoder = new StringDecoder("utf8")
+    let out = ""
+    for (const chunk of this.chunks) out += decoder.write(chunk)
+    return out + decoder.end()
   }
 
   /** The last bytes seen (up to 8 KiB), decoded as UTF-8. */
