@@ -201,8 +201,10 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         const clock = yield* Effect.clock
         const startedAt = clock.unsafeCurrentTimeMillis()
         let lastActivity = startedAt
-        const exited = yield* Deferred.make<{ readonly code: number | null; readonly signal: string | null }>()
-        const closed = yield* Deferred.make<void>()
+        // Ends at 'close' (the process exited and its pipes are drained), or DRAIN_AFTER_EXIT after
+        // 'exit' when something else (a grandchild) still holds the pipes open.
+        const ended = yield* Deferred.make<{ readonly code: number | null; readonly signal: string | null }>()
+        let drainTimer: ReturnType<typeof setTimeout> | undefined
         const chunks = spec.onOutput !== undefined ? yield* Queue.unbounded<OutputChunk | null>() : undefined
 
         const onData = (stream: "stdout" | "stderr", buffer: OutputBuffer) => (data: Buffer) => {
@@ -239,15 +241,27 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
             })
             child.stdout!.on("data", onData("stdout", stdout))
             child.stderr!.on("data", onData("stderr", stderr))
-            child.on("exit", (code, signal) => Deferred.unsafeDone(exited, Effect.succeed({ code, signal })))
-            child.on("close", () => Deferred.unsafeDone(closed, Effect.void))
+            child.on("exit", (code, signal) => {
+              drainTimer = setTimeout(
+                () => Deferred.unsafeDone(ended, Effect.succeed({ code, signal })),
+                Duration.toMillis(DRAIN_AFTER_EXIT)
+              )
+            })
+            child.on("close", (code, signal) => {
+              clearTimeout(drainTimer)
+              Deferred.unsafeDone(ended, Effect.succeed({ code, signal }))
+            })
             if (child.stdin) {
               // A CLI that exits without reading its prompt must not crash us (EPIPE).
               child.stdin.on("error", () => {})
               child.stdin.end(spec.stdin)
             }
           }),
-          (child) => child.pid === undefined ? Effect.void : terminateGroup(child.pid, graceMs)
+          (child) =>
+            Effect.suspend(() => {
+              clearTimeout(drainTimer)
+              return child.pid === undefined ? Effect.void : terminateGroup(child.pid, graceMs)
+            })
         )
         const pid = child.pid!
 
@@ -271,10 +285,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
           }
         })
 
-        const ended = Deferred.await(exited).pipe(
-          Effect.zipLeft(Deferred.await(closed).pipe(Effect.timeout(DRAIN_AFTER_EXIT), Effect.ignore))
-        )
-        const status = yield* Effect.raceFirst(ended, idleWatch)
+        const status = yield* Effect.raceFirst(Deferred.await(ended), idleWatch)
 
         if (chunks !== undefined && consumer !== undefined) {
           Queue.unsafeOffer(chunks, null)
