@@ -468,12 +468,18 @@ export const make = Effect.gen(function*() {
       Effect.repeat(Schedule.spaced(CANCEL_POLL))
     )
   )
-  // Purge finished jobs past retention, now and then.
+  // Purge finished jobs, sessions unused and approval decisions older than the retention, now and then.
   yield* Effect.forkScoped(
     Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const purged = yield* store.purge(now - config.jobRetentionDays * 24 * 3_600_000)
-      if (purged > 0) yield* Effect.logInfo(`purged ${purged} jobs past retention`)
+      const before = (yield* Clock.currentTimeMillis) - config.jobRetentionDays * 24 * 3_600_000
+      const jobs = yield* store.purge(before)
+      const oldSessions = yield* sessions.purge(before)
+      const decisions = yield* approvals.purge(before)
+      if (jobs + oldSessions + decisions > 0) {
+        yield* Effect.logInfo(
+          `purged past retention: ${jobs} jobs, ${oldSessions} sessions, ${decisions} approval decisions`
+        )
+      }
     }).pipe(
       Effect.catchAll((e) => Effect.logWarning("retention purge failed", e)),
       Effect.repeat(Schedule.spaced(PURGE_EVERY))

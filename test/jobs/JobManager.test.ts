@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -97,7 +98,7 @@ const settle = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow
 const advance = (ms: number) => Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms)))
 
 const JobStoreOnly = (path: string) =>
-  Layer.provide(JobStoreLayer, Database.layerAt(path))
+  Layer.provideMerge(JobStoreLayer, Database.layerAt(path))
 
 const quick = () => [{ afterMs: 10, text: resultLine("done") }]
 
@@ -235,7 +236,7 @@ describe("JobManager", () => {
     }).pipe(Effect.provide(managerLayer(steps, seen)))
   })
 
-  it.effect("finished jobs past retention are purged at start-up; recent and running ones stay", () => {
+  it.effect("finished jobs, sessions and approval decisions past retention are purged at start-up; recent ones stay", () => {
     const path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
     const day = 24 * 3_600_000
     const old = { id: "00000000-0000-4000-8000-0000000000aa", createdAt: -40 * day }
@@ -255,14 +256,27 @@ describe("JobManager", () => {
           }, undefined),
           store.finish(j.id, { status: "completed", finishedAt: j.createdAt, exitCode: 0, signal: null, error: null, reply: { text: "r" } })
         )))
+    const seedOthers = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      Effect.all([
+        sql`INSERT INTO sessions (id, cli, kind, created_at, last_used_at) VALUES
+          ('old-session', 'claude', 'cli', ${-40 * day}, ${-40 * day}), ('new-session', 'claude', 'cli', ${-2 * day}, ${-2 * day})`,
+        sql`INSERT INTO approvals (id, created_at, cli, policy, status, risk, reasons_json, correlation_id, request_json) VALUES
+          ('old-approval', ${-40 * day}, 'claude', 'strict', 'denied', 'high', '[]', 'c', '{}'),
+          ('new-approval', ${-2 * day}, 'claude', 'strict', 'denied', 'high', '[]', 'c', '{}')`
+      ]))
     return Effect.gen(function*() {
-      yield* seed.pipe(Effect.provide(JobStoreOnly(path)))
-      const ids = yield* Effect.gen(function*() {
+      yield* Effect.zipRight(seed, seedOthers).pipe(Effect.provide(JobStoreOnly(path)))
+      const left = yield* Effect.gen(function*() {
         yield* settle
         const store = yield* JobStore
-        return (yield* store.list({ limit: 10 })).map((j) => j.id)
-      }).pipe(Effect.provide(managerLayer(quick, [], { jobRetentionDays: 30 }, path)))
-      expect(ids).toEqual([recent.id])
+        const sql = yield* SqlClient.SqlClient
+        return {
+          jobs: (yield* store.list({ limit: 10 })).map((j) => j.id),
+          sessions: (yield* sql<{ id: string }>`SELECT id FROM sessions ORDER BY id`).map((r) => r.id),
+          approvals: (yield* sql<{ id: string }>`SELECT id FROM approvals ORDER BY id`).map((r) => r.id)
+        }
+      }).pipe(Effect.provide(Layer.merge(managerLayer(quick, [], { jobRetentionDays: 30 }, path), Database.layerAt(path))))
+      expect(left).toEqual({ jobs: [recent.id], sessions: ["new-session"], approvals: ["new-approval"] })
     })
   })
 
