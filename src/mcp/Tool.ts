@@ -25,6 +25,19 @@ export interface ToolAnnotations {
 }
 
 /**
+ * The annotations of a tool that only reads the gateway's own state.
+ *
+ * @since 0.1.0
+ */
+export const readOnly = (title: string): ToolAnnotations => ({
+  title,
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false
+})
+
+/**
  * A successful answer: a readable text and the same facts as data.
  *
  * @since 0.1.0

@@ -48,13 +48,7 @@ export const approvalList = Tool.make({
     ),
     cli: Schema.optional(Cli.annotations({ description: "Only the decisions on this CLI's requests." }))
   }),
-  annotations: {
-    title: "Approval log",
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false
-  },
+  annotations: Tool.readOnly("Approval log"),
   handler: ({ cli, limit }) =>
     Effect.gen(function*() {
       const approvals = yield* ApprovalPolicy

@@ -46,13 +46,7 @@ export const cliVersions = Tool.make({
   input: Schema.Struct({
     cli: Schema.optional(Cli.annotations({ description: "Only this CLI (default: all)." }))
   }),
-  annotations: {
-    title: "CLI versions",
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false
-  },
+  annotations: Tool.readOnly("CLI versions"),
   handler: ({ cli }) =>
     Effect.gen(function*() {
       const updater = yield* CliUpdater

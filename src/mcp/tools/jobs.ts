@@ -15,12 +15,6 @@ import { JobStore } from "../../jobs/JobStore.js"
 import * as Tool from "../Tool.js"
 import { jobLine, jobStatus } from "./jobView.js"
 
-const readOnly: Tool.ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false
-}
 
 const statusAnswer = (jobId: string) =>
   Effect.gen(function*() {
@@ -35,7 +29,7 @@ export const llmJobStatus = Tool.make({
   name: "llm_job_status",
   description: "The state of a job (any server's): status, timings, exit code, error, output size.",
   input: Schema.Struct({ jobId: JobId }),
-  annotations: { title: "Job status", ...readOnly },
+  annotations: Tool.readOnly("Job status"),
   handler: ({ jobId }) => statusAnswer(jobId)
 })
 
@@ -56,7 +50,7 @@ export const llmJobWait = Tool.make({
       30_000
     )
   }),
-  annotations: { title: "Wait for a job", ...readOnly },
+  annotations: Tool.readOnly("Wait for a job"),
   handler: ({ jobId, timeoutMs }) =>
     Effect.gen(function*() {
       const manager = yield* JobManager
@@ -85,7 +79,7 @@ export const llmJobResult = Tool.make({
       0
     )
   }),
-  annotations: { title: "Job result", ...readOnly },
+  annotations: Tool.readOnly("Job result"),
   handler: ({ jobId, maxChars, offset }) =>
     Effect.gen(function*() {
       const manager = yield* JobManager
@@ -142,7 +136,7 @@ export const llmProcessHealth = Tool.make({
   name: "llm_process_health",
   description: "The jobs this server runs now: their CLI processes, output and queue, and the concurrency limits.",
   input: Schema.Struct({}),
-  annotations: { title: "Process health", ...readOnly },
+  annotations: Tool.readOnly("Process health"),
   handler: () =>
     Effect.gen(function*() {
       const manager = yield* JobManager

@@ -64,13 +64,7 @@ export const listModels = Tool.make({
   input: Schema.Struct({
     cli: Schema.optional(Cli.annotations({ description: "Only this CLI's models (default: all four)." }))
   }),
-  annotations: {
-    title: "List models",
-    readOnlyHint: true,
-    destructiveHint: false,
-    idempotentHint: true,
-    openWorldHint: false
-  },
+  annotations: Tool.readOnly("List models"),
   handler: ({ cli }) =>
     Effect.gen(function*() {
       const registry = yield* ModelRegistry

@@ -14,12 +14,6 @@ import { DESCRIPTION_MAX_LENGTH, type Session, SessionStore } from "../../sessio
 import type { JsonObject } from "../jsonSchema.js"
 import * as Tool from "../Tool.js"
 
-const readOnly: Tool.ToolAnnotations = {
-  readOnlyHint: true,
-  destructiveHint: false,
-  idempotentHint: true,
-  openWorldHint: false
-}
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
@@ -102,7 +96,7 @@ export const sessionList = Tool.make({
   description: "The sessions (of one CLI, or all), most recently used first, and the active session of each CLI. " +
     "Gateway sessions (gw-…) show the CLI conversation they continue (cliSessionId).",
   input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
-  annotations: { title: "List sessions", ...readOnly },
+  annotations: Tool.readOnly("List sessions"),
   handler: ({ cli }) =>
     Effect.gen(function*() {
       const store = yield* SessionStore
@@ -165,7 +159,7 @@ export const sessionGet = Tool.make({
   description: "One session: its CLI, kind, description, times, whether it is active and, for a gateway session " +
     "(gw-…), the CLI conversation it continues.",
   input: Schema.Struct({ sessionId: AnySessionId }),
-  annotations: { title: "Get a session", ...readOnly },
+  annotations: Tool.readOnly("Get a session"),
   handler: ({ sessionId }) =>
     Effect.gen(function*() {
       const store = yield* SessionStore
