@@ -40,6 +40,25 @@ describe("two servers on one database", () => {
     }
   })
 
+  it("identical requests arriving at the same instant at two servers start exactly one CLI process", async () => {
+    const dir = tempDir()
+    const env = { LLM_GATEWAY_JOBS_DB: join(dir, "shared.db") }
+    const a = await startGateway(env, { dir })
+    const b = await startGateway(env, { dir })
+    try {
+      const args = { prompt: "[[fake:sleep=300]] both at once" }
+      const answers = await Promise.all([
+        ...Array.from({ length: 5 }, () => callTool(a, "gemini_request", args)),
+        ...Array.from({ length: 5 }, () => callTool(b, "gemini_request", args))
+      ])
+      expect(answers.every((x) => x.isError !== true)).toBe(true)
+      expect(new Set(answers.map((x) => x.structuredContent!.jobId)).size).toBe(1)
+      expect(a.records().filter((r) => r.cli === "gemini")).toHaveLength(1)
+    } finally {
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
   it("a cancel from the second server is carried out by the first within about a second", async () => {
     const dir = tempDir()
     const env = { LLM_GATEWAY_JOBS_DB: join(dir, "shared.db") }

@@ -166,6 +166,27 @@ describe("ends that are not the CLI's own", () => {
     }, { dir })
   })
 
+  it("on SIGTERM the server ends its jobs, records them canceled, and exits within a second", async () => {
+    const dir = tempDir()
+    const env = { LLM_GATEWAY_JOBS_DB: join(dir, "jobs.db") }
+    const gateway = await startGateway(env, { dir })
+    const started = await callTool(gateway, "codex_request_async", { prompt: "[[fake:silent]] [[fake:ignore-term]] forever" })
+    const jobId = started.structuredContent!.jobId as string
+    await waitUntil(() => runs(gateway, "codex").length === 1)
+    const pid = runs(gateway, "codex")[0]!.pid!
+    const serverPid = gateway.transport.pid!
+    const start = Date.now()
+    process.kill(serverPid, "SIGTERM")
+    await waitUntil(() => !alive(serverPid), 3_000)
+    expect(Date.now() - start).toBeLessThan(1_500)
+    expect(alive(pid)).toBe(false)
+    await gateway.close().catch(() => undefined)
+    await withGateway(env, async (next) => {
+      const status = await callTool(next, "llm_job_status", { jobId })
+      expect(status.structuredContent!.status).toBe("canceled")
+    }, { dir })
+  })
+
   it("a CLI asked for json output that works longer than the idle window without finishing is not killed as idle", () =>
     withGateway({ LLM_GATEWAY_IDLE_TIMEOUT_MS: "500" }, async (gateway) => {
       const answer = await callTool(gateway, "claude_request", {
