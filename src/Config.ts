@@ -51,6 +51,8 @@ export interface GatewayConfigShape {
   readonly approvalPolicy: "strict" | "balanced" | "permissive"
   /** Characters of a reply a sync request answers with; the rest is read in pages with `llm_job_result`. */
   readonly syncReplyMaxChars: number
+  /** The registry of MCP server definitions that `mcpServers` names resolve against (Claude's `--mcp-config` shape). */
+  readonly mcpServersPath: string
   /** The npm used by `cli_upgrade` for npm-installed CLIs. */
   readonly npmBinary: string
   /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
@@ -144,6 +146,10 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     Config.withDefault("balanced" as const)
   ),
   syncReplyMaxChars: positiveInt("LLM_GATEWAY_SYNC_REPLY_MAX_CHARS", 200_000),
+  mcpServersPath: Config.all({
+    path: Config.option(Config.string("LLM_GATEWAY_MCP_SERVERS")),
+    home: homeFolder
+  }).pipe(Config.map(({ home, path }) => path._tag === "Some" ? path.value : join(home, "mcp-servers.json"))),
   npmBinary: Config.string("LLM_GATEWAY_NPM_BIN").pipe(Config.withDefault("npm")),
   models: modelConfig
 })
@@ -185,6 +191,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   flushIntervalMs: 1_000,
   approvalPolicy: "balanced",
   syncReplyMaxChars: 200_000,
+  mcpServersPath: "/nonexistent/llm-cli-gateway/mcp-servers.json",
   npmBinary: "npm",
   // Tests never read the real home: no config files, no history.
   models: makeModelConfig({

@@ -15,6 +15,7 @@ import * as JobManager from "./jobs/JobManager.js"
 import * as JobStore from "./jobs/JobStore.js"
 import * as RequestRunner from "./jobs/RequestRunner.js"
 import * as McpServer from "./mcp/McpServer.js"
+import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
 import type { GatewayError } from "./domain/errors.js"
 import type { Tool } from "./mcp/Tool.js"
@@ -50,6 +51,16 @@ export const layerApprovals = Layer.unwrapEffect(
 )
 
 /**
+ * The registry of MCP server definitions, at the configured path.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMcpServers = Layer.unwrapEffect(
+  Effect.map(GatewayConfig.GatewayConfig, (config) => McpServerRegistry.layer(config.mcpServersPath))
+)
+
+/**
  * Every service the tools need, on a configuration and a process runner:
  * the database, the instance registry, jobs, sessions, approvals, models and
  * the CLI updater.
@@ -68,6 +79,7 @@ export const layerServicesWith = <E>(
         SessionStore.layer,
         layerApprovals,
         ModelRegistry.layer,
+        layerMcpServers,
         layerRunners(commandRunner)
       )
     ),

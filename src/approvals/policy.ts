@@ -1,6 +1,7 @@
 /**
  * The approval decision, as a pure function: what a request asks the CLI
- * to do without asking a human, scored against a policy.
+ * to do without asking a human (read by `approvals/asks`), scored against
+ * a policy.
  *
  * ## What each policy allows
  *
@@ -45,44 +46,21 @@
  * @since 0.1.0
  */
 import type { Cli } from "../domain/Cli.js"
-import type { ApprovalPolicy, ApprovalStrategy } from "../domain/requests.js"
+import type { ApprovalPolicy } from "../domain/requests.js"
+import { type ApprovalSubject, type Ask, type AskKind, asksOf } from "./asks.js"
+
+/**
+ * What a request asks for (defined in `approvals/asks`).
+ *
+ * @since 0.1.0
+ */
+export { type ApprovalSubject, type Ask, type AskKind, asksOf } from "./asks.js"
 
 /** @since 0.1.0 */
 export type Risk = "low" | "medium" | "high"
 
 /** @since 0.1.0 */
 export type ApprovalStatus = "approved" | "denied"
-
-/**
- * The kinds of things a request can ask for, from harmless to a full
- * bypass.
- *
- * @since 0.1.0
- */
-export type AskKind =
-  | "none"
-  | "mcp-servers"
-  | "read-tools"
-  | "narrowing"
-  | "shell-rule"
-  | "include-dirs"
-  | "write"
-  | "unrestricted-shell"
-  | "all-tools"
-  | "full-bypass"
-
-/**
- * One thing a request asks for.
- *
- * @since 0.1.0
- */
-export interface Ask {
-  readonly kind: AskKind
-  /** The request field that asks for it. */
-  readonly field: string
-  /** What it means, in words. */
-  readonly what: string
-}
 
 /** @since 0.1.0 */
 export const riskOf: Readonly<Record<AskKind, Risk>> = {
@@ -107,38 +85,6 @@ export const refuses: Readonly<Record<ApprovalPolicy, ReadonlySet<AskKind>>> = {
   strict: new Set<AskKind>(["write", "unrestricted-shell", "all-tools", "full-bypass"]),
   balanced: new Set<AskKind>(["unrestricted-shell", "all-tools", "full-bypass"]),
   permissive: new Set<AskKind>()
-}
-
-/**
- * The fields of a request the decision reads: any of the four request
- * shapes fits. Only the fields that belong to the CLI are read.
- *
- * @since 0.1.0
- */
-export interface ApprovalSubject {
-  readonly prompt: string
-  readonly model?: string | undefined
-  readonly sessionId?: string | undefined
-  readonly approvalStrategy?: ApprovalStrategy | undefined
-  readonly approvalPolicy?: ApprovalPolicy | undefined
-  readonly mcpServers?: ReadonlyArray<string> | undefined
-  readonly allowedTools?: ReadonlyArray<string> | undefined
-  readonly disallowedTools?: ReadonlyArray<string> | undefined
-  readonly strictMcpConfig?: boolean | undefined
-  /** claude */
-  readonly dangerouslySkipPermissions?: boolean | undefined
-  /** codex */
-  readonly fullAuto?: boolean | undefined
-  /** codex */
-  readonly dangerouslyBypassApprovalsAndSandbox?: boolean | undefined
-  /** gemini */
-  readonly approvalMode?: string | undefined
-  /** gemini */
-  readonly includeDirs?: ReadonlyArray<string> | undefined
-  /** grok */
-  readonly alwaysApprove?: boolean | undefined
-  /** grok */
-  readonly permissionMode?: string | undefined
 }
 
 /**
@@ -191,203 +137,6 @@ export const DEFAULT_POLICY: ApprovalPolicy = "balanced"
 export const parsePolicy = (value: string | undefined): ApprovalPolicy => {
   const v = (value ?? "").trim().toLowerCase()
   return v === "strict" || v === "balanced" || v === "permissive" ? v : DEFAULT_POLICY
-}
-
-// ---------------------------------------------------------------------------
-// what a request asks for
-// ---------------------------------------------------------------------------
-
-const SHELL_TOOLS = new Set(["bash", "shell", "sh", "run_shell_command", "shelltool", "shell_command", "powershell"])
-const WRITE_TOOLS = new Set([
-  "edit",
-  "write",
-  "multiedit",
-  "notebookedit",
-  "write_file",
-  "edit_file",
-  "replace",
-  "str_replace",
-  "apply_patch",
-  "create_file",
-  "writefiletool",
-  "edittool"
-])
-
-const splitRule = (tool: string): { readonly name: string; readonly rule: string | undefined } => {
-  const open = tool.indexOf("(")
-  return open < 0 || !tool.endsWith(")")
-    ? { name: tool.trim(), rule: undefined }
-    : { name: tool.slice(0, open).trim(), rule: tool.slice(open + 1, -1).trim() }
-}
-
-/** A rule that matches any command: empty, or only wildcards, colons and spaces. */
-const matchesEverything = (rule: string | undefined) => rule === undefined || /^[\s:*]*$/.test(rule)
-
-const list = (items: ReadonlyArray<string>) => items.map((i) => JSON.stringify(i)).join(", ")
-
-/** Tools the CLI may run without asking (claude `--allowedTools`, gemini `--allowed-tools`). */
-const autoApprovedTools = (cli: Cli, tools: ReadonlyArray<string>): ReadonlyArray<Ask> => {
-  const asks: Array<Ask> = []
-  const reads: Array<string> = []
-  const ask = (kind: AskKind, what: string) => asks.push({ kind, field: "allowedTools", what })
-  for (const tool of tools) {
-    const { name, rule } = splitRule(tool)
-    const lower = name.toLowerCase()
-    const quoted = JSON.stringify(tool)
-    if (name === "*" || (name === "" && rule !== undefined)) {
-      ask("all-tools", `${quoted} lets ${cli} run every tool without asking`)
-    } else if (SHELL_TOOLS.has(lower)) {
-      if (matchesEverything(rule)) {
-        ask("unrestricted-shell", `${quoted} lets ${cli} run any shell command without asking (unrestricted shell)`)
-      } else {
-        ask("shell-rule", `${quoted} lets ${cli} run shell commands matching ${JSON.stringify(rule)} without asking`)
-      }
-    } else if (WRITE_TOOLS.has(lower)) {
-      ask("write", `${quoted} lets ${cli} change files without asking`)
-    } else {
-      reads.push(tool)
-    }
-  }
-  if (reads.length > 0) {
-    asks.push({ kind: "read-tools", field: "allowedTools", what: `${list(reads)} may run without asking` })
-  }
-  return asks
-}
-
-const mcpAsk = (request: ApprovalSubject): ReadonlyArray<Ask> =>
-  request.mcpServers !== undefined && request.mcpServers.length > 0
-    ? [{ kind: "mcp-servers", field: "mcpServers", what: `MCP servers ${list(request.mcpServers)}` }]
-    : []
-
-const disallowedAsk = (cli: Cli, request: ApprovalSubject): ReadonlyArray<Ask> =>
-  request.disallowedTools !== undefined && request.disallowedTools.length > 0
-    ? [{ kind: "narrowing", field: "disallowedTools", what: `${cli} must not use ${list(request.disallowedTools)}` }]
-    : []
-
-const claudeAsks = (r: ApprovalSubject): ReadonlyArray<Ask> => [
-  ...(r.dangerouslySkipPermissions === true
-    ? [{
-      kind: "full-bypass",
-      field: "dangerouslySkipPermissions",
-      what: "claude would run with --permission-mode bypassPermissions: every tool, no permission check (full bypass)"
-    } as const]
-    : []),
-  ...autoApprovedTools("claude", r.allowedTools ?? []),
-  ...disallowedAsk("claude", r),
-  ...mcpAsk(r)
-]
-
-const codexAsks = (r: ApprovalSubject): ReadonlyArray<Ask> => [
-  ...(r.dangerouslyBypassApprovalsAndSandbox === true
-    ? [{
-      kind: "full-bypass",
-      field: "dangerouslyBypassApprovalsAndSandbox",
-      what: "codex would run with --dangerously-bypass-approvals-and-sandbox: no approvals and no sandbox (full bypass)"
-    } as const]
-    : []),
-  ...(r.fullAuto === true
-    ? [{
-      kind: "write",
-      field: "fullAuto",
-      what: "codex would run with --sandbox workspace-write: it changes files in the workspace without asking"
-    } as const]
-    : []),
-  ...mcpAsk(r)
-]
-
-const geminiAsks = (r: ApprovalSubject): ReadonlyArray<Ask> => [
-  ...(r.approvalMode === "yolo"
-    ? [{
-      kind: "full-bypass",
-      field: "approvalMode",
-      what: "gemini would run with --approval-mode yolo: every tool call approved (full bypass)"
-    } as const]
-    : r.approvalMode === "auto_edit"
-    ? [{
-      kind: "write",
-      field: "approvalMode",
-      what: "gemini would run with --approval-mode auto_edit: file edits approved without asking"
-    } as const]
-    : []),
-  ...autoApprovedTools("gemini", r.allowedTools ?? []),
-  ...(r.includeDirs !== undefined && r.includeDirs.length > 0
-    ? [{
-      kind: "include-dirs",
-      field: "includeDirs",
-      what: `gemini's workspace would include the folders ${list(r.includeDirs)} beyond the working folder`
-    } as const]
-    : []),
-  ...mcpAsk(r)
-]
-
-const grokAsks = (r: ApprovalSubject): ReadonlyArray<Ask> => {
-  const asks: Array<Ask> = []
-  if (r.alwaysApprove === true) {
-    asks.push({
-      kind: "full-bypass",
-      field: "alwaysApprove",
-      what: "grok would run with --always-approve: every tool call approved (full bypass)"
-    })
-  }
-  switch (r.permissionMode) {
-    case "bypassPermissions":
-      asks.push({
-        kind: "full-bypass",
-        field: "permissionMode",
-        what: "grok would run with --permission-mode bypassPermissions: every tool call approved (full bypass)"
-      })
-      break
-    case "acceptEdits":
-      asks.push({
-        kind: "write",
-        field: "permissionMode",
-        what: "grok would run with --permission-mode acceptEdits: file edits approved without asking"
-      })
-      break
-    case "auto":
-      asks.push({
-        kind: "write",
-        field: "permissionMode",
-        what: "grok would run with --permission-mode auto: a classifier approves tool calls, edits included, without asking"
-      })
-      break
-    case "dontAsk":
-    case "plan":
-      asks.push({
-        kind: "narrowing",
-        field: "permissionMode",
-        what: r.permissionMode === "plan"
-          ? "grok would run with --permission-mode plan: it plans and does not edit"
-          : "grok would run with --permission-mode dontAsk: it runs only what is allowed up front and refuses the rest"
-      })
-      break
-    default:
-      break
-  }
-  // grok's --tools limits the built-in tools it has; it approves nothing.
-  if (r.allowedTools !== undefined && r.allowedTools.length > 0) {
-    asks.push({ kind: "narrowing", field: "allowedTools", what: `grok's built-in tools are limited to ${list(r.allowedTools)}` })
-  }
-  asks.push(...disallowedAsk("grok", r), ...mcpAsk(r))
-  return asks
-}
-
-/**
- * Everything a request asks for, for its CLI.
- *
- * @since 0.1.0
- */
-export const asksOf = (cli: Cli, request: ApprovalSubject): ReadonlyArray<Ask> => {
-  switch (cli) {
-    case "claude":
-      return claudeAsks(request)
-    case "codex":
-      return codexAsks(request)
-    case "gemini":
-      return geminiAsks(request)
-    case "grok":
-      return grokAsks(request)
-  }
 }
 
 const RISK_ORDER: ReadonlyArray<Risk> = ["low", "medium", "high"]

@@ -16,194 +16,36 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import { GatewayConfig } from "../Config.js"
-import { allClis, Cli } from "../domain/Cli.js"
+import { allClis, type Cli } from "../domain/Cli.js"
 import type { CliNotFound, IdleTimeout, SpawnFailed } from "../domain/errors.js"
 import { CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
-import { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "./errors.js"
-
-// ---------------------------------------------------------------------------
-// Versions
-// ---------------------------------------------------------------------------
-
-/** The arguments of every CLI's version command. @since 0.1.0 */
-export const VERSION_ARGS: ReadonlyArray<string> = ["--version"]
+import { UpgradeFailed, type UpgradeTargetInvalid, UpgradeTimedOut } from "./errors.js"
+import { buildPlan, formatArgv, invalidTarget, isValidTarget, type UpgradePlan } from "./upgradePlan.js"
+import { firstLine, lastLine, parseVersion, VERSION_ARGS, type VersionReport } from "./versionReport.js"
 
 /**
- * What `<bin> --version` told about one CLI. `command` is the configured
- * binary (a name or a path); `path` what it resolved to.
+ * Version reports (defined in `cli/versionReport`).
  *
  * @since 0.1.0
  */
-export const VersionReport = Schema.Union(
-  Schema.Struct({
-    cli: Cli,
-    status: Schema.Literal("installed"),
-    command: Schema.String,
-    path: Schema.String,
-    version: Schema.String,
-    /** The first line printed, as printed. */
-    raw: Schema.String
-  }),
-  Schema.Struct({
-    cli: Cli,
-    status: Schema.Literal("not_installed"),
-    command: Schema.String,
-    message: Schema.String,
-    hint: Schema.String
-  }),
-  Schema.Struct({
-    cli: Cli,
-    status: Schema.Literal("timed_out"),
-    command: Schema.String,
-    path: Schema.String,
-    timeoutMs: Schema.Number
-  }),
-  Schema.Struct({
-    cli: Cli,
-    status: Schema.Literal("exited_non_zero"),
-    command: Schema.String,
-    path: Schema.String,
-    exitCode: Schema.NullOr(Schema.Number),
-    signal: Schema.NullOr(Schema.String),
-    /** The last line of stderr (else of stdout). */
-    message: Schema.String
-  }),
-  Schema.Struct({
-    cli: Cli,
-    status: Schema.Literal("unparsable"),
-    command: Schema.String,
-    path: Schema.String,
-    /** The first non-empty line printed (at most 200 characters). */
-    raw: Schema.String
-  }),
-  Schema.Struct({
-    cli: Cli,
-    status: Schema.Literal("spawn_failed"),
-    command: Schema.String,
-    message: Schema.String
-  })
-)
-
-/** @since 0.1.0 */
-export type VersionReport = typeof VersionReport.Type
-
-// A version token: 1.2.3 with an optional pre-release, optionally after a `v`,
-// not glued to a word or a longer dotted number on its left.
-const VERSION_TOKEN = /(?:^|[^0-9A-Za-z.])v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)/
+export { parseVersion, VERSION_ARGS, VersionReport } from "./versionReport.js"
 
 /**
- * The first semver-looking token of a version command's output, e.g.
- * `2.1.0` of "2.1.0 (Claude Code)", `0.80.0` of "codex-cli 0.80.0".
+ * Upgrade plans and targets (defined in `cli/upgradePlan`).
  *
  * @since 0.1.0
  */
-export const parseVersion = (text: string): Option.Option<string> => {
-  const match = VERSION_TOKEN.exec(text)
-  return match === null ? Option.none() : Option.some(match[1]!)
-}
-
-const firstLine = (text: string): string =>
-  (text.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== "") ?? "").slice(0, 200)
-
-const lastLine = (text: string): string => {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "")
-  return (lines[lines.length - 1] ?? "").slice(0, 500)
-}
-
-// ---------------------------------------------------------------------------
-// Upgrade plans
-// ---------------------------------------------------------------------------
-
-/** Longest target accepted. @since 0.1.0 */
-export const TARGET_MAX_LENGTH = 64
-
-/**
- * A plain version (`1.2.3`, `1.2.3-rc.1`) or a dist-tag (a lowercase word:
- * `latest`, `next`, `beta`, `stable`, `preview`, `nightly`…). Nothing that
- * npm reads as another package (`npm:x`, `x@y`), a URL, a path, a range or
- * an option, and no space, so it stays one harmless argument.
- *
- * @since 0.1.0
- */
-export const TARGET_PATTERN = /^(?:[a-z][a-z0-9-]*|[0-9]+\.[0-9]+\.[0-9]+(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?)$/
-
-/** @since 0.1.0 */
-export const isValidTarget = (target: string): boolean =>
-  target.length >= 1 && target.length <= TARGET_MAX_LENGTH && TARGET_PATTERN.test(target)
-
-/** The npm packages of the CLIs installed with npm. @since 0.1.0 */
-export const NPM_PACKAGES = {
-  codex: "@openai/codex",
-  gemini: "@google/gemini-cli"
-} as const
-
-/**
- * How a plan upgrades: the CLI's own updater, its own installer of a given
- * version, or a global npm install.
- *
- * @since 0.1.0
- */
-export type UpgradeStrategy = "self-update" | "self-install" | "npm-global-install"
-
-/**
- * What an upgrade runs: `command` (the configured binary of the CLI, or npm)
- * with `args`; `argv` is the two together.
- *
- * @since 0.1.0
- */
-export interface UpgradePlan {
-  readonly cli: Cli
-  readonly target: string
-  readonly strategy: UpgradeStrategy
-  readonly command: string
-  readonly args: ReadonlyArray<string>
-  readonly argv: ReadonlyArray<string>
-}
-
-const targetHint = "Give a version such as 1.2.3 or 1.2.3-rc.1, or a dist-tag such as latest, next, beta or stable."
-
-/**
- * The plan of 1.4.0's strategy for a CLI and target (already validated):
- * claude `update` / `install <target>`; codex `update` / npm
- * `@openai/codex@<target>`; gemini npm `@google/gemini-cli@<target>`; grok
- * `update` / `update --version <target>`.
- *
- * @since 0.1.0
- */
-export const buildPlan = (
-  cli: Cli,
-  target: string,
-  commands: { readonly binary: string; readonly npm: string }
-): UpgradePlan => {
-  const latest = target === "latest"
-  const plan = (strategy: UpgradeStrategy, command: string, args: ReadonlyArray<string>): UpgradePlan => ({
-    cli,
-    target,
-    strategy,
-    command,
-    args,
-    argv: [command, ...args]
-  })
-  const npm = (pkg: string) => plan("npm-global-install", commands.npm, ["install", "-g", `${pkg}@${target}`])
-  switch (cli) {
-    case "claude":
-      return latest ? plan("self-update", commands.binary, ["update"]) : plan("self-install", commands.binary, ["install", target])
-    case "codex":
-      return latest ? plan("self-update", commands.binary, ["update"]) : npm(NPM_PACKAGES.codex)
-    case "gemini":
-      return npm(NPM_PACKAGES.gemini)
-    case "grok":
-      return latest
-        ? plan("self-update", commands.binary, ["update"])
-        : plan("self-update", commands.binary, ["update", "--version", target])
-  }
-}
-
-// ---------------------------------------------------------------------------
-// The service
-// ---------------------------------------------------------------------------
+export {
+  buildPlan,
+  formatArgv,
+  isValidTarget,
+  NPM_PACKAGES,
+  TARGET_MAX_LENGTH,
+  TARGET_PATTERN,
+  type UpgradePlan,
+  type UpgradeStrategy
+} from "./upgradePlan.js"
 
 /**
  * @since 0.1.0
@@ -288,15 +130,6 @@ export const DEFAULT_UPGRADE_TIMEOUT_MS = 600_000
 const TAIL_CHARS = 4_000
 const VERSION_OUTPUT_BYTES = 64 * 1024
 
-/**
- * An argv as one readable line (for messages only: it is never run by a
- * shell), quoting the words that need it.
- *
- * @since 0.1.0
- */
-export const formatArgv = (argv: ReadonlyArray<string>): string =>
-  argv.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a)).join(" ")
-
 /** The last characters of a stream, kept as output arrives. */
 class Tail {
   private text = ""
@@ -379,15 +212,7 @@ export const make = (
     const plan = (cli: Cli, target: string = "latest"): Effect.Effect<UpgradePlan, UpgradeTargetInvalid> =>
       isValidTarget(target)
         ? Effect.succeed(buildPlan(cli, target, { binary: config.binaries[cli], npm: npmCommand }))
-        : Effect.fail(
-          new UpgradeTargetInvalid({
-            message: `upgrade target ${JSON.stringify(target.slice(0, 100))} is not a plain version or dist-tag` +
-              (target.length > TARGET_MAX_LENGTH ? ` (it is longer than ${TARGET_MAX_LENGTH} characters)` : ""),
-            cli,
-            target,
-            hint: targetHint
-          })
-        )
+        : Effect.fail(invalidTarget(cli, target))
 
     const runPlan = (p: UpgradePlan, timeoutMs: number) =>
       Effect.gen(function*() {

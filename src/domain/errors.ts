@@ -12,6 +12,9 @@ import { ApprovalPolicy } from "./requests.js"
 import { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "./upgradeErrors.js"
 
 export { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "./upgradeErrors.js"
+import { McpRegistryInvalid, McpServersMissing } from "./mcpServerErrors.js"
+
+export { McpRegistryInvalid, McpServersMissing } from "./mcpServerErrors.js"
 
 const NullableNumber = Schema.NullOr(Schema.Number)
 const NullableString = Schema.NullOr(Schema.String)
@@ -315,7 +318,9 @@ export const GatewayError = Schema.Union(
   GatewaySessionUnlinked,
   UpgradeTargetInvalid,
   UpgradeFailed,
-  UpgradeTimedOut
+  UpgradeTimedOut,
+  McpServersMissing,
+  McpRegistryInvalid
 )
 
 /** @since 0.1.0 */

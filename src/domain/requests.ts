@@ -26,8 +26,18 @@ export const ApprovalPolicy = Schema.Literal("strict", "balanced", "permissive")
 /** @since 0.1.0 */
 export type ApprovalPolicy = typeof ApprovalPolicy.Type
 
-/** The MCP server names 1.4.0 knows. @since 0.1.0 */
-export const McpServerName = Schema.Literal("sqry", "exa", "ref_tools", "trstr")
+/**
+ * An MCP server name, resolved against the user's registry of server
+ * definitions (1.4.0 knew only sqry, exa, ref_tools and trstr).
+ *
+ * @since 0.1.0
+ */
+export const McpServerName = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+    message: (issue) =>
+      `MCP server ${JSON.stringify(issue.actual)} is not a server name: use letters, digits and _ . -, starting with a letter or digit (at most 64 characters)`
+  })
+)
 
 /** @since 0.1.0 */
 export const ClaudeOutputFormat = Schema.Literal("text", "json", "stream-json")
@@ -81,7 +91,10 @@ const common = {
   ),
   approvalPolicy: Schema.optional(describe(ApprovalPolicy, "Policy for `mcp_managed` approvals.")),
   mcpServers: withDefault(
-    describe(Schema.Array(McpServerName), "MCP servers to enable for the CLI."),
+    describe(
+      Schema.Array(McpServerName),
+      "MCP servers to enable, by name in your registry (LLM_GATEWAY_MCP_SERVERS): claude gets them in a private --mcp-config, gemini as --allowed-mcp-server-names."
+    ),
     ["sqry"]
   ),
   correlationId: Schema.optional(CorrelationId),

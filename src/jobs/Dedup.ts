@@ -27,7 +27,8 @@ export const requestKey = (planned: PlannedRequest): string => {
     invocation.prompt._tag === "File" ? invocation.prompt.flag : "",
     invocation.prompt.text,
     env,
-    invocation.outputFormat
+    invocation.outputFormat,
+    invocation.mcpConfig === undefined ? null : [invocation.mcpConfig.flag, invocation.mcpConfig.config]
   ])
   return createHash("sha256").update(material).digest("hex")
 }

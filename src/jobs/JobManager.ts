@@ -18,75 +18,31 @@ import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
-import * as Schema from "effect/Schema"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
-import {
-  type ApprovalDenied,
-  GatewayError,
-  type GatewaySessionUnlinked,
-  InternalError,
-  type InvalidRequest,
-  JobCanceled,
-  JobNotFound,
-  type SessionCliMismatch,
-  type SessionNotFound,
-  type StorageError
-} from "../domain/errors.js"
+import { InternalError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
+import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
 import { ModelRegistry } from "../models/ModelRegistry.js"
 import { SessionStore } from "../sessions/SessionStore.js"
-import { isFinal, type Job, type JobError, type JobReply } from "../domain/Job.js"
+import { isFinal, type Job } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { dedupSince, requestKey } from "./Dedup.js"
+import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
+import { type Health, type SubmitError, type Submitted, toJobError, toReply } from "./jobOutcome.js"
 import { type FinalState, JobStore } from "./JobStore.js"
-import { OutputTracker } from "./OutputTracker.js"
-import { type PlannedRequest, type RequestOutcome, RequestRunner } from "./RequestRunner.js"
+import { liveSummary, type LiveJob, makeLiveJob } from "./liveJob.js"
+import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 
 /**
- * A request as accepted: its job, and whether it landed on an existing one.
+ * What the service answers, and the stored form of a failure (defined in
+ * `jobs/jobOutcome`).
  *
  * @since 0.1.0
  */
-export interface Submitted {
-  readonly job: Job
-  readonly deduped: boolean
-}
-
-/**
- * Why a request is refused before it becomes a job.
- *
- * @since 0.1.0
- */
-export type SubmitError =
-  | InvalidRequest
-  | StorageError
-  | ApprovalDenied
-  | SessionNotFound
-  | SessionCliMismatch
-  | GatewaySessionUnlinked
-
-/**
- * Live facts of the jobs this instance runs.
- *
- * @since 0.1.0
- */
-export interface Health {
-  readonly instanceId: string
-  readonly pid: number
-  readonly running: ReadonlyArray<{
-    readonly jobId: string
-    readonly cli: Cli
-    readonly pid: number | null
-    readonly startedAt: number | null
-    readonly lastOutputAt: number | null
-    readonly stdoutBytes: number
-  }>
-  readonly queued: number
-  readonly limits: { readonly global: number; readonly perCli: number }
-}
+export { type Health, type SubmitError, type Submitted, toJobError } from "./jobOutcome.js"
 
 /**
  * @since 0.1.0
@@ -112,39 +68,11 @@ export interface JobManagerShape {
  */
 export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobManager, JobManagerShape>() {}
 
-const encodeGatewayError = Schema.encodeSync(GatewayError)
-
-/** The stored form of a typed failure: its tag, message and fields. */
-export const toJobError = (error: GatewayError): JobError => encodeGatewayError(error) as unknown as JobError
-
-const toReply = (outcome: RequestOutcome): JobReply => ({
-  text: outcome.text,
-  ...(outcome.model !== undefined ? { model: outcome.model } : {}),
-  ...(outcome.sessionId !== undefined ? { sessionId: outcome.sessionId } : {}),
-  ...(outcome.usage !== undefined ? { usage: outcome.usage } : {}),
-  ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {})
-})
-
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
 
 /** How often a waiter looks at the row of a job another instance runs. */
 const PEER_POLL = Duration.millis(200)
-/** How often an instance looks for cancel requests of its jobs. */
-const CANCEL_POLL = Duration.millis(500)
-/** How often finished jobs past retention are purged. */
-const PURGE_EVERY = Duration.hours(1)
-
-interface Live {
-  readonly job: Job
-  readonly done: Deferred.Deferred<Job>
-  readonly tracker: OutputTracker
-  pid: number | null
-  startedAt: number | null
-  lastOutputAt: number | null
-  stdoutBytes: number
-  readonly cli: Cli
-}
 
 /**
  * @since 0.1.0
@@ -158,8 +86,9 @@ export const make = Effect.gen(function*() {
   const sessions = yield* SessionStore
   const approvals = yield* ApprovalPolicy
   const models = yield* ModelRegistry
+  const mcpServers = yield* McpServerRegistry
   const fibers = yield* FiberMap.make<string>()
-  const live = new Map<string, Live>()
+  const live = new Map<string, LiveJob>()
   const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
   const cliSlots: Record<Cli, Effect.Semaphore> = {
     claude: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
@@ -176,13 +105,12 @@ export const make = Effect.gen(function*() {
       onSome: Effect.succeed
     }))
 
-  /** Writes the final state, then wakes the waiters with the row as stored. */
   /**
    * Writes the final state, then wakes the waiters with the job as it ended
    * (built in memory: a large reply is not read back), or as the store has it
    * when another end was committed first.
    */
-  const settle = (jobId: string, entry: Live, final: Omit<FinalState, "output">) =>
+  const settle = (jobId: string, entry: LiveJob, final: Omit<FinalState, "output">) =>
     Effect.gen(function*() {
       const output = entry.tracker.take(true)
       const ended: Job = {
@@ -209,7 +137,7 @@ export const make = Effect.gen(function*() {
     }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
 
   /** Appends what arrived since the last flush; stops the run if the job is already final. */
-  const flush = (jobId: string, entry: Live) =>
+  const flush = (jobId: string, entry: LiveJob) =>
     Effect.gen(function*() {
       if (!entry.tracker.hasPending) return
       const stillActive = yield* store.appendOutput(jobId, entry.tracker.take()).pipe(
@@ -221,7 +149,7 @@ export const make = Effect.gen(function*() {
       if (!stillActive) return yield* Effect.interrupt
     })
 
-  const flushLoop = (jobId: string, entry: Live) =>
+  const flushLoop = (jobId: string, entry: LiveJob) =>
     flush(jobId, entry).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
 
   /** Keeps the CLI's own session id, so the next request can continue it; never fails a job. */
@@ -232,7 +160,7 @@ export const make = Effect.gen(function*() {
         Effect.catchAll((e) => Effect.logWarning(`could not record the session of job ${job.id}`, e))
       )
 
-  const body = (job: Job, planned: PlannedRequest, entry: Live, gatewaySessionId: string | undefined) =>
+  const body = (job: Job, planned: PlannedRequest, entry: LiveJob, gatewaySessionId: string | undefined) =>
     Effect.gen(function*() {
       const outcome = yield* Effect.either(
         runner.execute(planned, {
@@ -314,16 +242,7 @@ export const make = Effect.gen(function*() {
 
   const start = (job: Job, planned: PlannedRequest, gatewaySessionId: string | undefined) =>
     Effect.gen(function*() {
-      const entry: Live = {
-        job,
-        done: yield* Deferred.make<Job>(),
-        tracker: new OutputTracker(config.maxOutputBytes),
-        pid: null,
-        startedAt: null,
-        lastOutputAt: null,
-        stdoutBytes: 0,
-        cli: job.cli
-      }
+      const entry = yield* makeLiveJob(job, config.maxOutputBytes)
       live.set(job.id, entry)
       yield* FiberMap.run(fibers, job.id, body(job, planned, entry, gatewaySessionId))
     })
@@ -343,11 +262,20 @@ export const make = Effect.gen(function*() {
       const { model: _asked, ...rest } = withSession
       const resolved = (model === undefined ? rest : { ...rest, model }) as RequestOf[C]
       const decision = yield* approvals.evaluate(cli, resolved, { correlationId })
+      // claude and gemini get the named MCP servers the user's registry defines; strict fails on a missing one.
+      const mcp = cli === "claude" || cli === "gemini"
+        ? yield* mcpServers.resolve(request.mcpServers, {
+          strict: "strictMcpConfig" in request && request.strictMcpConfig === true
+        })
+        : undefined
       const planned = yield* runner.plan(cli, resolved, {
         ...options,
         correlationId,
-        context: { bypassAllowed: decision.bypass }
+        context: { bypassAllowed: decision.bypass, mcpServers: mcp }
       })
+      const mcpReport = mcp === undefined
+        ? undefined
+        : { requested: mcp.requested, enabled: mcp.enabled, missing: mcp.missing }
       const now = yield* Clock.currentTimeMillis
       const outcome = yield* store.insert(
         {
@@ -366,9 +294,9 @@ export const make = Effect.gen(function*() {
       if (decision.strategy === "mcp_managed" && decision.approvalId !== undefined) {
         yield* approvals.linkJob(decision.approvalId, outcome.job.id)
       }
-      if (outcome._tag === "Duplicate") return { job: outcome.job, deduped: true }
+      if (outcome._tag === "Duplicate") return { job: outcome.job, deduped: true, mcpServers: mcpReport }
       yield* start(outcome.job, planned, gatewaySessionId)
-      return { job: outcome.job, deduped: false }
+      return { job: outcome.job, deduped: false, mcpServers: mcpReport }
     })
 
   // A job of another instance: its row is the only news of it.
@@ -423,23 +351,8 @@ export const make = Effect.gen(function*() {
       return yield* get(jobId)
     })
 
-  const health = Effect.gen(function*() {
-    const running: Array<Health["running"][number]> = []
-    let queued = 0
-    for (const [jobId, entry] of live) {
-      if (entry.pid === null) {
-        queued++
-        continue
-      }
-      running.push({
-        jobId,
-        cli: entry.cli,
-        pid: entry.pid,
-        startedAt: entry.startedAt,
-        lastOutputAt: entry.lastOutputAt,
-        stdoutBytes: entry.stdoutBytes
-      })
-    }
+  const health = Effect.sync(() => {
+    const { queued, running } = liveSummary(live)
     return {
       instanceId: self.id,
       pid: self.pid,
@@ -458,33 +371,7 @@ export const make = Effect.gen(function*() {
     )
   )
 
-  // Carry out cancel requests that other instances recorded for our jobs.
-  yield* Effect.forkScoped(
-    store.cancelRequested(self.id).pipe(
-      Effect.flatMap((ids) =>
-        Effect.forEach(ids, (id) => stopLocal(id, "the job was canceled from another server"), { discard: true })
-      ),
-      Effect.catchAll((e) => Effect.logWarning("could not read cancel requests", e)),
-      Effect.repeat(Schedule.spaced(CANCEL_POLL))
-    )
-  )
-  // Purge finished jobs, sessions unused and approval decisions older than the retention, now and then.
-  yield* Effect.forkScoped(
-    Effect.gen(function*() {
-      const before = (yield* Clock.currentTimeMillis) - config.jobRetentionDays * 24 * 3_600_000
-      const jobs = yield* store.purge(before)
-      const oldSessions = yield* sessions.purge(before)
-      const decisions = yield* approvals.purge(before)
-      if (jobs + oldSessions + decisions > 0) {
-        yield* Effect.logInfo(
-          `purged past retention: ${jobs} jobs, ${oldSessions} sessions, ${decisions} approval decisions`
-        )
-      }
-    }).pipe(
-      Effect.catchAll((e) => Effect.logWarning("retention purge failed", e)),
-      Effect.repeat(Schedule.spaced(PURGE_EVERY))
-    )
-  )
+  yield* forkHousekeeping(stopLocal)
 
   return { submit, get, await: awaitJob, cancel, health } satisfies JobManagerShape
 })
@@ -496,5 +383,12 @@ export const make = Effect.gen(function*() {
 export const layer: Layer.Layer<
   JobManager,
   never,
-  GatewayConfig | JobStore | RequestRunner | Instances | SessionStore | ApprovalPolicy | ModelRegistry
+  | GatewayConfig
+  | JobStore
+  | RequestRunner
+  | Instances
+  | SessionStore
+  | ApprovalPolicy
+  | ModelRegistry
+  | McpServerRegistry
 > = Layer.scoped(JobManager, make)

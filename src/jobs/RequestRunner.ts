@@ -23,6 +23,8 @@ import {
 } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
 import { type CommandResult, CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
+import { writePrivateConfig } from "../mcpServers/configFile.js"
+import type { McpConfig } from "../mcpServers/McpServerRegistry.js"
 import type { Invocation, PlanContext } from "../providers/Provider.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
 
@@ -164,6 +166,10 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
         const provider = providers[cli]
         const args = [...invocation.args]
         let stdin: string | undefined
+        if (invocation.mcpConfig !== undefined) {
+          const file = yield* writePrivateConfig(invocation.mcpConfig.config as McpConfig)
+          args.push(invocation.mcpConfig.flag, file.path)
+        }
         if (invocation.prompt._tag === "Stdin") {
           stdin = invocation.prompt.text
         } else {

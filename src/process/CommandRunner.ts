@@ -18,13 +18,19 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import { spawn, type ChildProcess } from "node:child_process"
-import { statSync } from "node:fs"
 import { GatewayConfig } from "../Config.js"
-import { CliExitedNonZero, CliNotFound, type CommandError, IdleTimeout, SpawnFailed } from "../domain/errors.js"
+import {
+  CliExitedNonZero,
+  type CliNotFound,
+  type CommandError,
+  IdleTimeout,
+  type SpawnFailed
+} from "../domain/errors.js"
 import { childEnvironment } from "./childEnvironment.js"
 import { OutputBuffer } from "./OutputBuffer.js"
 import { terminateGroup } from "./processGroup.js"
 import { resolveBinary } from "./resolveBinary.js"
+import { isDirectory, missingCwd, spawnError, unresolved } from "./spawnErrors.js"
 
 /**
  * A piece of output as it arrives.
@@ -133,9 +139,6 @@ const lastLine = (text: string): string => {
   return (lines[lines.length - 1] ?? "").slice(0, 500)
 }
 
-const notFound = (command: string, detail: string, hint: string) =>
-  new CliNotFound({ message: `${command}: ${detail}`, command, hint })
-
 /**
  * Options of the live runner.
  *
@@ -162,36 +165,16 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         const cached = resolved.get(command)
         if (cached !== undefined) return Effect.succeed(cached)
         const found = resolveBinary(command, pathVariable)
-        switch (found._tag) {
-          case "Found":
-            resolved.set(command, found.path)
-            return Effect.succeed(found.path)
-          case "NotExecutable":
-            return Effect.fail(
-              notFound(command, `${found.path} is not executable`, `Make it executable (chmod +x ${found.path}).`)
-            )
-          case "Missing":
-            return Effect.fail(
-              notFound(
-                command,
-                command.includes("/") ? "no such file" : "not found on PATH",
-                command.includes("/")
-                  ? "Check the configured binary path."
-                  : `Install ${command}, or set LLM_GATEWAY_<CLI>_BIN to its path.`
-              )
-            )
-        }
+        if (found._tag !== "Found") return Effect.fail(unresolved(command, found))
+        resolved.set(command, found.path)
+        return Effect.succeed(found.path)
       })
 
     const exec = (spec: CommandSpec): Effect.Effect<CommandResult, CliNotFound | SpawnFailed | IdleTimeout> =>
       Effect.scoped(Effect.gen(function*() {
         const path = yield* resolve(spec.command)
         if (spec.cwd !== undefined && !isDirectory(spec.cwd)) {
-          return yield* new SpawnFailed({
-            message: `working directory ${spec.cwd} does not exist or is not a folder`,
-            command: path,
-            code: "ENOENT"
-          })
+          return yield* missingCwd(spec.cwd, path)
         }
         const idleMs = spec.idleTimeoutMs ?? config.idleTimeoutMs
         const graceMs = spec.killGraceMs ?? config.killGraceMs
@@ -325,29 +308,6 @@ const drain = (
       yield* onOutput(chunk)
     }
   })
-
-const isDirectory = (path: string): boolean => {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-const spawnError = (command: string, e: unknown): CliNotFound | SpawnFailed => {
-  const error = e as NodeJS.ErrnoException
-  if (error.code === "ENOENT") {
-    return notFound(command, "no such file (was it removed?)", "Reinstall the CLI or fix LLM_GATEWAY_<CLI>_BIN.")
-  }
-  if (error.code === "EACCES") {
-    return notFound(command, "permission denied", `Make it executable (chmod +x ${command}).`)
-  }
-  return new SpawnFailed({
-    message: `could not start ${command}: ${error.message ?? String(e)}`,
-    command,
-    ...(error.code !== undefined ? { code: error.code } : {})
-  })
-}
 
 /**
  * The live runner, spawning real processes.

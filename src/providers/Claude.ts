@@ -84,6 +84,9 @@ const plan =
       if (request.dangerouslySkipPermissions && context.bypassAllowed) {
         args.push("--permission-mode", "bypassPermissions")
       }
+      // Only the servers given here (none when none resolved), not the user's own configuration.
+      if (request.strictMcpConfig) args.push("--strict-mcp-config")
+      const mcp = context.mcpServers
       args.push(...session)
       return {
         cli: "claude",
@@ -91,7 +94,10 @@ const plan =
         prompt: { _tag: "Stdin", text: request.prompt },
         env: {},
         model,
-        outputFormat: request.outputFormat
+        outputFormat: request.outputFormat,
+        ...(mcp !== undefined && mcp.enabled.length > 0
+          ? { mcpConfig: { flag: "--mcp-config", config: mcp.config } }
+          : {})
       } satisfies Invocation
     })
 

@@ -40,6 +40,11 @@ export interface Invocation {
   readonly model: string | undefined
   /** The format the caller asked for; `parse` renders the reply text in it. */
   readonly outputFormat: string
+  /**
+   * An MCP configuration the runner writes to a private temporary file
+   * (mode 0600 in a folder of mode 0700), appending `[flag, path]` to argv.
+   */
+  readonly mcpConfig?: { readonly flag: string; readonly config: unknown } | undefined
 }
 
 /**
@@ -98,6 +103,14 @@ export interface PlanContext {
    * only when the policy approved a bypass.
    */
   readonly bypassAllowed: boolean
+  /**
+   * The MCP servers of the request that the user's registry defines, and a
+   * `--mcp-config` document holding just them. Absent: none resolved.
+   */
+  readonly mcpServers?: {
+    readonly enabled: ReadonlyArray<string>
+    readonly config: { readonly mcpServers: Readonly<Record<string, unknown>> }
+  } | undefined
 }
 
 /**

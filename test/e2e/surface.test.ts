@@ -108,3 +108,36 @@ describe("the 1.4.0 surface end to end", () => {
     expect(run.argv).toContain("--dangerously-bypass-approvals-and-sandbox")
   })
 })
+
+describe("MCP servers from the user's registry", () => {
+  it("claude gets the defined servers in a private --mcp-config (removed after the run); missing ones are reported, or refused when strict; gemini gets their names", async () => {
+    const { mkdtempSync, writeFileSync, existsSync } = await import("node:fs")
+    const { join } = await import("node:path")
+    const { tmpdir } = await import("node:os")
+    const dir = mkdtempSync(join(tmpdir(), "gateway-mcp-"))
+    const registry = join(dir, "mcp-servers.json")
+    writeFileSync(registry, JSON.stringify({ mcpServers: { docs: { command: "docs-server", args: ["--stdio"] } } }))
+    const gateway = await startGateway({ LLM_GATEWAY_MCP_SERVERS: registry })
+    try {
+      const before = gateway.records().length
+      const answer = await callTool(gateway, "claude_request", { prompt: "use docs", mcpServers: ["docs", "nope"] })
+      expect(answer.isError ?? false).toBe(false)
+      expect(answer.structuredContent!.mcpServers).toEqual({ requested: ["docs", "nope"], enabled: ["docs"], missing: ["nope"] })
+      const run = gateway.records().slice(before).find((r) => r.cli === "claude")!
+      const at = run.argv!.indexOf("--mcp-config")
+      expect(at).toBeGreaterThan(-1)
+      expect(existsSync(run.argv![at + 1]!)).toBe(false)
+
+      const strict = await callTool(gateway, "claude_request", { prompt: "strict", mcpServers: ["nope"], strictMcpConfig: true })
+      expect(strict.structuredContent!.error._tag).toBe("McpServersMissing")
+
+      const gem = await callTool(gateway, "gemini_request", { prompt: "use docs too", mcpServers: ["docs", "nope"] })
+      expect(gem.isError ?? false).toBe(false)
+      const gemRun = gateway.records().slice(before).find((r) => r.cli === "gemini")!
+      expect(gemRun.argv).toEqual(expect.arrayContaining(["--allowed-mcp-server-names", "docs"]))
+      expect(gemRun.argv).not.toContain("nope")
+    } finally {
+      await gateway.close()
+    }
+  })
+})

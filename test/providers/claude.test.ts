@@ -172,11 +172,25 @@ describe("claude plan: argv", () => {
     ])
   })
 
+  it("MCP servers: the resolved ones go in a private --mcp-config; strictMcpConfig adds --strict-mcp-config", () => {
+    const config = { mcpServers: { docs: { command: "docs-server", args: [] } } }
+    const context = { bypassAllowed: true, mcpServers: { enabled: ["docs"], config } }
+    const withServers = Either.getOrThrow(
+      Claude.provider.plan(decode({ prompt: "hi", mcpServers: ["docs", "missing"], strictMcpConfig: true }), context)
+    )
+    expect(withServers.args).toEqual([...BASE, "--strict-mcp-config"])
+    expect(withServers.mcpConfig).toEqual({ flag: "--mcp-config", config })
+    const none = Either.getOrThrow(
+      Claude.provider.plan(decode({ prompt: "hi", mcpServers: [] }), { bypassAllowed: true, mcpServers: { enabled: [], config: { mcpServers: {} } } })
+    )
+    expect(none.mcpConfig).toBeUndefined()
+    expect(none.args).toEqual(BASE)
+  })
+
   it("ignores the fields that are not the adapter's business", () => {
     expect(
       argv({
         mcpServers: ["sqry", "exa"],
-        strictMcpConfig: true,
         optimizePrompt: true,
         forceRefresh: true,
         correlationId: "req-1",

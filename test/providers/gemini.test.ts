@@ -197,6 +197,16 @@ describe("gemini plan: golden argv", () => {
     expect(argvOf({ sessionId: "gw-3f2a", createNewSession: true })).toEqual(BASE)
   })
 
+  it("MCP servers: only the names the registry resolved, each as --allowed-mcp-server-names", () => {
+    const result = Gemini.provider.plan(decode({ prompt: "hello", mcpServers: ["docs", "nope", "search"] }), {
+      bypassAllowed: true,
+      mcpServers: { enabled: ["docs", "search"], config: { mcpServers: {} } }
+    })
+    const args = Either.getOrThrow(result).args
+    expect(args.slice(-4)).toEqual(["--allowed-mcp-server-names", "docs", "--allowed-mcp-server-names", "search"])
+    expect(args).not.toContain("nope")
+  })
+
   it("trustWorkspace: false sets no environment", () => {
     const inv = planOf({}, Gemini.make({ trustWorkspace: false }))
     expect(inv.env).toEqual({})

@@ -106,7 +106,8 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
       Effect.gen(function*() {
         const manager = yield* JobManager
         const config = yield* GatewayConfig
-        const { deduped, job: accepted } = yield* manager.submit(cli, request)
+        const { deduped, job: accepted, mcpServers } = yield* manager.submit(cli, request)
+        const mcp = mcpServers === undefined ? {} : { mcpServers }
         const job = yield* manager.await(
           accepted.id,
           config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs)
@@ -114,12 +115,12 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
         if (!isFinal(job.status)) {
           return {
             text: `${cli} is still working. ${jobLine(job, deduped)}`,
-            structured: { ...jobStatus(job, { deduped }), deferred: true }
+            structured: { ...jobStatus(job, { deduped }), deferred: true, ...mcp }
           }
         }
         if (job.status !== "completed") return yield* Effect.fail(jobFailure(job))
         const { page, text } = inlineReply(job, config.syncReplyMaxChars)
-        return { text, structured: replyStructured(job, deduped, page) }
+        return { text, structured: { ...replyStructured(job, deduped, page), ...mcp } }
       })
   })
 
@@ -132,8 +133,11 @@ const asyncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli:
     handler: (request: RequestOf[C]) =>
       Effect.gen(function*() {
         const manager = yield* JobManager
-        const { deduped, job } = yield* manager.submit(cli, request)
-        return { text: jobLine(job, deduped), structured: jobStatus(job, { deduped }) }
+        const { deduped, job, mcpServers } = yield* manager.submit(cli, request)
+        return {
+          text: jobLine(job, deduped),
+          structured: { ...jobStatus(job, { deduped }), ...(mcpServers === undefined ? {} : { mcpServers }) }
+        }
       })
   })
 

@@ -1,0 +1,66 @@
+/**
+ * JobManager's background work for as long as its scope lives: carrying out
+ * the cancel requests other instances recorded for this instance's jobs, and
+ * purging what is past retention (finished jobs, unused sessions, approval
+ * decisions).
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import { GatewayConfig } from "../Config.js"
+import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
+import { SessionStore } from "../sessions/SessionStore.js"
+import { Instances } from "./Instances.js"
+import { JobStore } from "./JobStore.js"
+
+/** How often an instance looks for cancel requests of its jobs. */
+const CANCEL_POLL = Duration.millis(500)
+/** How often finished jobs past retention are purged. */
+const PURGE_EVERY = Duration.hours(1)
+
+/**
+ * Forks the cancel-request poller and the retention purge into the current
+ * scope. `stopLocal` ends a job this instance runs and records it canceled
+ * with the message given.
+ *
+ * @since 0.1.0
+ */
+export const forkHousekeeping = (stopLocal: (jobId: string, message: string) => Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const config = yield* GatewayConfig
+    const store = yield* JobStore
+    const sessions = yield* SessionStore
+    const approvals = yield* ApprovalPolicy
+    const self = (yield* Instances).self
+
+    // Carry out cancel requests that other instances recorded for our jobs.
+    yield* Effect.forkScoped(
+      store.cancelRequested(self.id).pipe(
+        Effect.flatMap((ids) =>
+          Effect.forEach(ids, (id) => stopLocal(id, "the job was canceled from another server"), { discard: true })
+        ),
+        Effect.catchAll((e) => Effect.logWarning("could not read cancel requests", e)),
+        Effect.repeat(Schedule.spaced(CANCEL_POLL))
+      )
+    )
+    // Purge finished jobs, sessions unused and approval decisions older than the retention, now and then.
+    yield* Effect.forkScoped(
+      Effect.gen(function*() {
+        const before = (yield* Clock.currentTimeMillis) - config.jobRetentionDays * 24 * 3_600_000
+        const jobs = yield* store.purge(before)
+        const oldSessions = yield* sessions.purge(before)
+        const decisions = yield* approvals.purge(before)
+        if (jobs + oldSessions + decisions > 0) {
+          yield* Effect.logInfo(
+            `purged past retention: ${jobs} jobs, ${oldSessions} sessions, ${decisions} approval decisions`
+          )
+        }
+      }).pipe(
+        Effect.catchAll((e) => Effect.logWarning("retention purge failed", e)),
+        Effect.repeat(Schedule.spaced(PURGE_EVERY))
+      )
+    )
+  })

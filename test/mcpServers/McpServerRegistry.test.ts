@@ -1,0 +1,224 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll } from "vitest"
+import { McpRegistryInvalid, McpServersMissing } from "../../src/mcpServers/errors.js"
+import * as McpServerRegistry from "../../src/mcpServers/McpServerRegistry.js"
+import { fixture, registryJson } from "./helpers.js"
+
+const REGISTRY = fixture("registry.json")
+const ABSENT = fixture("absent/mcp-servers.json")
+
+const registry = (path: string) => McpServerRegistry.make({ registryPath: path })
+
+const scratch = mkdtempSync(join(tmpdir(), "mcp-registry-test-"))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+describe("McpServerName", () => {
+  const decode = Schema.decodeUnknownEither(McpServerRegistry.McpServerName)
+
+  it("accepts names of letters, digits and _ . -, starting with a letter or digit, up to 64 characters", () => {
+    for (const name of ["sqry", "exa", "ref_tools", "local.tool-2", "9lives", "a".repeat(64)]) {
+      expect(Either.isRight(decode(name)), name).toBe(true)
+    }
+  })
+
+  it("refuses anything else, with a message naming the value", () => {
+    for (const name of ["", "-x", "--mcp-config", "_x", ".x", "a b", "a/b", "a:b", "a".repeat(65), "__proto__", "é"]) {
+      const result = decode(name)
+      expect(Either.isLeft(result), JSON.stringify(name)).toBe(true)
+    }
+    const result = decode("-x")
+    expect(Either.isLeft(result) && String(result.left.message)).toContain(`"-x" is not a server name`)
+  })
+})
+
+describe("resolve", () => {
+  it.effect("enables the names the registry defines and reports the others as missing (not strict)", () =>
+    Effect.gen(function*() {
+      const resolution = yield* registry(REGISTRY).resolve(["sqry", "nope", "docs", "sqry", "other"], { strict: false })
+      expect(resolution.requested).toEqual(["sqry", "nope", "docs", "other"])
+      expect(resolution.enabled).toEqual(["sqry", "docs"])
+      expect(resolution.missing).toEqual(["nope", "other"])
+      expect(Object.keys(resolution.config.mcpServers)).toEqual(["sqry", "docs"])
+    }))
+
+  it.effect("passes stdio, http and sse definitions through unchanged, unknown fields included", () =>
+    Effect.gen(function*() {
+      const names = ["sqry", "local.tool-2", "docs", "events"]
+      const resolution = yield* registry(REGISTRY).resolve(names, { strict: true })
+      const expected = registryJson().mcpServers
+      expect(resolution.config).toStrictEqual({ mcpServers: expected })
+      expect(resolution.config.mcpServers["local.tool-2"]).toStrictEqual({
+        type: "stdio",
+        command: "/opt/tools/local-tool",
+        timeout: 30000
+      })
+      expect(resolution.config.mcpServers["docs"]).toStrictEqual({
+        type: "http",
+        url: "https://docs.example.com/mcp",
+        headers: { Authorization: "Bearer test-token" }
+      })
+      expect(resolution.missing).toEqual([])
+    }))
+
+  it.effect("strict: a missing name fails with McpServersMissing, naming it and the registry", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(registry(REGISTRY).resolve(["sqry", "nope", "gone"], { strict: true }))
+      expect(error).toBeInstanceOf(McpServersMissing)
+      expect(error._tag).toBe("McpServersMissing")
+      if (error._tag !== "McpServersMissing") return
+      expect(error.missing).toEqual(["nope", "gone"])
+      expect(error.registryPath).toBe(REGISTRY)
+      expect(error.message).toContain(`"nope", "gone"`)
+      expect(error.message).toContain(REGISTRY)
+      // It says which servers there are.
+      expect(error.message).toContain(`"sqry"`)
+    }))
+
+  it.effect("strict: all names defined resolves", () =>
+    Effect.gen(function*() {
+      const resolution = yield* registry(REGISTRY).resolve(["events"], { strict: true })
+      expect(resolution.enabled).toEqual(["events"])
+      expect(resolution.config.mcpServers).toStrictEqual({ events: registryJson().mcpServers["events"] })
+    }))
+
+  it.effect("no names resolve to nothing, without reading the registry", () =>
+    Effect.gen(function*() {
+      for (const path of [REGISTRY, fixture("bad-json.json"), ABSENT]) {
+        for (const strict of [false, true]) {
+          const resolution = yield* registry(path).resolve([], { strict })
+          expect(resolution).toStrictEqual({ requested: [], enabled: [], missing: [], config: { mcpServers: {} } })
+        }
+      }
+    }))
+
+  it.effect("a name that is a property of every object is not a server", () =>
+    Effect.gen(function*() {
+      const resolution = yield* registry(REGISTRY).resolve(["constructor", "toString", "hasOwnProperty"], {
+        strict: false
+      })
+      expect(resolution.enabled).toEqual([])
+      expect(resolution.missing).toEqual(["constructor", "toString", "hasOwnProperty"])
+      expect(Object.keys(resolution.config.mcpServers)).toEqual([])
+    }))
+
+  it.effect("a registry file that does not exist is empty: not strict, every name is missing", () =>
+    Effect.gen(function*() {
+      const resolution = yield* registry(ABSENT).resolve(["sqry"], { strict: false })
+      expect(resolution.enabled).toEqual([])
+      expect(resolution.missing).toEqual(["sqry"])
+      expect(resolution.config).toStrictEqual({ mcpServers: {} })
+    }))
+
+  it.effect("a registry file that does not exist is empty: strict, McpServersMissing saying it defines none", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(registry(ABSENT).resolve(["sqry"], { strict: true }))
+      expect(error._tag).toBe("McpServersMissing")
+      if (error._tag !== "McpServersMissing") return
+      expect(error.missing).toEqual(["sqry"])
+      expect(error.registryPath).toBe(ABSENT)
+      expect(error.message).toContain("defines none")
+    }))
+
+  it.effect("an empty registry enables nothing", () =>
+    Effect.gen(function*() {
+      const resolution = yield* registry(fixture("empty.json")).resolve(["sqry"], { strict: false })
+      expect(resolution.missing).toEqual(["sqry"])
+    }))
+
+  it.effect("the registry is read at every call: an edit applies to the next request", () =>
+    Effect.gen(function*() {
+      const path = join(scratch, "live.json")
+      writeFileSync(path, JSON.stringify({ mcpServers: { one: { command: "one" } } }))
+      const service = registry(path)
+      const before = yield* service.resolve(["one", "two"], { strict: false })
+      expect(before.enabled).toEqual(["one"])
+      writeFileSync(path, JSON.stringify({ mcpServers: { two: { type: "sse", url: "https://two.example/sse" } } }))
+      const after = yield* service.resolve(["one", "two"], { strict: false })
+      expect(after.enabled).toEqual(["two"])
+      expect(after.missing).toEqual(["one"])
+      expect(after.config.mcpServers).toStrictEqual({ two: { type: "sse", url: "https://two.example/sse" } })
+    }))
+})
+
+describe("a malformed registry", () => {
+  const cases: ReadonlyArray<readonly [file: string, says: string]> = [
+    ["bad-json.json", "is not valid JSON"],
+    ["no-mcpServers-key.json", "at mcpServers: is missing"],
+    ["servers-not-object.json", "at mcpServers:"],
+    ["missing-command.json", "at mcpServers.sqry.command: is missing"],
+    ["http-without-url.json", "at mcpServers.docs.url: is missing"],
+    ["env-not-strings.json", "at mcpServers.sqry.env.PORT: Expected string, actual 8080"],
+    ["unknown-type.json", `at mcpServers.ws.type: expected "stdio", "http" or "sse", got "websocket"`]
+  ]
+  for (const [file, says] of cases) {
+    it.effect(`${file}: McpRegistryInvalid naming the file and what is wrong`, () =>
+      Effect.gen(function*() {
+        const path = fixture(file)
+        for (const strict of [false, true]) {
+          const error = yield* Effect.flip(registry(path).resolve(["sqry"], { strict }))
+          expect(error).toBeInstanceOf(McpRegistryInvalid)
+          if (error._tag !== "McpRegistryInvalid") return
+          expect(error.path).toBe(path)
+          expect(error.message).toContain(path)
+          expect(error.message).toContain(says)
+        }
+      }))
+  }
+
+  it.effect("a registry path that cannot be read (a folder) is McpRegistryInvalid", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(registry(scratch).resolve(["sqry"], { strict: false }))
+      expect(error._tag).toBe("McpRegistryInvalid")
+      expect(error.message).toContain(`${scratch} could not be read`)
+    }))
+
+  it("the errors serialize with their fields", () => {
+    const missing = new McpServersMissing({ message: "m", missing: ["a"], registryPath: "/r" })
+    expect(Schema.encodeSync(McpServersMissing)(missing)).toStrictEqual({
+      _tag: "McpServersMissing",
+      message: "m",
+      missing: ["a"],
+      registryPath: "/r"
+    })
+    const invalid = new McpRegistryInvalid({ message: "m", path: "/r" })
+    expect(Schema.encodeSync(McpRegistryInvalid)(invalid)).toStrictEqual({
+      _tag: "McpRegistryInvalid",
+      message: "m",
+      path: "/r"
+    })
+  })
+})
+
+describe("layers", () => {
+  it.effect("layer reads the file at the path it is given", () =>
+    Effect.gen(function*() {
+      const service = yield* McpServerRegistry.McpServerRegistry
+      expect(service.registryPath).toBe(REGISTRY)
+      const resolution = yield* service.resolve(["docs", "x"], { strict: false })
+      expect(resolution.enabled).toEqual(["docs"])
+      expect(resolution.missing).toEqual(["x"])
+    }).pipe(Effect.provide(McpServerRegistry.layer(REGISTRY))))
+
+  it.effect("layerTest resolves against the definitions it is given", () =>
+    Effect.gen(function*() {
+      const service = yield* McpServerRegistry.McpServerRegistry
+      const resolution = yield* service.resolve(["mem", "x"], { strict: false })
+      expect(resolution.enabled).toEqual(["mem"])
+      expect(resolution.config.mcpServers).toStrictEqual({ mem: { command: "mem-mcp", args: ["--stdio"] } })
+      const error = yield* Effect.flip(service.resolve(["x"], { strict: true }))
+      expect(error._tag).toBe("McpServersMissing")
+      expect((yield* service.resolve([], { strict: true })).enabled).toEqual([])
+    }).pipe(Effect.provide(McpServerRegistry.layerTest({ mem: { command: "mem-mcp", args: ["--stdio"] } }))))
+
+  it("defaultRegistryPath is mcp-servers.json in .llm-cli-gateway under the home folder", () => {
+    expect(McpServerRegistry.defaultRegistryPath("/home/someone")).toBe(
+      join("/home/someone", ".llm-cli-gateway", "mcp-servers.json")
+    )
+  })
+})
