@@ -71,6 +71,9 @@ export * as Approvals from "./approvals/policy.js"
 /** The approval policy service and its log. @since 0.1.0 */
 export * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
 
+/** The registry of MCP server definitions. @since 0.1.0 */
+export * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
+
 /** The MCP server wiring. @since 0.1.0 */
 export * as McpServer from "./mcp/McpServer.js"
 
