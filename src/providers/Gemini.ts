@@ -102,9 +102,9 @@ const buildPlan = (trustWorkspace: boolean) =>
 
   const args: Array<string> = ["--output-format", "stream-json"]
   if (request.model !== undefined) args.push("--model", request.model)
-  // `yolo` approves everything: a bypass, passed only when one is allowed.
   // gemini knows its MCP servers from its own settings; the registry decides which names it may use.
   for (const name of context.mcpServers?.enabled ?? []) args.push("--allowed-mcp-server-names", name)
+  // `yolo` approves everything: a bypass, passed only when one is allowed.
   if (request.approvalMode !== undefined && (request.approvalMode !== "yolo" || context.bypassAllowed)) {
     args.push("--approval-mode", request.approvalMode)
   }
