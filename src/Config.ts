@@ -49,6 +49,8 @@ export interface GatewayConfigShape {
   readonly flushIntervalMs: number
   /** The policy of `mcp_managed` requests that name none (`strict`, `balanced`, `permissive`). */
   readonly approvalPolicy: "strict" | "balanced" | "permissive"
+  /** While a caller waits on a silent job, a progress notification at least this often (ms). */
+  readonly progressHeartbeatMs: number
   /** Characters of a reply a sync request answers with; the rest is read in pages with `llm_job_result`. */
   readonly syncReplyMaxChars: number
   /** The registry of MCP server definitions that `mcpServers` names resolve against (Claude's `--mcp-config` shape). */
@@ -146,6 +148,7 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     Config.withDefault("balanced" as const)
   ),
   syncReplyMaxChars: positiveInt("LLM_GATEWAY_SYNC_REPLY_MAX_CHARS", 200_000),
+  progressHeartbeatMs: positiveInt("LLM_GATEWAY_PROGRESS_HEARTBEAT_MS", 15_000),
   mcpServersPath: Config.all({
     path: Config.option(Config.string("LLM_GATEWAY_MCP_SERVERS")),
     home: homeFolder
@@ -191,6 +194,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   flushIntervalMs: 1_000,
   approvalPolicy: "balanced",
   syncReplyMaxChars: 200_000,
+  progressHeartbeatMs: 15_000,
   mcpServersPath: "/nonexistent/llm-cli-gateway/mcp-servers.json",
   npmBinary: "npm",
   // Tests never read the real home: no config files, no history.

@@ -137,7 +137,7 @@ export const serveStdioWith = <E extends GatewayError>(
       get inputSchema() {
         return tool.inputSchema
       },
-      call: (args) => Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(tool.call(args), context))
+      call: (args, call) => Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(tool.call(args, call), context))
     }))
     yield* McpServer.serveStdio(waiting)
   })).pipe(

@@ -21,7 +21,7 @@ import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import { VERSION } from "../version.js"
 import * as Results from "./results.js"
-import type { Tool } from "./Tool.js"
+import type { CallContext, Tool } from "./Tool.js"
 
 /**
  * What the client's model is told at `initialize`.
@@ -70,7 +70,22 @@ export const make = <R>(tools: ReadonlyArray<Tool<R>>): Effect.Effect<Server, ne
       if (tool === undefined) {
         throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
       }
-      const program = tool.call(request.params.arguments).pipe(
+      const token = request.params._meta?.progressToken
+      const context: CallContext = token === undefined ? {} : {
+        reportProgress: (p) =>
+          Effect.promise(() =>
+            extra.sendNotification({
+              method: "notifications/progress",
+              params: {
+                progressToken: token,
+                progress: p.progress,
+                ...(p.total !== undefined ? { total: p.total } : {}),
+                ...(p.message !== undefined ? { message: p.message } : {})
+              }
+            }).catch(() => undefined)
+          )
+      }
+      const program = tool.call(request.params.arguments, context).pipe(
         Effect.match({ onFailure: Results.failure, onSuccess: Results.success }),
         Effect.tapDefect((cause) => Effect.logError(`tool ${tool.name} died`, cause)),
         Effect.annotateLogs({ tool: tool.name })

@@ -48,6 +48,27 @@ export interface ToolAnswer {
 }
 
 /**
+ * A progress notification: `progress` grows with each one.
+ *
+ * @since 0.1.0
+ */
+export interface Progress {
+  readonly progress: number
+  readonly total?: number | undefined
+  readonly message?: string | undefined
+}
+
+/**
+ * What a call knows of its caller: how to report progress, when the client
+ * asked for it (a `progressToken`).
+ *
+ * @since 0.1.0
+ */
+export interface CallContext {
+  readonly reportProgress?: ((progress: Progress) => Effect.Effect<void>) | undefined
+}
+
+/**
  * @since 0.1.0
  */
 export interface Tool<R> {
@@ -57,7 +78,7 @@ export interface Tool<R> {
   readonly inputSchema: JsonObject
   readonly annotations: ToolAnnotations
   /** Decodes the raw arguments and runs the handler. */
-  readonly call: (args: unknown) => Effect.Effect<ToolAnswer, GatewayError, R>
+  readonly call: (args: unknown, context?: CallContext) => Effect.Effect<ToolAnswer, GatewayError, R>
 }
 
 /**
@@ -94,7 +115,7 @@ export const make = <S extends Schema.Schema<any, any, never>, R>(definition: {
   readonly description: string
   readonly input: S
   readonly annotations: ToolAnnotations
-  readonly handler: (input: Schema.Schema.Type<S>) => Effect.Effect<ToolAnswer, GatewayError, R>
+  readonly handler: (input: Schema.Schema.Type<S>, context: CallContext) => Effect.Effect<ToolAnswer, GatewayError, R>
 }): Tool<R> => {
   // Both are derived on first use: start-up is part of the product.
   let decoder:
@@ -110,10 +131,10 @@ export const make = <S extends Schema.Schema<any, any, never>, R>(definition: {
       return (jsonSchema ??= inputJsonSchema(definition.input))
     },
     annotations: definition.annotations,
-    call: (args) =>
+    call: (args, context = {}) =>
       decode(args ?? {}).pipe(
         Effect.mapError((e) => invalidArguments(definition.name, e)),
-        Effect.flatMap(definition.handler)
+        Effect.flatMap((input) => definition.handler(input, context))
       )
   }
 }

@@ -13,6 +13,7 @@ import { JobId } from "../../domain/Job.js"
 import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import * as Tool from "../Tool.js"
+import { withJobProgress } from "./jobProgress.js"
 import { jobLine, jobStatus } from "./jobView.js"
 
 
@@ -51,10 +52,10 @@ export const llmJobWait = Tool.make({
     )
   }),
   annotations: Tool.readOnly("Wait for a job"),
-  handler: ({ jobId, timeoutMs }) =>
+  handler: ({ jobId, timeoutMs }, context) =>
     Effect.gen(function*() {
       const manager = yield* JobManager
-      yield* manager.await(jobId, Duration.millis(timeoutMs))
+      yield* withJobProgress(jobId, context, manager.await(jobId, Duration.millis(timeoutMs)))
       return yield* statusAnswer(jobId)
     })
 })

@@ -26,6 +26,7 @@ import { JobManager } from "../../jobs/JobManager.js"
 import type { RequestOf } from "../../providers/Providers.js"
 import type { JsonObject } from "../jsonSchema.js"
 import * as Tool from "../Tool.js"
+import { withJobProgress } from "./jobProgress.js"
 import { jobFailure, jobLine, jobStatus } from "./jobView.js"
 
 /**
@@ -102,15 +103,16 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
     description: descriptions[cli] + SYNC_NOTE,
     input,
     annotations: requestAnnotations(`Ask ${cli}`),
-    handler: (request: RequestOf[C]) =>
+    handler: (request: RequestOf[C], context) =>
       Effect.gen(function*() {
         const manager = yield* JobManager
         const config = yield* GatewayConfig
         const { deduped, job: accepted, mcpServers } = yield* manager.submit(cli, request)
         const mcp = mcpServers === undefined ? {} : { mcpServers }
-        const job = yield* manager.await(
+        const job = yield* withJobProgress(
           accepted.id,
-          config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs)
+          context,
+          manager.await(accepted.id, config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs))
         )
         if (!isFinal(job.status)) {
           return {
