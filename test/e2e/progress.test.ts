@@ -55,3 +55,37 @@ describe("progress notifications", () => {
     }
   })
 })
+
+describe("MCP cancellation", () => {
+  it("cancelling a sync request ends its CLI and records the job canceled", async () => {
+    const { alive, callTool, waitUntil } = await import("./harness.js")
+    const gateway = await startGateway()
+    try {
+      const controller = new AbortController()
+      const pending = gateway.client.callTool(
+        { name: "claude_request", arguments: { prompt: "[[fake:silent]] [[fake:ignore-term]] forever" } },
+        CallToolResultSchema,
+        { signal: controller.signal }
+      ).catch((e: unknown) => e)
+      await waitUntil(() => gateway.records().some((r) => r.cli === "claude"))
+      const pid = gateway.records().find((r) => r.cli === "claude")!.pid!
+      controller.abort("changed my mind")
+      await pending
+      await waitUntil(() => !alive(pid), 3_000)
+      const health = await callTool(gateway, "llm_process_health", {})
+      expect(health.structuredContent!.running).toHaveLength(0)
+      const { dirname, join } = await import("node:path")
+      const Effect = await import("effect/Effect")
+      const Layer = await import("effect/Layer")
+      const { JobStore, layer: jobStore } = await import("../../src/jobs/JobStore.js")
+      const { layerAt } = await import("../../src/storage/Database.js")
+      const path = join(dirname(gateway.recordFile), ".llm-cli-gateway", "gateway.db")
+      const jobs = await Effect.runPromise(
+        Effect.flatMap(JobStore, (store) => store.list({ limit: 5 })).pipe(Effect.provide(Layer.provide(jobStore, layerAt(path))))
+      )
+      expect(jobs.map((j) => j.status)).toEqual(["canceled"])
+    } finally {
+      await gateway.close()
+    }
+  })
+})

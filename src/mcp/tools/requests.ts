@@ -113,6 +113,9 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
           accepted.id,
           context,
           manager.await(accepted.id, config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs))
+        ).pipe(
+          // MCP cancellation of the call ends the run it started (not one it merely joined).
+          Effect.onInterrupt(() => deduped ? Effect.void : Effect.ignore(manager.cancel(accepted.id)))
         )
         if (!isFinal(job.status)) {
           return {
