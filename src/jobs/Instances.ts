@@ -63,8 +63,12 @@ export interface InstancesShape {
  */
 export class Instances extends Context.Tag("llm-cli-gateway/Instances")<Instances, InstancesShape>() {}
 
-/** The row as SQLite returns it. */
-interface InstanceRow {
+/**
+ * An instance's row as SQLite returns it.
+ *
+ * @since 0.1.0
+ */
+export interface InstanceRow {
   readonly id: string
   readonly pid: number
   readonly host: string

@@ -18,7 +18,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GatewayConfig from "../../src/Config.js"
 import type { Job } from "../../src/domain/Job.js"
-import { claimOrphan, Instances, layer as instancesLayer } from "../../src/jobs/Instances.js"
+import { claimOrphan, type InstanceRow, Instances, layer as instancesLayer } from "../../src/jobs/Instances.js"
 import { JobStore, layer as jobStoreLayer } from "../../src/jobs/JobStore.js"
 import { groupAlive } from "../../src/process/processGroup.js"
 import { ownPidNamespace, processStartTime } from "../../src/process/processInfo.js"
@@ -124,17 +124,7 @@ const deadPid = Effect.gen(function*() {
 // A database file per test, and instances on it
 // ---------------------------------------------------------------------------
 
-interface PeerRow {
-  readonly id: string
-  readonly pid: number
-  readonly host: string
-  readonly process_start: string | null
-  readonly pid_namespace: string | null
-  readonly started_at: number
-  readonly heartbeat_at: number
-  readonly lease_ms: number
-  readonly stopped_at: number | null
-}
+type PeerRow = InstanceRow
 
 const setup = Effect.gen(function*() {
   yield* TestClock.setTime(Date.now())

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { GeminiAsyncRequest, GeminiRequest } from "../../src/domain/requests.js"
 import * as Gemini from "../../src/providers/Gemini.js"
 import type { FailedRun, Invocation, RawOutput } from "../../src/providers/Provider.js"
+import { failedRunOf, failureWith, parsedWith } from "./helpers.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const fixtures = path.join(here, "..", "fixtures")
@@ -28,28 +29,10 @@ const argvOf = (input: Record<string, unknown>) => planOf(input).args
 const BASE = ["--output-format", "stream-json"]
 
 const output = (stdout: string, stderr = "", stdoutTruncated = false): RawOutput => ({ stdout, stderr, stdoutTruncated })
-const run = (fields: Partial<FailedRun>): FailedRun => ({
-  stdout: "",
-  stderr: "",
-  stdoutTruncated: false,
-  exitCode: 1,
-  signal: null,
-  command: "gemini --output-format stream-json",
-  model: undefined,
-  cwd: "/work/project",
-  ...fields
-})
+const run = (fields: Partial<FailedRun>): FailedRun => failedRunOf("gemini --output-format stream-json", fields)
 
-const parsed = (stdout: string, inv: Invocation = planOf({})) => {
-  const result = Gemini.provider.parse(inv, output(stdout))
-  if (Either.isLeft(result)) throw new Error(`expected a reply, got ${result.left._tag}: ${result.left.message}`)
-  return result.right
-}
-const parseFailure = (stdout: string, inv: Invocation = planOf({})) => {
-  const result = Gemini.provider.parse(inv, output(stdout))
-  if (Either.isRight(result)) throw new Error(`expected a failure, got reply ${JSON.stringify(result.right.text)}`)
-  return result.left
-}
+const parsed = (stdout: string, inv: Invocation = planOf({})) => parsedWith(Gemini.provider, inv, output(stdout))
+const parseFailure = (stdout: string, inv: Invocation = planOf({})) => failureWith(Gemini.provider, inv, output(stdout))
 
 describe("gemini plan: golden argv", () => {
   it("minimal request: stream-json only, prompt on stdin, trust env set", () => {

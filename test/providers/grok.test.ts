@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { GrokAsyncRequest, GrokRequest } from "../../src/domain/requests.js"
 import * as Grok from "../../src/providers/Grok.js"
 import type { FailedRun, Invocation, RawOutput } from "../../src/providers/Provider.js"
+import { failedRunOf, failureWith, parsedWith } from "./helpers.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const fixtures = path.join(here, "..", "fixtures")
@@ -33,28 +34,10 @@ const refusal = (input: Record<string, unknown>) => {
 const BASE = ["--output-format", "streaming-json"]
 
 const output = (stdout: string, stderr = ""): RawOutput => ({ stdout, stderr, stdoutTruncated: false })
-const run = (fields: Partial<FailedRun>): FailedRun => ({
-  stdout: "",
-  stderr: "",
-  stdoutTruncated: false,
-  exitCode: 1,
-  signal: null,
-  command: "grok --output-format streaming-json",
-  model: undefined,
-  cwd: "/work/project",
-  ...fields
-})
+const run = (fields: Partial<FailedRun>): FailedRun => failedRunOf("grok --output-format streaming-json", fields)
 
-const parsed = (stdout: string, inv: Invocation = planOf({})) => {
-  const result = Grok.provider.parse(inv, output(stdout))
-  if (Either.isLeft(result)) throw new Error(`expected a reply, got ${result.left._tag}: ${result.left.message}`)
-  return result.right
-}
-const parseFailure = (stdout: string, inv: Invocation = planOf({})) => {
-  const result = Grok.provider.parse(inv, output(stdout))
-  if (Either.isRight(result)) throw new Error(`expected a failure, got reply ${JSON.stringify(result.right.text)}`)
-  return result.left
-}
+const parsed = (stdout: string, inv: Invocation = planOf({})) => parsedWith(Grok.provider, inv, output(stdout))
+const parseFailure = (stdout: string, inv: Invocation = planOf({})) => failureWith(Grok.provider, inv, output(stdout))
 
 describe("grok plan: golden argv", () => {
   it("minimal request: streaming-json, prompt in a --prompt-file, auto-updater off", () => {
