@@ -5,7 +5,9 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import { homedir } from "node:os"
@@ -29,6 +31,12 @@ export interface GatewayConfigShape {
   readonly geminiTrustWorkspace: boolean
   /** Minimum level of log lines written to stderr. */
   readonly logLevel: LogLevel.LogLevel
+  /** How log lines are written to stderr: logfmt `key=value` lines, or one JSON object per line. */
+  readonly logFormat: "logfmt" | "json"
+  /** Keep prompts and replies (redacted, clipped) in the flight recorder; false keeps only their sizes. */
+  readonly recordContent: boolean
+  /** Characters of a prompt or reply the flight recorder keeps, at most. */
+  readonly recordMaxChars: number
   /** The SQLite file of jobs (and, later, sessions and the flight recorder); `:memory:` for none. */
   readonly databasePath: string
   /** Identical requests within this window land on the same job; 0 disables dedup. */
@@ -59,6 +67,10 @@ export interface GatewayConfigShape {
   readonly npmBinary: string
   /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
   readonly models: ModelConfig
+  /** Retry of transient failures: runs in all (0 or 1: no retry), first delay and cap of the backoff (ms). */
+  readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number }
+  /** The per-CLI circuit breaker: consecutive failures that open it (0 disables it), how long it stays open (ms). */
+  readonly circuitBreaker: { readonly failureThreshold: number; readonly openMs: number }
 }
 
 /**
@@ -106,8 +118,21 @@ const databasePath = Config.all({
   })
 )
 
+/** Effect's level names (`Warn`, `Off`, any case), and `Warning` and `None` as README lists them. */
+const levelNamed = (name: string) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((value) => {
+      const label = ({ WARNING: "WARN", NONE: "OFF" } as Record<string, string>)[value.trim().toUpperCase()] ??
+        value.trim().toUpperCase()
+      const level = LogLevel.allLevels.find((l) => l.label === label)
+      return level === undefined
+        ? Either.left(ConfigError.InvalidData([name], `expected a log level (All, Trace, Debug, Info, Warning, Error, Fatal, None), got ${JSON.stringify(value)}`))
+        : Either.right(level)
+    })
+  )
+
 const logLevel = Config.all({
-  level: Config.option(Config.logLevel("LLM_GATEWAY_LOG_LEVEL")),
+  level: Config.option(levelNamed("LLM_GATEWAY_LOG_LEVEL")),
   debug: Config.string("DEBUG").pipe(Config.withDefault(""))
 }).pipe(
   Config.map(({ debug, level }) => {
@@ -135,9 +160,16 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   maxOutputBytes: positiveInt("LLM_GATEWAY_MAX_OUTPUT_BYTES", 50 * 1024 * 1024),
   geminiTrustWorkspace: Config.boolean("LLM_GATEWAY_GEMINI_TRUST_WORKSPACE").pipe(Config.withDefault(true)),
   logLevel,
+  logFormat: Config.literal("logfmt", "json")("LLM_GATEWAY_LOG_FORMAT").pipe(Config.withDefault("logfmt" as const)),
+  recordContent: Config.boolean("LLM_GATEWAY_RECORD_CONTENT").pipe(Config.withDefault(true)),
+  recordMaxChars: positiveInt("LLM_GATEWAY_RECORD_MAX_CHARS", 65_536),
   databasePath,
   dedupWindowMs: nonNegativeInt("LLM_GATEWAY_DEDUP_WINDOW_MS", 3_600_000),
-  jobRetentionDays: positiveInt("LLM_GATEWAY_JOB_RETENTION_DAYS", 30),
+  // A number, not only an integer: a fraction of a day serves tests of the purge.
+  jobRetentionDays: Config.number("LLM_GATEWAY_JOB_RETENTION_DAYS").pipe(
+    Config.validate({ message: "must be a positive number", validation: (n) => n > 0 }),
+    Config.withDefault(30)
+  ),
   syncDeadlineMs: nonNegativeInt("SYNC_DEADLINE_MS", 45_000),
   maxConcurrentJobs: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_JOBS", 16),
   maxConcurrentJobsPerCli: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_PER_CLI", 8),
@@ -154,7 +186,16 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     home: homeFolder
   }).pipe(Config.map(({ home, path }) => path._tag === "Some" ? path.value : join(home, "mcp-servers.json"))),
   npmBinary: Config.string("LLM_GATEWAY_NPM_BIN").pipe(Config.withDefault("npm")),
-  models: modelConfig
+  models: modelConfig,
+  retry: Config.all({
+    maxAttempts: nonNegativeInt("LLM_GATEWAY_RETRY_MAX_ATTEMPTS", 3),
+    baseDelayMs: positiveInt("LLM_GATEWAY_RETRY_BASE_DELAY_MS", 1_000),
+    maxDelayMs: positiveInt("LLM_GATEWAY_RETRY_MAX_DELAY_MS", 30_000)
+  }),
+  circuitBreaker: Config.all({
+    failureThreshold: nonNegativeInt("LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD", 5),
+    openMs: positiveInt("LLM_GATEWAY_CIRCUIT_OPEN_MS", 60_000)
+  })
 })
 
 /**
@@ -183,6 +224,9 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   maxOutputBytes: 50 * 1024 * 1024,
   geminiTrustWorkspace: true,
   logLevel: LogLevel.Info,
+  logFormat: "logfmt",
+  recordContent: true,
+  recordMaxChars: 65_536,
   databasePath: ":memory:",
   dedupWindowMs: 3_600_000,
   jobRetentionDays: 30,
@@ -208,6 +252,8 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
     },
     discovery: false
   }),
+  retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 },
+  circuitBreaker: { failureThreshold: 5, openMs: 60_000 },
   ...overrides
 })
 

@@ -18,17 +18,27 @@ import * as McpServer from "./mcp/McpServer.js"
 import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
 import type { GatewayError } from "./domain/errors.js"
+import * as ClientLogging from "./mcp/clientLogging.js"
+import type { AnyResource } from "./mcp/Resource.js"
+import { mapResources } from "./mcp/resourceHandlers.js"
+import { resources as allResources } from "./mcp/resources/index.js"
+import * as TaskBackend from "./mcp/taskBackend.js"
+import { mapBackend } from "./mcp/taskHandlers.js"
 import type { Tool } from "./mcp/Tool.js"
 import { tools, type ToolServices } from "./mcp/tools/index.js"
+import * as FlightRecorder from "./observability/FlightRecorder.js"
 import * as Logging from "./observability/Logging.js"
+import * as Metrics from "./observability/Metrics.js"
 import * as CommandRunner from "./process/CommandRunner.js"
 import * as Providers from "./providers/Providers.js"
+import * as CircuitBreaker from "./resilience/CircuitBreaker.js"
 import * as SessionStore from "./sessions/SessionStore.js"
 import * as Database from "./storage/Database.js"
 
 /**
- * Running one request (the adapters over a process runner), and the CLI
- * updater on the same runner.
+ * Running one request (the adapters over a process runner, through the
+ * per-CLI circuit breakers, which are offered too), and the CLI updater on
+ * the same runner.
  *
  * @since 0.1.0
  * @category layers
@@ -37,6 +47,7 @@ export const layerRunners = <E>(
   commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>
 ) =>
   Layer.mergeAll(RequestRunner.layer, CliUpdater.layer).pipe(
+    Layer.provideMerge(CircuitBreaker.layer),
     Layer.provide(Layer.merge(commandRunner, Providers.layer))
   )
 
@@ -62,8 +73,8 @@ export const layerMcpServers = Layer.unwrapEffect(
 
 /**
  * Every service the tools need, on a configuration and a process runner:
- * the database, the instance registry, jobs, sessions, approvals, models and
- * the CLI updater.
+ * the database, the instance registry, jobs, sessions, approvals, models,
+ * the CLI updater, the flight recorder and the metrics.
  *
  * @since 0.1.0
  * @category layers
@@ -80,9 +91,11 @@ export const layerServicesWith = <E>(
         layerApprovals,
         ModelRegistry.layer,
         layerMcpServers,
-        layerRunners(commandRunner)
+        layerRunners(commandRunner),
+        FlightRecorder.layer
       )
     ),
+    Layer.provideMerge(Metrics.layer),
     Layer.provide(Database.layer)
   )
 
@@ -105,21 +118,27 @@ export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
 )
 
 /**
- * Serves every tool on stdin/stdout until stdin ends or the fiber is
- * interrupted (SIGINT, SIGTERM).
+ * Serves every tool, the resources (all of them unless told) and the
+ * tasks (the request tools' jobs) on stdin/stdout until stdin ends or the
+ * fiber is interrupted (SIGINT, SIGTERM).
  *
- * The server answers `initialize` and `tools/list` at once, while the
- * services (the database, migrations, the instance registration) start
- * beside it; a tool call waits for them. A service that cannot start (a
- * corrupt database, say) fails each call with its typed error.
+ * The server answers `initialize`, `tools/list` and `resources/list` at
+ * once, while the services (the database, migrations, the instance
+ * registration) start beside it; a tool call, a resource read or a task
+ * request waits for them. A service that cannot start (a corrupt database,
+ * say) fails each call with its typed error.
  *
  * @since 0.1.0
  */
 export const serveStdioWith = <E extends GatewayError>(
-  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>
+  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
+  resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
 ): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
   Effect.scoped(Effect.gen(function*() {
     const scope = yield* Effect.scope
+    // The services' log lines (and the calls') also go to the client once it sets a level (`logging/setLevel`).
+    const clientLogging = yield* ClientLogging.make
+    yield* ClientLogging.addScoped(clientLogging)
     const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig>>, E>()
     yield* Effect.forkIn(
       // After the I/O already waiting (the client's `initialize`) has been answered.
@@ -137,9 +156,16 @@ export const serveStdioWith = <E extends GatewayError>(
       get inputSchema() {
         return tool.inputSchema
       },
+      get outputSchema() {
+        return tool.outputSchema
+      },
       call: (args, call) => Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(tool.call(args, call), context))
     }))
-    yield* McpServer.serveStdio(waiting)
+    const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
+      Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
+    yield* McpServer.serveStdio(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady)).pipe(
+      Effect.provideService(ClientLogging.ClientLogging, clientLogging)
+    )
   })).pipe(
     Effect.tap(() => Effect.logDebug("stdin closed; shutting down")),
     Effect.onInterrupt(() => Effect.logDebug("interrupted; shutting down"))

@@ -74,6 +74,30 @@ export * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
 /** The registry of MCP server definitions. @since 0.1.0 */
 export * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
 
+/** One row per request in the database. @since 0.1.0 */
+export * as FlightRecorder from "./observability/FlightRecorder.js"
+
+/** Request counts, outcomes and durations per CLI. @since 0.1.0 */
+export * as Metrics from "./observability/Metrics.js"
+
+/** Redaction of secrets (pure). @since 0.1.0 */
+export * as Redact from "./observability/redact.js"
+
+/** Logging to stderr. @since 0.1.0 */
+export * as Logging from "./observability/Logging.js"
+
+/** Which failures are transient, and the backoff they are retried on. @since 0.1.0 */
+export * as Retry from "./resilience/Retry.js"
+
+/** One circuit breaker per CLI. @since 0.1.0 */
+export * as CircuitBreaker from "./resilience/CircuitBreaker.js"
+
+/** Breaker and retry around one CLI run. @since 0.1.0 */
+export * as Resilience from "./resilience/Resilience.js"
+
+/** The token-saving rewrite of prompts and replies (pure). @since 0.1.0 */
+export * as Optimizer from "./optimizer/optimize.js"
+
 /** The MCP server wiring. @since 0.1.0 */
 export * as McpServer from "./mcp/McpServer.js"
 

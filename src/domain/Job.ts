@@ -38,12 +38,16 @@ export const JobId = Schema.String.pipe(
 ).annotations({ description: "The job id a request tool returned." })
 
 /**
- * What a finished run answered, kept with the job.
+ * What a finished run answered, kept with the job: the reply's length and
+ * what the CLI told about the run. The text itself is stored in pieces
+ * beside the row and read in pages (`JobStore.readReply`), so reading a
+ * job's status never loads a large reply.
  *
  * @since 0.1.0
  */
 export const JobReply = Schema.Struct({
-  text: Schema.String,
+  /** Characters (UTF-16 code units) of the reply text. */
+  chars: Schema.Number,
   model: Schema.optional(Schema.String),
   sessionId: Schema.optional(Schema.String),
   usage: Schema.optional(Usage),

@@ -270,6 +270,20 @@ export class GatewaySessionUnlinked extends Schema.TaggedError<GatewaySessionUnl
 }) {}
 
 /**
+ * The CLI's circuit breaker is open: its recent runs kept failing, so the
+ * gateway fails fast instead of starting it again until the cool-down ends.
+ *
+ * @since 0.1.0
+ */
+export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen", {
+  message: Schema.String,
+  cli: Cli,
+  /** How long until the breaker lets a trial run through (ms). */
+  retryAfterMs: Schema.Number,
+  hint: Schema.String
+}) {}
+
+/**
  * What a failed run is classified as.
  *
  * @since 0.1.0
@@ -320,7 +334,8 @@ export const GatewayError = Schema.Union(
   UpgradeFailed,
   UpgradeTimedOut,
   McpServersMissing,
-  McpRegistryInvalid
+  McpRegistryInvalid,
+  CircuitOpen
 )
 
 /** @since 0.1.0 */

@@ -25,6 +25,9 @@ import { InternalError, JobCanceled, JobNotFound, type StorageError } from "../d
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
 import { ModelRegistry } from "../models/ModelRegistry.js"
+import type { FlightRecorder } from "../observability/FlightRecorder.js"
+import type { Metrics } from "../observability/Metrics.js"
+import * as RequestObserver from "../observability/observe.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { isFinal, type Job } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
@@ -87,6 +90,7 @@ export const make = Effect.gen(function*() {
   const approvals = yield* ApprovalPolicy
   const models = yield* ModelRegistry
   const mcpServers = yield* McpServerRegistry
+  const observer = yield* RequestObserver.make
   const fibers = yield* FiberMap.make<string>()
   const live = new Map<string, LiveJob>()
   const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
@@ -133,6 +137,10 @@ export const make = Effect.gen(function*() {
         Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : get(jobId)),
         Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
       )
+      // Once per job (a cancel may settle it again): the flight recorder row and the metrics.
+      if (!(yield* Deferred.isDone(entry.done))) {
+        yield* observer.settled(job, job.status === final.status ? final.replyText : undefined)
+      }
       yield* Deferred.succeed(entry.done, job)
     }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
 
@@ -184,7 +192,9 @@ export const make = Effect.gen(function*() {
               )
               // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
               if (!recorded) return yield* Effect.interrupt
-            })
+            }),
+          // Each retry goes into the request's flight-recorder row and the metrics.
+          onRetry: (info) => observer.retried(job, info)
         }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
       )
       const finishedAt = yield* Clock.currentTimeMillis
@@ -195,7 +205,8 @@ export const make = Effect.gen(function*() {
           exitCode: outcome.right.exitCode,
           signal: null,
           error: null,
-          reply: toReply(outcome.right)
+          reply: toReply(outcome.right),
+          replyText: outcome.right.text
         }
         : {
           status: "failed",
@@ -248,8 +259,25 @@ export const make = Effect.gen(function*() {
     })
 
   const submit = <C extends Cli>(cli: C, request: RequestOf[C], options: { readonly cwd?: string | undefined } = {}) =>
-    Effect.gen(function*() {
+    Effect.suspend(() => {
       const correlationId = request.correlationId ?? randomUUID()
+      return submitAs(cli, request, options, correlationId).pipe(
+        // A request refused before it became a job is part of the record too.
+        Effect.tapError((error) =>
+          Effect.flatMap(Clock.currentTimeMillis, (at) =>
+            observer.refused({ cli, request, correlationId, error, instanceId: self.id, at }))
+        ),
+        Effect.annotateLogs({ correlationId, cli })
+      )
+    })
+
+  const submitAs = <C extends Cli>(
+    cli: C,
+    request: RequestOf[C],
+    options: { readonly cwd?: string | undefined },
+    correlationId: string
+  ) =>
+    Effect.gen(function*() {
       // A gateway session id (gw-…) stands for the CLI conversation it is linked to.
       const gatewaySessionId = !request.createNewSession && request.sessionId?.startsWith("gw-")
         ? request.sessionId
@@ -294,6 +322,18 @@ export const make = Effect.gen(function*() {
       if (decision.strategy === "mcp_managed" && decision.approvalId !== undefined) {
         yield* approvals.linkJob(decision.approvalId, outcome.job.id)
       }
+      // Before the job starts, so its end always finds its row.
+      yield* observer.accepted({
+        cli,
+        correlationId,
+        request,
+        model,
+        job: outcome.job,
+        deduped: outcome._tag === "Duplicate",
+        decision,
+        instanceId: self.id,
+        at: now
+      })
       if (outcome._tag === "Duplicate") return { job: outcome.job, deduped: true, mcpServers: mcpReport }
       yield* start(outcome.job, planned, gatewaySessionId)
       return { job: outcome.job, deduped: false, mcpServers: mcpReport }
@@ -391,4 +431,6 @@ export const layer: Layer.Layer<
   | ApprovalPolicy
   | ModelRegistry
   | McpServerRegistry
+  | FlightRecorder
+  | Metrics
 > = Layer.scoped(JobManager, make)

@@ -15,6 +15,7 @@ import * as Schema from "effect/Schema"
 import type { Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
 import { type Job, JobError, JobReply, type JobStatus } from "../domain/Job.js"
+import { PIECE_CHARS, slicePieces, textPieces } from "../storage/textPieces.js"
 
 /**
  * A job as it is accepted.
@@ -71,6 +72,8 @@ export interface FinalState {
   readonly signal: string | null
   readonly error: JobError | null
   readonly reply: JobReply | null
+  /** The reply's text (`reply.chars` long), stored in pieces beside the row. */
+  readonly replyText?: string | undefined
   /** The last output not yet flushed, written in the same transaction. */
   readonly output?: OutputFlush | undefined
 }
@@ -95,10 +98,12 @@ export interface JobStoreShape {
   /** Writes the final state (and the last output) in one transaction, unless already final. */
   readonly finish: (id: string, final: FinalState) => Effect.Effect<boolean, StorageError>
   readonly get: (id: string) => Effect.Effect<Option.Option<Job>, StorageError>
+  /** The newest jobs first (ties by id); `before` pages on from the last job of the previous page. */
   readonly list: (options: {
     readonly limit: number
     readonly statuses?: ReadonlyArray<JobStatus> | undefined
     readonly cli?: Cli | undefined
+    readonly before?: { readonly createdAt: number; readonly id: string } | undefined
   }) => Effect.Effect<ReadonlyArray<Job>, StorageError>
   /** Up to `maxChars` characters of a stream's output, from `offset`. */
   readonly readOutput: (
@@ -107,6 +112,8 @@ export interface JobStoreShape {
     offset: number,
     maxChars: number
   ) => Effect.Effect<string, StorageError>
+  /** Up to `maxChars` characters of a completed job's reply, from `offset`. */
+  readonly readReply: (id: string, offset: number, maxChars: number) => Effect.Effect<string, StorageError>
   /** Records that someone asked to cancel the job. False when it is already final. */
   readonly requestCancel: (id: string, at: number) => Effect.Effect<boolean, StorageError>
   /** The ids of an instance's active jobs that someone asked to cancel. */
@@ -209,6 +216,16 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
         WHERE id = ${id}`
     })
 
+  /** The reply in pieces: SQLite never builds, nor the binding copies, one record of a huge reply. */
+  const writeReply = (id: string, text: string) =>
+    Effect.gen(function*() {
+      const pieces = textPieces(text)
+      for (let seq = 0; seq < pieces.length; seq++) {
+        const { data, start } = pieces[seq]!
+        yield* sql`INSERT INTO job_reply ${sql.insert({ job_id: id, seq, char_start: start, data })}`
+      }
+    })
+
   const isActive = (id: string) =>
     Effect.map(
       sql<{ n: number }>`SELECT count(*) AS n FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)}`,
@@ -263,6 +280,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
     Effect.gen(function*() {
       if (!(yield* isActive(id))) return false
       if (final.output !== undefined) yield* writeOutput(id, final.output)
+      if (final.replyText !== undefined) yield* writeReply(id, final.replyText)
       yield* sql`UPDATE jobs SET
           status = ${final.status}, finished_at = ${final.finishedAt},
           exit_code = ${final.exitCode}, signal = ${final.signal},
@@ -278,10 +296,13 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
   const list: JobStoreShape["list"] = (options) => {
     const where = [
       options.statuses !== undefined && options.statuses.length > 0 ? sql`status IN ${sql.in(options.statuses)}` : undefined,
-      options.cli !== undefined ? sql`cli = ${options.cli}` : undefined
+      options.cli !== undefined ? sql`cli = ${options.cli}` : undefined,
+      options.before !== undefined
+        ? sql`(created_at < ${options.before.createdAt} OR (created_at = ${options.before.createdAt} AND id < ${options.before.id}))`
+        : undefined
     ].filter((x) => x !== undefined)
     return Effect.map(
-      sql<JobRow>`SELECT * FROM jobs WHERE ${sql.and(where)} ORDER BY created_at DESC LIMIT ${options.limit}`,
+      sql<JobRow>`SELECT * FROM jobs WHERE ${sql.and(where)} ORDER BY created_at DESC, id DESC LIMIT ${options.limit}`,
       (rows) => rows.map(fromRow)
     ).pipe(Effect.mapError(failed("list")))
   }
@@ -291,18 +312,22 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
       sql<{ char_start: number; data: string }>`
         SELECT char_start, data FROM job_output
         WHERE job_id = ${id} AND stream = ${stream}
-          AND char_start + length(data) > ${offset} AND char_start < ${offset + maxChars}
+          AND char_start + length(CAST(data AS BLOB)) > ${offset} AND char_start < ${offset + maxChars}
         ORDER BY seq`,
-      (rows) => {
-        let out = ""
-        for (const row of rows) {
-          const from = Math.max(0, offset - row.char_start)
-          out += row.data.slice(from, from + (maxChars - out.length))
-          if (out.length >= maxChars) break
-        }
-        return out
-      }
+      // The byte length bounds the length in UTF-16 units from above; slicePieces skips the extra pieces.
+      (rows) => slicePieces(rows, offset, maxChars)
     ).pipe(Effect.mapError(failed("read output")))
+
+  // A piece holds at most PIECE_CHARS units, so one that reaches `offset` starts after
+  // offset - PIECE_CHARS (SQLite's length() counts code points, not JavaScript's units).
+  const readReply: JobStoreShape["readReply"] = (id, offset, maxChars) =>
+    Effect.map(
+      sql<{ char_start: number; data: string }>`
+        SELECT char_start, data FROM job_reply
+        WHERE job_id = ${id} AND char_start > ${offset - PIECE_CHARS} AND char_start < ${offset + maxChars}
+        ORDER BY seq`,
+      (rows) => slicePieces(rows, offset, maxChars)
+    ).pipe(Effect.mapError(failed("read reply")))
 
   const requestCancel: JobStoreShape["requestCancel"] = (id, at) =>
     Effect.map(
@@ -325,7 +350,19 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
       (rows) => rows.length
     ).pipe(Effect.mapError(failed("purge")))
 
-  return { insert, markRunning, appendOutput, finish, get, list, readOutput, requestCancel, cancelRequested, purge }
+  return {
+    insert,
+    markRunning,
+    appendOutput,
+    finish,
+    get,
+    list,
+    readOutput,
+    readReply,
+    requestCancel,
+    cancelRequested,
+    purge
+  }
 })
 
 const causeOf = (error: SqlError): string => {

@@ -27,6 +27,11 @@ import { writePrivateConfig } from "../mcpServers/configFile.js"
 import type { McpConfig } from "../mcpServers/McpServerRegistry.js"
 import type { Invocation, PlanContext } from "../providers/Provider.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
+import * as Option from "effect/Option"
+import { logSaving, optimizeRequestPrompt } from "../optimizer/request.js"
+import { CircuitBreaker } from "../resilience/CircuitBreaker.js"
+import * as Resilience from "../resilience/Resilience.js"
+import type { RetryInfo } from "../resilience/Retry.js"
 
 /**
  * A request's answer, with what is known about the run.
@@ -55,6 +60,8 @@ export interface RequestOutcome {
 export interface RunOptions {
   readonly onOutput?: ((chunk: OutputChunk) => Effect.Effect<void>) | undefined
   readonly onSpawn?: ((pid: number, command: string) => Effect.Effect<void>) | undefined
+  /** Told before a transient failure is retried (a marker line also goes to `onOutput`). */
+  readonly onRetry?: ((info: RetryInfo) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -145,22 +152,34 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
     const config = yield* GatewayConfig
     const runner = yield* CommandRunner
     const providers = yield* Providers
+    // Optional, so a RequestRunner built without the breakers (a library user's) still runs.
+    const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
 
     const plan = <C extends Cli>(
       cli: C,
       request: RequestOf[C],
       options: PlanOptions = {}
-    ): Effect.Effect<PlannedRequest, InvalidRequest> =>
-      Effect.map(providers[cli].plan(request, options.context), (invocation) => ({
+    ): Effect.Effect<PlannedRequest, InvalidRequest> => {
+      const optimized = optimizeRequestPrompt(request)
+      return Effect.map(providers[cli].plan(optimized.request, options.context), (invocation) => ({
         cli,
         invocation,
         correlationId: options.correlationId ?? request.correlationId ?? randomUUID(),
         cwd: options.cwd ?? process.cwd(),
         binary: config.binaries[cli],
         idleTimeoutMs: request.idleTimeoutMs
-      }))
+      })).pipe(Effect.tap(() => logSaving("prompt", optimized.saving)))
+    }
 
+    // Each attempt through the CLI's breaker; transient failures retried (each retry re-spawns the CLI).
     const execute = (planned: PlannedRequest, options: RunOptions = {}) =>
+      Resilience.protect(planned.cli, attempt(planned, options), {
+        policy: config.retry,
+        breaker,
+        onRetry: Resilience.reportRetry(options)
+      }).pipe(Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId }))
+
+    const attempt = (planned: PlannedRequest, options: RunOptions) =>
       Effect.scoped(Effect.gen(function*() {
         const { cli, cwd, invocation } = planned
         const provider = providers[cli]

@@ -82,13 +82,13 @@ const encodeGatewayError = Schema.encodeSync(GatewayError)
 export const toJobError = (error: GatewayError): JobError => encodeGatewayError(error) as unknown as JobError
 
 /**
- * The stored reply of a run that succeeded: its text, and whichever of
+ * The stored reply of a run that succeeded: its length, and whichever of
  * model, session id, usage and cost the CLI told.
  *
  * @since 0.1.0
  */
 export const toReply = (outcome: RequestOutcome): JobReply => ({
-  text: outcome.text,
+  chars: outcome.text.length,
   ...(outcome.model !== undefined ? { model: outcome.model } : {}),
   ...(outcome.sessionId !== undefined ? { sessionId: outcome.sessionId } : {}),
   ...(outcome.usage !== undefined ? { usage: outcome.usage } : {}),

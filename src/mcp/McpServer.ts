@@ -2,7 +2,8 @@
  * The MCP server: the SDK's `Server` wired to the declared tools, each call
  * run as a fiber that the server's scope owns. MCP cancellation interrupts
  * the call's fiber; closing the server interrupts every call still running
- * (and so ends their CLIs).
+ * (and so ends their CLIs). Resources and tasks are answered by the handlers
+ * of `resourceHandlers` and `taskHandlers`, on fibers of the same scope.
  *
  * @since 0.1.0
  */
@@ -13,14 +14,23 @@ import {
   CallToolRequestSchema,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError
+  McpError,
+  type ProgressNotification,
+  type ProgressToken,
+  RELATED_TASK_META_KEY
 } from "@modelcontextprotocol/sdk/types.js"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
 import { VERSION } from "../version.js"
+import * as ClientLogging from "./clientLogging.js"
+import type { RunRequest } from "./mcpErrors.js"
+import type { AnyResource } from "./Resource.js"
+import * as ResourceHandlers from "./resourceHandlers.js"
 import * as Results from "./results.js"
+import * as TaskHandlers from "./taskHandlers.js"
 import type { CallContext, Tool } from "./Tool.js"
 
 /**
@@ -40,28 +50,86 @@ export const instructions = [
   "nothing for idleTimeoutMs (default 10 minutes) is stopped."
 ].join(" ")
 
+/** The progress a call reports, when its caller sent a progressToken. */
+const progressContext = (
+  token: ProgressToken | undefined,
+  send: (params: ProgressNotification["params"]) => Promise<void>
+): CallContext =>
+  token === undefined ? {} : {
+    reportProgress: (p) =>
+      Effect.promise(() =>
+        send({
+          progressToken: token,
+          progress: p.progress,
+          ...(p.total !== undefined ? { total: p.total } : {}),
+          ...(p.message !== undefined ? { message: p.message } : {})
+        }).catch(() => undefined)
+      )
+  }
+
 /**
- * Builds the SDK server for a list of tools. The server lives as long as
- * the scope; calls still running when it closes are interrupted.
+ * Builds the SDK server for a list of tools, resources (an empty list
+ * answers empty lists) and, when given, a task backend (its tools list
+ * `execution.taskSupport: "optional"`; without one the server declares no
+ * `tasks` capability). The server lives as long as the scope; calls still
+ * running when it closes are interrupted.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = <R>(tools: ReadonlyArray<Tool<R>>): Effect.Effect<Server, never, Scope.Scope | R> =>
+export const make = <R>(
+  tools: ReadonlyArray<Tool<R>>,
+  resources: ReadonlyArray<AnyResource<R>> = [],
+  tasks?: TaskHandlers.TaskBackend<R>
+): Effect.Effect<Server, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const byName = new Map(tools.map((t) => [t.name, t]))
-    const runFork = yield* FiberSet.makeRuntime<R>()
+    // Calls run with the client logger: after `logging/setLevel`, their log lines reach the client too.
+    const clientLogging = yield* ClientLogging.current
+    const runFork = yield* ClientLogging.withLogger(FiberSet.makeRuntime<R>(), clientLogging)
     const server = new Server(
       { name: "llm-cli-gateway", version: VERSION },
-      { capabilities: { tools: { listChanged: false } }, instructions }
+      {
+        capabilities: {
+          tools: { listChanged: false },
+          resources: { listChanged: false },
+          logging: {},
+          ...(tasks !== undefined ? { tasks: TaskHandlers.capabilities } : {})
+        },
+        instructions
+      }
     )
+    clientLogging.attach(server)
+    const run: RunRequest<R> = (effect, signal) =>
+      new Promise((resolve, reject) => {
+        const fiber = runFork(effect)
+        const onAbort = () => fiber.unsafeInterruptAsFork(fiber.id())
+        signal.addEventListener("abort", onAbort, { once: true })
+        fiber.addObserver((exit) => {
+          signal.removeEventListener("abort", onAbort)
+          if (Exit.isSuccess(exit)) return resolve(exit.value)
+          const failure = Cause.failureOption(exit.cause)
+          reject(
+            failure._tag === "Some"
+              ? failure.value
+              : new McpError(
+                ErrorCode.InternalError,
+                Cause.isInterruptedOnly(exit.cause) ? "the request was canceled" : "internal error"
+              )
+          )
+        })
+      })
+    ResourceHandlers.install(server, resources, run)
+    if (tasks !== undefined) TaskHandlers.install(server, tasks, run)
 
     server.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: tools.map((t) => ({
         name: t.name,
         description: t.description,
         inputSchema: t.inputSchema as { type: "object"; [k: string]: unknown },
-        annotations: t.annotations
+        outputSchema: t.outputSchema as { type: "object"; [k: string]: unknown },
+        annotations: t.annotations,
+        ...(tasks?.supports(t.name) ? { execution: { taskSupport: "optional" as const } } : {})
       }))
     }))
 
@@ -71,20 +139,23 @@ export const make = <R>(tools: ReadonlyArray<Tool<R>>): Effect.Effect<Server, ne
         throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
       }
       const token = request.params._meta?.progressToken
-      const context: CallContext = token === undefined ? {} : {
-        reportProgress: (p) =>
-          Effect.promise(() =>
-            extra.sendNotification({
-              method: "notifications/progress",
-              params: {
-                progressToken: token,
-                progress: p.progress,
-                ...(p.total !== undefined ? { total: p.total } : {}),
-                ...(p.message !== undefined ? { message: p.message } : {})
-              }
-            }).catch(() => undefined)
+      if (request.params.task !== undefined) {
+        // A task-augmented call: the task (its job) at once, or a JSON-RPC error. A progressToken
+        // keeps receiving progress, marked with the task, until the task ends.
+        const created = tasks === undefined
+          ? Effect.fail(new McpError(ErrorCode.MethodNotFound, "this server does not run tools as tasks"))
+          : TaskHandlers.createTask(tasks, tool.name, request.params.arguments).pipe(
+            Effect.tap(({ task }) =>
+              token === undefined || tasks.follow === undefined ? Effect.void : Effect.sync(() => {
+                const related = { [RELATED_TASK_META_KEY]: { taskId: task.taskId } }
+                runFork(tasks.follow!(task.taskId, progressContext(token, (params) =>
+                  server.notification({ method: "notifications/progress", params: { ...params, _meta: related } }))))
+              })
+            )
           )
+        return run(Effect.tapDefect(created, (cause) => Effect.logError(`task of ${tool.name} died`, cause)), extra.signal)
       }
+      const context = progressContext(token, (params) => extra.sendNotification({ method: "notifications/progress", params }))
       const program = tool.call(request.params.arguments, context).pipe(
         Effect.match({ onFailure: Results.failure, onSuccess: Results.success }),
         Effect.tapDefect((cause) => Effect.logError(`tool ${tool.name} died`, cause)),
@@ -105,17 +176,19 @@ export const make = <R>(tools: ReadonlyArray<Tool<R>>): Effect.Effect<Server, ne
   })
 
 /**
- * Serves the tools on a transport until the transport closes (or the
- * scope does).
+ * Serves the tools (and resources and tasks) on a transport until the
+ * transport closes (or the scope does).
  *
  * @since 0.1.0
  */
 export const serve = <R>(
   tools: ReadonlyArray<Tool<R>>,
-  transport: Transport
+  transport: Transport,
+  resources: ReadonlyArray<AnyResource<R>> = [],
+  tasks?: TaskHandlers.TaskBackend<R>
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const server = yield* make(tools)
+    const server = yield* make(tools, resources, tasks)
     const closed = Effect.async<void>((resume) => {
       server.onclose = () => resume(Effect.void)
     })
@@ -127,13 +200,21 @@ export const serve = <R>(
   })
 
 /**
- * Serves the tools on this process's stdin and stdout until stdin ends.
+ * Serves the tools (and resources and tasks) on this process's stdin and
+ * stdout until stdin ends.
  *
  * @since 0.1.0
  */
-export const serveStdio = <R>(tools: ReadonlyArray<Tool<R>>): Effect.Effect<void, never, Scope.Scope | R> =>
+export const serveStdio = <R>(
+  tools: ReadonlyArray<Tool<R>>,
+  resources: ReadonlyArray<AnyResource<R>> = [],
+  tasks?: TaskHandlers.TaskBackend<R>
+): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const transport = new StdioServerTransport()
+    // The SDK closes its transport, and so ends the server, when its read buffer passes 10 MiB (its
+    // default): one hostile 10 MB line would stop every job. With room to spare, such a line is read
+    // and refused like any request past its bounds.
+    const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 64 * 1024 * 1024 })
     const stdinEnded = Effect.async<void>((resume) => {
       const done = () => resume(Effect.void)
       process.stdin.once("end", done)
@@ -143,5 +224,5 @@ export const serveStdio = <R>(tools: ReadonlyArray<Tool<R>>): Effect.Effect<void
         process.stdin.off("close", done)
       })
     })
-    yield* Effect.raceFirst(serve(tools, transport), stdinEnded)
+    yield* Effect.raceFirst(serve(tools, transport, resources, tasks), stdinEnded)
   })

@@ -1,7 +1,9 @@
 /**
- * A tool declared once: name, description, input Schema, annotations and a
- * handler Effect. The JSON Schema in `tools/list` is derived from the input
- * Schema; the arguments of `tools/call` are decoded by the same Schema.
+ * A tool declared once: name, description, input and output Schemas,
+ * annotations and a handler Effect. The JSON Schemas in `tools/list` are
+ * derived from the two Schemas; the arguments of `tools/call` are decoded by
+ * the input Schema, and the handler's typed answer is encoded by the output
+ * Schema into `structuredContent`.
  *
  * @since 0.1.0
  */
@@ -9,7 +11,8 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { type GatewayError, InvalidRequest } from "../domain/errors.js"
-import { inputJsonSchema, type JsonObject } from "./jsonSchema.js"
+import { inputJsonSchema, type JsonObject, outputJsonSchema } from "./jsonSchema.js"
+import { ErrorResult } from "./results.js"
 
 /**
  * What the tool tells the client about itself (MCP tool annotations).
@@ -38,7 +41,8 @@ export const readOnly = (title: string): ToolAnnotations => ({
 })
 
 /**
- * A successful answer: a readable text and the same facts as data.
+ * A successful answer: a readable text and the same facts as data, encoded
+ * by the tool's output Schema (what `structuredContent` carries).
  *
  * @since 0.1.0
  */
@@ -46,6 +50,24 @@ export interface ToolAnswer {
   readonly text: string
   readonly structured: JsonObject
 }
+
+/**
+ * What a handler answers: a readable text and the facts as the output
+ * Schema's type.
+ *
+ * @since 0.1.0
+ */
+export interface Answer<A> {
+  readonly text: string
+  readonly structured: A
+}
+
+/**
+ * An output Schema: it must encode to a JSON object (MCP's `structuredContent`).
+ *
+ * @since 0.1.0
+ */
+export type OutputSchema = Schema.Schema<any, any, never> & { readonly Encoded: { readonly [key: string]: unknown } }
 
 /**
  * A progress notification: `progress` grows with each one.
@@ -76,6 +98,11 @@ export interface Tool<R> {
   readonly description: string
   /** Derived from the input Schema on first use (not at start-up). */
   readonly inputSchema: JsonObject
+  /**
+   * Derived from the output Schema on first use: the tool's answer, or (when
+   * `isError`) the error `ErrorResult` describes.
+   */
+  readonly outputSchema: JsonObject
   readonly annotations: ToolAnnotations
   /** Decodes the raw arguments and runs the handler. */
   readonly call: (args: unknown, context?: CallContext) => Effect.Effect<ToolAnswer, GatewayError, R>
@@ -105,36 +132,66 @@ export const invalidArguments = (tool: string, error: ParseResult.ParseError): I
   })
 }
 
+// Several tools share an output Schema (the request tools, the job tools): derive each JSON Schema once.
+const outputJsonSchemas = new WeakMap<OutputSchema, JsonObject>()
+const outputJsonSchemaOf = (output: OutputSchema): JsonObject => {
+  let json = outputJsonSchemas.get(output)
+  if (json === undefined) {
+    json = outputJsonSchema(Schema.Union(output, ErrorResult))
+    outputJsonSchemas.set(output, json)
+  }
+  return json
+}
+
 /**
- * Declares a tool.
+ * Declares a tool. The handler answers a text and a value of the output
+ * Schema's type; `call` encodes the value with that Schema (fields the
+ * Schema does not name are dropped) into `ToolAnswer.structured`.
  *
  * @since 0.1.0
  */
-export const make = <S extends Schema.Schema<any, any, never>, R>(definition: {
+export const make = <S extends Schema.Schema<any, any, never>, O extends OutputSchema, R>(definition: {
   readonly name: string
   readonly description: string
   readonly input: S
+  readonly output: O
   readonly annotations: ToolAnnotations
-  readonly handler: (input: Schema.Schema.Type<S>, context: CallContext) => Effect.Effect<ToolAnswer, GatewayError, R>
+  readonly handler: (
+    input: Schema.Schema.Type<S>,
+    context: CallContext
+  ) => Effect.Effect<Answer<Schema.Schema.Type<O>>, GatewayError, R>
 }): Tool<R> => {
-  // Both are derived on first use: start-up is part of the product.
+  // All are derived on first use: start-up is part of the product.
   let decoder:
     | ((u: unknown) => Effect.Effect<Schema.Schema.Type<S>, ParseResult.ParseError>)
     | undefined
   const decode = (args: unknown) =>
     (decoder ??= Schema.decodeUnknown(definition.input, { onExcessProperty: "error", errors: "all" }))(args)
-  let jsonSchema: JsonObject | undefined
+  let encoder:
+    | ((a: Schema.Schema.Type<O>) => Effect.Effect<Schema.Schema.Encoded<O>, ParseResult.ParseError>)
+    | undefined
+  // An answer its own Schema refuses is a bug of ours: a defect, not a typed failure.
+  const encode = (a: Schema.Schema.Type<O>) =>
+    Effect.orDie((encoder ??= Schema.encode(definition.output))(a)) as Effect.Effect<JsonObject>
+  let inputJson: JsonObject | undefined
+  let outputJson: JsonObject | undefined
   return {
     name: definition.name,
     description: definition.description,
     get inputSchema() {
-      return (jsonSchema ??= inputJsonSchema(definition.input))
+      return (inputJson ??= inputJsonSchema(definition.input))
+    },
+    get outputSchema() {
+      return (outputJson ??= outputJsonSchemaOf(definition.output))
     },
     annotations: definition.annotations,
     call: (args, context = {}) =>
       decode(args ?? {}).pipe(
         Effect.mapError((e) => invalidArguments(definition.name, e)),
-        Effect.flatMap((input) => definition.handler(input, context))
+        Effect.flatMap((input) => definition.handler(input, context)),
+        Effect.flatMap((answer) =>
+          Effect.map(encode(answer.structured), (structured): ToolAnswer => ({ text: answer.text, structured }))
+        )
       )
   }
 }

@@ -21,6 +21,25 @@ export interface CallToolResult {
   readonly isError?: boolean
 }
 
+/**
+ * The `structuredContent` of every failed call: the error's tag, message and
+ * fields. Every tool's `outputSchema` admits it beside the tool's own answer:
+ * the SDK's `Client.callTool` (1.x) validates `structuredContent` against the
+ * `outputSchema` even when `isError` is true
+ * (modelcontextprotocol/typescript-sdk#1943).
+ *
+ * @since 0.1.0
+ */
+export const ErrorResult = Schema.Struct({
+  error: Schema.Struct(
+    {
+      _tag: Schema.String.annotations({ description: "The error's type: InvalidRequest, CliAuthRequired, JobNotFound, …" }),
+      message: Schema.String
+    },
+    Schema.Record({ key: Schema.String, value: Schema.Unknown })
+  ).annotations({ description: "A failed call (isError: true): the error's tag, message and fields." })
+})
+
 /** @since 0.1.0 */
 export const success = (answer: ToolAnswer): CallToolResult => ({
   content: [{ type: "text", text: answer.text }],

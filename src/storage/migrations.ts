@@ -8,7 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { migration as approvalsMigration } from "../approvals/migration.js"
+import { migration as flightRecorderMigration } from "../observability/migration.js"
 import { migration as sessionsMigration } from "../sessions/migration.js"
+import { textPieces } from "./textPieces.js"
 
 const m0001_jobs = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -75,6 +77,44 @@ const m0002_instances_pid_namespace = Effect.gen(function*() {
 })
 
 /**
+ * A job's reply text moves out of its row into pieces of at most a million
+ * characters, so that reading a job never loads a large reply and writing
+ * one never builds it as one record. Replies already stored are moved.
+ */
+const m0006_job_reply = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`
+    CREATE TABLE job_reply (
+      job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+      seq INTEGER NOT NULL,
+      char_start INTEGER NOT NULL,
+      data TEXT NOT NULL,
+      PRIMARY KEY (job_id, seq)
+    )`
+  const stored = yield* sql<{ id: string; reply_json: string }>`
+    SELECT id, reply_json FROM jobs WHERE reply_json IS NOT NULL`
+  for (const row of stored) {
+    const { text, ...rest } = parseObject(row.reply_json)
+    const body = typeof text === "string" ? text : ""
+    const pieces = textPieces(body)
+    for (let seq = 0; seq < pieces.length; seq++) {
+      const { data, start } = pieces[seq]!
+      yield* sql`INSERT INTO job_reply ${sql.insert({ job_id: row.id, seq, char_start: start, data })}`
+    }
+    yield* sql`UPDATE jobs SET reply_json = ${JSON.stringify({ ...rest, chars: body.length })} WHERE id = ${row.id}`
+  }
+})
+
+const parseObject = (json: string): { readonly text?: unknown } => {
+  try {
+    const value: unknown = JSON.parse(json)
+    return typeof value === "object" && value !== null ? value : {}
+  } catch {
+    return {}
+  }
+}
+
+/**
  * Every migration, in order.
  *
  * @since 0.1.0
@@ -83,5 +123,7 @@ export const loader: Migrator.Loader = Migrator.fromRecord({
   "0001_jobs": m0001_jobs,
   "0002_instances_pid_namespace": m0002_instances_pid_namespace,
   "0003_sessions": sessionsMigration,
-  "0004_approvals": approvalsMigration
+  "0004_approvals": approvalsMigration,
+  "0005_flight_recorder": flightRecorderMigration,
+  "0006_job_reply": m0006_job_reply
 })

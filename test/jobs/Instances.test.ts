@@ -340,9 +340,17 @@ describe("Instances", () => {
       const failed = yield* t.addJob(peer)
       const running = yield* t.addJob(peer)
       const finishedAt = (yield* Clock.currentTimeMillis) - 500
-      const reply = { text: "done" }
+      const reply = { chars: 4 }
       expect(
-        yield* t.store.finish(completed, { status: "completed", finishedAt, exitCode: 0, signal: null, error: null, reply })
+        yield* t.store.finish(completed, {
+          status: "completed",
+          finishedAt,
+          exitCode: 0,
+          signal: null,
+          error: null,
+          reply,
+          replyText: "done"
+        })
       ).toBe(true)
       expect(
         yield* t.store.finish(failed, {

@@ -114,7 +114,8 @@ describe("JobManager", () => {
       yield* advance(20)
       const done = yield* Fiber.join(waiting)
       expect(done.status).toBe("completed")
-      expect(done.reply?.text).toBe("done")
+      expect(done.reply?.chars).toBe(4)
+      expect(yield* (yield* JobStore).readReply(job.id, 0, 100)).toBe("done")
       expect(done.reply?.sessionId).toBe("s-1")
       expect(done.pid).toBe(4242)
       expect(seen).toHaveLength(1)
@@ -254,7 +255,7 @@ describe("JobManager", () => {
             outputFormat: "text",
             ownerInstance: "gone"
           }, undefined),
-          store.finish(j.id, { status: "completed", finishedAt: j.createdAt, exitCode: 0, signal: null, error: null, reply: { text: "r" } })
+          store.finish(j.id, { status: "completed", finishedAt: j.createdAt, exitCode: 0, signal: null, error: null, reply: { chars: 1 }, replyText: "r" })
         )))
     const seedOthers = Effect.flatMap(SqlClient.SqlClient, (sql) =>
       Effect.all([

@@ -32,7 +32,8 @@ const final = (status: "completed" | "failed" | "canceled" = "completed") => ({
   exitCode: status === "completed" ? 0 : 1,
   signal: null,
   error: status === "completed" ? null : { _tag: "CliExitedNonZero", message: "boom", exitCode: 1 },
-  reply: status === "completed" ? { text: "the reply", sessionId: "s-1" } : null
+  reply: status === "completed" ? { chars: 9, sessionId: "s-1" } : null,
+  ...(status === "completed" ? { replyText: "the reply" } : {})
 })
 
 describe("JobStore", () => {
@@ -213,5 +214,34 @@ describe("JobStore", () => {
       expect((yield* store.list({ limit: 10 })).map((j) => j.id)).toEqual([b.id, a.id])
       expect((yield* store.list({ limit: 10, statuses: ["completed"] })).map((j) => j.id)).toEqual([a.id])
       expect((yield* store.list({ limit: 10, cli: "codex" })).map((j) => j.id)).toEqual([b.id])
+    }).pipe(Effect.provide(storeAt(tempDb()))))
+
+  it.effect("keeps a long reply in pieces beside the row: get never loads it, readReply pages across pieces", () =>
+    Effect.gen(function*() {
+      const store = yield* JobStore
+      const job = newJob()
+      yield* store.insert(job, undefined)
+      // Past two pieces of 2^20 units, with astral characters (two units each) on a piece boundary.
+      const text = "a".repeat((1 << 20) - 1) + "\u{1F600}" + "b".repeat(1 << 20) + "\u00e9".repeat(10)
+      yield* store.finish(job.id, { ...final(), reply: { chars: text.length }, replyText: text })
+      const read = Option.getOrThrow(yield* store.get(job.id))
+      expect(read.reply).toEqual({ chars: text.length })
+      for (const [offset, max] of [[0, 5], [(1 << 20) - 3, 10], [(1 << 20) + 5, 1 << 20], [text.length - 4, 100]] as const) {
+        expect(yield* store.readReply(job.id, offset, max)).toBe(text.slice(offset, offset + max))
+      }
+      expect(yield* store.readReply(job.id, 0, text.length)).toBe(text)
+      expect(yield* store.readReply(job.id, text.length, 10)).toBe("")
+      const sql = yield* SqlClient.SqlClient
+      const pieces = yield* sql<{ n: number }>`SELECT count(*) AS n FROM job_reply WHERE job_id = ${job.id}`
+      expect(pieces[0]?.n).toBe(3)
+    }).pipe(Effect.provide(storeAt(tempDb()))))
+
+  it.effect("an empty reply reads as empty", () =>
+    Effect.gen(function*() {
+      const store = yield* JobStore
+      const job = newJob()
+      yield* store.insert(job, undefined)
+      yield* store.finish(job.id, { ...final(), reply: { chars: 0 }, replyText: "" })
+      expect(yield* store.readReply(job.id, 0, 1000)).toBe("")
     }).pipe(Effect.provide(storeAt(tempDb()))))
 })

@@ -1,10 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Ajv } from "ajv"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as GatewayConfig from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
+import { InvalidRequest, JobNotFound } from "../../src/domain/errors.js"
 import * as Results from "../../src/mcp/results.js"
+import * as Tool from "../../src/mcp/Tool.js"
 import { tools } from "../../src/mcp/tools/index.js"
+import { jobStatus } from "../../src/mcp/tools/jobView.js"
+import { replyStructured } from "../../src/mcp/tools/requests.js"
 import { type CommandSpec, layerTest } from "../../src/process/CommandRunner.js"
 
 /** A gateway whose runner records every spawn it is asked for and answers like the CLI. */
@@ -74,5 +83,116 @@ describe("request tools refuse bad input before any process starts", () => {
       }
       expect(specs.filter((s) => s.stdin === "--dangerously-skip-permissions")).toHaveLength(3)
     }).pipe(Effect.provide(layer))
+  })
+})
+
+describe("structured output", () => {
+  // The SDK's Client compiles outputSchema with ajv (strict: false); strict mode here also catches unknown keywords.
+  const ajv = new Ajv({ strict: true, allErrors: true })
+  const failures = [
+    Results.failure(new InvalidRequest({ message: "bad", field: "prompt" })),
+    Results.failure(new JobNotFound({ message: "no such job", jobId: "00000000-0000-0000-0000-000000000000" })),
+    Results.defect(Cause.die(new Error("boom"))),
+    Results.defect(Cause.interrupt(FiberId.none))
+  ]
+
+  it("every tool (all 23) declares an outputSchema of type object that ajv compiles, with no $ref", () => {
+    expect(tools).toHaveLength(23)
+    for (const tool of tools) {
+      const schema = tool.outputSchema
+      expect(schema.type, tool.name).toBe("object")
+      expect(JSON.stringify(schema), tool.name).not.toMatch(/"\$ref"|"\$id"|"\$schema"/)
+      expect(() => ajv.compile(schema), tool.name).not.toThrow()
+    }
+  })
+
+  it("every tool's outputSchema admits the error envelope of a failed call (the SDK Client validates it too)", () => {
+    for (const tool of tools) {
+      const validate = ajv.compile(tool.outputSchema)
+      for (const result of failures) {
+        expect(result.isError).toBe(true)
+        expect(validate(result.structuredContent), `${tool.name}: ${ajv.errorsText(validate.errors)}`).toBe(true)
+      }
+      // And it is no catch-all: an object that is neither an answer nor an error is refused.
+      expect(validate({ unexpected: true }), tool.name).toBe(false)
+    }
+  })
+
+  it("a sync request's outputSchema describes both the reply and the deferred job reference", () => {
+    const validate = ajv.compile(tools.find((t) => t.name === "claude_request")!.outputSchema)
+    const job = {
+      id: "6f1c2d3e-0000-4000-8000-000000000001",
+      cli: "claude" as const,
+      requestKey: "k",
+      argv: [],
+      cwd: "/",
+      correlationId: "c",
+      outputFormat: "json",
+      status: "running" as const,
+      ownerInstance: "i",
+      createdAt: 1_700_000_000_000,
+      startedAt: 1_700_000_000_100,
+      finishedAt: null,
+      exitCode: null,
+      signal: null,
+      error: null,
+      reply: null,
+      pid: 42,
+      stdoutBytes: 10,
+      stderrBytes: 0,
+      stdoutChars: 10,
+      stderrChars: 0,
+      outputTruncated: false,
+      cancelRequestedAt: null
+    }
+    const deferred = { ...jobStatus(job, { deduped: false }), deferred: true }
+    expect(validate(deferred), ajv.errorsText(validate.errors)).toBe(true)
+    const done = { ...job, status: "completed" as const, finishedAt: 1_700_000_001_000, exitCode: 0 }
+    const reply = replyStructured(
+      { ...done, reply: { chars: 5, sessionId: "s-1", usage: { inputTokens: 3 } } } as Parameters<typeof replyStructured>[0],
+      false,
+      "hello"
+    )
+    expect(validate(reply), ajv.errorsText(validate.errors)).toBe(true)
+    expect(validate({ ...reply, deferred: true })).toBe(false)
+  })
+
+  const Stamped = Schema.Struct({ at: Schema.DateFromNumber, label: Schema.String })
+  const stamped = (value: typeof Stamped.Type) =>
+    Tool.make({
+      name: "stamped",
+      description: "test",
+      input: Schema.Struct({}),
+      output: Stamped,
+      annotations: Tool.readOnly("test"),
+      handler: () => Effect.succeed({ text: "ok", structured: value })
+    })
+
+  it.effect("the handler's typed answer is encoded by the output Schema into structured (extra fields dropped)", () =>
+    Effect.gen(function*() {
+      const answer = yield* stamped({ at: new Date(1000), label: "x", extra: 1 } as typeof Stamped.Type).call({})
+      expect(answer).toEqual({ text: "ok", structured: { at: 1000, label: "x" } })
+      expect(Results.success(answer).structuredContent).toEqual({ at: 1000, label: "x" })
+    }))
+
+  it.effect("an answer its own output Schema refuses is a defect, not a typed failure", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(stamped({ at: new Date(1000), label: 7 as unknown as string }).call({}))
+      expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+    }))
+
+  it("the output JSON Schema is derived on first use, not when the tool is declared", () => {
+    // A Schema without a JSON Schema rendering: deriving it throws, declaring the tool must not.
+    const opaque = Schema.Struct({ value: Schema.declare((u): u is symbol => typeof u === "symbol") })
+    const tool = Tool.make({
+      name: "opaque",
+      description: "test",
+      input: Schema.Struct({}),
+      output: opaque,
+      annotations: Tool.readOnly("test"),
+      handler: () => Effect.succeed({ text: "", structured: { value: Symbol.for("x") } })
+    })
+    expect(tool.name).toBe("opaque")
+    expect(() => tool.outputSchema).toThrow()
   })
 })

@@ -65,5 +65,33 @@ describe("Database", () => {
       const names = (yield* tables).map((t) => t.name)
       expect(names).toContain("jobs")
     }).pipe(Effect.provide(layerAt(":memory:"))))
-})
 
+  it.effect("a reply stored in its row by an older version moves into pieces, and reads the same", () => {
+    const path = join(tempDir(), "gateway.db")
+    const long = "x".repeat((1 << 20) + 7) + "\u{1F600}"
+    return Effect.gen(function*() {
+      // The file as 0004 left it: job_reply absent, the reply text inside reply_json.
+      yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.gen(function*() {
+          yield* sql`DROP TABLE job_reply`
+          yield* sql`DELETE FROM gateway_migrations WHERE migration_id >= 6`
+          for (const [id, reply] of [["j1", { text: long, sessionId: "s-1" }], ["j2", { text: "" }]] as const) {
+            yield* sql`INSERT INTO jobs (id, cli, request_key, argv_json, cwd, correlation_id, output_format, status,
+              owner_instance, created_at, reply_json) VALUES (${id}, 'claude', ${id}, '[]', '/', 'c', 'text', 'completed',
+              'i', 0, ${JSON.stringify(reply)})`
+          }
+        })).pipe(Effect.provide(layerAt(path)))
+      const moved = yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+        Effect.all([
+          sql<{ id: string; reply_json: string }>`SELECT id, reply_json FROM jobs ORDER BY id`,
+          sql<{ job_id: string; data: string }>`SELECT job_id, data FROM job_reply ORDER BY job_id, seq`
+        ])).pipe(Effect.provide(layerAt(path)))
+      expect(moved[0].map((r) => [r.id, JSON.parse(r.reply_json)])).toEqual([
+        ["j1", { sessionId: "s-1", chars: long.length }],
+        ["j2", { chars: 0 }]
+      ])
+      expect(moved[1].filter((r) => r.job_id === "j1").map((r) => r.data).join("")).toBe(long)
+      expect(moved[1].filter((r) => r.job_id === "j2").map((r) => r.data)).toEqual([""])
+    })
+  })
+})

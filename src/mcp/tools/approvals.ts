@@ -8,6 +8,7 @@ import * as Schema from "effect/Schema"
 import { type ApprovalRecord, ApprovalPolicy } from "../../approvals/ApprovalPolicy.js"
 import { Cli } from "../../domain/Cli.js"
 import { withDefault } from "../../domain/fields.js"
+import { ApprovalPolicy as PolicyName } from "../../domain/requests.js"
 import * as Tool from "../Tool.js"
 
 /** @since 0.1.0 */
@@ -18,7 +19,42 @@ const line = (r: ApprovalRecord): string =>
   `${r.bypass ? ", bypass" : ""}) correlation ${r.correlationId}${r.jobId !== null ? ` job ${r.jobId}` : ""}\n` +
   r.reasons.map((reason) => `  - ${reason}`).join("\n")
 
-const structured = (r: ApprovalRecord) => ({
+/**
+ * One decision of the approval log, as `approval_list` answers it.
+ *
+ * @since 0.1.0
+ */
+export const ApprovalView = Schema.Struct({
+  id: Schema.String,
+  createdAt: Schema.String.annotations({ description: "An ISO 8601 time." }),
+  createdAtMs: Schema.Number,
+  cli: Cli,
+  policy: PolicyName,
+  status: Schema.Literal("approved", "denied"),
+  risk: Schema.Literal("low", "medium", "high"),
+  bypass: Schema.Boolean,
+  reasons: Schema.Array(Schema.String),
+  correlationId: Schema.String,
+  jobId: Schema.NullOr(Schema.String),
+  request: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    description: "The fields the decision read, and promptLength; never the prompt."
+  })
+})
+
+/**
+ * What `approval_list` answers.
+ *
+ * @since 0.1.0
+ */
+export const ApprovalListOutput = Schema.Struct({
+  approvals: Schema.Array(ApprovalView),
+  count: Schema.Number,
+  limit: Schema.Number,
+  cli: Schema.optional(Cli),
+  defaultPolicy: PolicyName
+})
+
+const structured = (r: ApprovalRecord): typeof ApprovalView.Type => ({
   id: r.id,
   createdAt: new Date(r.createdAt).toISOString(),
   createdAtMs: r.createdAt,
@@ -48,6 +84,7 @@ export const approvalList = Tool.make({
     ),
     cli: Schema.optional(Cli.annotations({ description: "Only the decisions on this CLI's requests." }))
   }),
+  output: ApprovalListOutput,
   annotations: Tool.readOnly("Approval log"),
   handler: ({ cli, limit }) =>
     Effect.gen(function*() {

@@ -5,10 +5,52 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { CliUpdater, formatArgv, type UpgradeOutcome, type VersionReport } from "../../cli/CliUpdater.js"
+import { CliUpdater, formatArgv, type UpgradeOutcome, VersionReport } from "../../cli/CliUpdater.js"
 import { Cli } from "../../domain/Cli.js"
 import { withDefault } from "../../domain/fields.js"
 import * as Tool from "../Tool.js"
+
+/**
+ * What `cli_versions` answers: one report per CLI.
+ *
+ * @since 0.1.0
+ */
+export const CliVersionsOutput = Schema.Struct({ versions: Schema.Array(VersionReport) })
+
+/**
+ * An upgrade's plan: the command it runs.
+ *
+ * @since 0.1.0
+ */
+export const UpgradePlanView = Schema.Struct({
+  cli: Cli,
+  target: Schema.String,
+  strategy: Schema.Literal("self-update", "self-install", "npm-global-install"),
+  command: Schema.String,
+  args: Schema.Array(Schema.String),
+  argv: Schema.Array(Schema.String)
+})
+
+/**
+ * What `cli_upgrade` answers: the plan of a dry run, or what the upgrade did.
+ *
+ * @since 0.1.0
+ */
+export const CliUpgradeOutput = Schema.Union(
+  Schema.Struct({ dryRun: Schema.Literal(true), plan: UpgradePlanView }),
+  Schema.Struct({
+    dryRun: Schema.Literal(false),
+    plan: UpgradePlanView,
+    ran: Schema.Array(Schema.String).annotations({ description: "The resolved command, then its arguments." }),
+    exitCode: Schema.Number,
+    durationMs: Schema.Number,
+    stdoutTail: Schema.String,
+    stderrTail: Schema.String,
+    versionBefore: VersionReport,
+    versionAfter: VersionReport,
+    changed: Schema.NullOr(Schema.Boolean).annotations({ description: "Null when a version is unknown." })
+  })
+)
 
 const versionLine = (r: VersionReport): string => {
   switch (r.status) {
@@ -46,6 +88,7 @@ export const cliVersions = Tool.make({
   input: Schema.Struct({
     cli: Schema.optional(Cli.annotations({ description: "Only this CLI (default: all)." }))
   }),
+  output: CliVersionsOutput,
   annotations: Tool.readOnly("CLI versions"),
   handler: ({ cli }) =>
     Effect.gen(function*() {
@@ -53,7 +96,7 @@ export const cliVersions = Tool.make({
       const versions = yield* updater.versions(cli !== undefined ? [cli] : undefined)
       return {
         text: versions.map(versionLine).join("\n"),
-        structured: { versions: versions as unknown as ReadonlyArray<Record<string, unknown>> }
+        structured: { versions }
       }
     })
 })
@@ -85,6 +128,7 @@ export const cliUpgrade = Tool.make({
       })
     )
   }),
+  output: CliUpgradeOutput,
   annotations: {
     title: "Upgrade a CLI",
     readOnlyHint: false,
@@ -96,7 +140,7 @@ export const cliUpgrade = Tool.make({
     Effect.gen(function*() {
       const updater = yield* CliUpdater
       const outcome = yield* updater.upgrade({ cli, target, dryRun, timeoutMs })
-      return { text: upgradeText(outcome), structured: outcome as unknown as Record<string, unknown> }
+      return { text: upgradeText(outcome), structured: outcome }
     })
 })
 

@@ -9,6 +9,8 @@ import type { GatewayConfig } from "../../Config.js"
 import type { JobManager } from "../../jobs/JobManager.js"
 import type { JobStore } from "../../jobs/JobStore.js"
 import type { ModelRegistry } from "../../models/ModelRegistry.js"
+import type { FlightRecorder } from "../../observability/FlightRecorder.js"
+import type { Metrics } from "../../observability/Metrics.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { Tool } from "../Tool.js"
 import { approvalTools } from "./approvals.js"
@@ -31,6 +33,8 @@ export type ToolServices =
   | ApprovalPolicy
   | ModelRegistry
   | CliUpdater
+  | Metrics
+  | FlightRecorder
 
 /** @since 0.1.0 */
 export const tools: ReadonlyArray<Tool<ToolServices>> = [

@@ -1,49 +1,91 @@
 /**
- * How a job reads in tool answers: a line for people, the facts as data.
+ * How a job reads in tool answers: a line for people, the facts as data
+ * (and the Schema of that data).
  *
  * @since 0.1.0
  */
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { Cli } from "../../domain/Cli.js"
 import { CliRunFailed, GatewayError } from "../../domain/errors.js"
-import type { Job } from "../../domain/Job.js"
-import type { JsonObject } from "../jsonSchema.js"
+import { type Job, JobError, JobStatus } from "../../domain/Job.js"
+import { Usage } from "../../domain/Usage.js"
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
+const iso = (ms: number): string => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
+
+const Timestamp = Schema.String.annotations({ description: "An ISO 8601 time." })
+
+/**
+ * The structured status of a job, as the job tools (and a request that
+ * answers with a job) carry it.
+ *
+ * @since 0.1.0
+ */
+export const JobStatusView = Schema.Struct({
+  jobId: Schema.String,
+  cli: Cli,
+  status: JobStatus,
+  correlationId: Schema.String,
+  createdAt: Timestamp,
+  startedAt: Schema.NullOr(Timestamp),
+  finishedAt: Schema.NullOr(Timestamp),
+  durationMs: Schema.NullOr(Schema.Number),
+  exitCode: Schema.NullOr(Schema.Number),
+  stdoutBytes: Schema.Number,
+  stderrBytes: Schema.Number,
+  outputTruncated: Schema.Boolean,
+  /** Whether the request joined an identical recent one (request tools only). */
+  deduped: Schema.optional(Schema.Boolean),
+  ownedByThisServer: Schema.optional(Schema.Boolean),
+  signal: Schema.optional(Schema.String),
+  /** The typed error a failed job ended with. */
+  error: Schema.optional(JobError),
+  resultChars: Schema.optional(Schema.Number),
+  sessionId: Schema.optional(Schema.String),
+  model: Schema.optional(Schema.String),
+  usage: Schema.optional(Usage),
+  costUsd: Schema.optional(Schema.Number),
+  cancelRequestedAt: Schema.optional(Timestamp)
+})
+
+/** @since 0.1.0 */
+export type JobStatusView = typeof JobStatusView.Type
 
 /**
  * The structured status of a job.
  *
  * @since 0.1.0
  */
-export const jobStatus = (job: Job, extra: { readonly deduped?: boolean; readonly selfInstance?: string } = {}): JsonObject => {
-  const out: Record<string, unknown> = {
+export const jobStatus = (
+  job: Job,
+  extra: { readonly deduped?: boolean; readonly selfInstance?: string } = {}
+): JobStatusView => {
+  const reply = job.reply
+  return {
     jobId: job.id,
     cli: job.cli,
     status: job.status,
     correlationId: job.correlationId,
     createdAt: iso(job.createdAt),
-    startedAt: iso(job.startedAt),
-    finishedAt: iso(job.finishedAt),
+    startedAt: isoOrNull(job.startedAt),
+    finishedAt: isoOrNull(job.finishedAt),
     durationMs: job.startedAt === null ? null : (job.finishedAt ?? Date.now()) - job.startedAt,
     exitCode: job.exitCode,
     stdoutBytes: job.stdoutBytes,
     stderrBytes: job.stderrBytes,
-    outputTruncated: job.outputTruncated
+    outputTruncated: job.outputTruncated,
+    ...(extra.deduped !== undefined ? { deduped: extra.deduped } : {}),
+    ...(extra.selfInstance !== undefined ? { ownedByThisServer: job.ownerInstance === extra.selfInstance } : {}),
+    ...(job.signal !== null ? { signal: job.signal } : {}),
+    ...(job.error !== null ? { error: job.error } : {}),
+    ...(reply !== null ? { resultChars: reply.chars } : {}),
+    ...(reply?.sessionId !== undefined ? { sessionId: reply.sessionId } : {}),
+    ...(reply?.model !== undefined ? { model: reply.model } : {}),
+    ...(reply?.usage !== undefined ? { usage: reply.usage } : {}),
+    ...(reply?.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
+    ...(job.cancelRequestedAt !== null ? { cancelRequestedAt: iso(job.cancelRequestedAt) } : {})
   }
-  if (extra.deduped !== undefined) out.deduped = extra.deduped
-  if (extra.selfInstance !== undefined) out.ownedByThisServer = job.ownerInstance === extra.selfInstance
-  if (job.signal !== null) out.signal = job.signal
-  if (job.error !== null) out.error = job.error
-  if (job.reply !== null) {
-    out.resultChars = job.reply.text.length
-    if (job.reply.sessionId !== undefined) out.sessionId = job.reply.sessionId
-    if (job.reply.model !== undefined) out.model = job.reply.model
-    if (job.reply.usage !== undefined) out.usage = job.reply.usage
-    if (job.reply.costUsd !== undefined) out.costUsd = job.reply.costUsd
-  }
-  if (job.cancelRequestedAt !== null) out.cancelRequestedAt = iso(job.cancelRequestedAt)
-  return out
 }
 
 /**
@@ -60,7 +102,7 @@ export const jobLine = (job: Job, deduped = false): string => {
       return `Job ${job.id} (${job.cli}) is running${same}; ${job.stdoutBytes} bytes of output so far. ` +
         "Wait for it with llm_job_wait, read it with llm_job_result, stop it with llm_job_cancel."
     case "completed":
-      return `Job ${job.id} (${job.cli}) completed${same}: ${job.reply?.text.length ?? 0} characters of reply. ` +
+      return `Job ${job.id} (${job.cli}) completed${same}: ${job.reply?.chars ?? 0} characters of reply. ` +
         "Read it with llm_job_result."
     case "failed":
       return `Job ${job.id} (${job.cli}) failed${same}: ${job.error?._tag ?? "error"}: ${job.error?.message ?? ""}`

@@ -7,6 +7,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { Cli } from "../../domain/Cli.js"
 import { InvalidRequest } from "../../domain/errors.js"
 import { withDefault } from "../../domain/fields.js"
 import { JobId } from "../../domain/Job.js"
@@ -14,8 +15,45 @@ import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import * as Tool from "../Tool.js"
 import { withJobProgress } from "./jobProgress.js"
-import { jobLine, jobStatus } from "./jobView.js"
+import { jobLine, jobStatus, JobStatusView } from "./jobView.js"
 
+/**
+ * A page of a job's reply (or raw output) beside its status.
+ *
+ * @since 0.1.0
+ */
+export const JobResultPage = Schema.extend(
+  JobStatusView,
+  Schema.Struct({
+    source: Schema.Literal("reply", "stdout"),
+    text: Schema.String,
+    offset: Schema.Number,
+    returnedChars: Schema.Number,
+    totalChars: Schema.Number,
+    nextOffset: Schema.NullOr(Schema.Number).annotations({ description: "Where the next page starts; null at the end." }),
+    stderrTail: Schema.optional(Schema.String)
+  })
+)
+
+/**
+ * The jobs this server runs now (`llm_process_health`).
+ *
+ * @since 0.1.0
+ */
+export const ProcessHealth = Schema.Struct({
+  instanceId: Schema.String,
+  pid: Schema.Number,
+  running: Schema.Array(Schema.Struct({
+    jobId: Schema.String,
+    cli: Cli,
+    pid: Schema.NullOr(Schema.Number),
+    startedAt: Schema.NullOr(Schema.Number),
+    lastOutputAt: Schema.NullOr(Schema.Number),
+    stdoutBytes: Schema.Number
+  })),
+  queued: Schema.Number,
+  limits: Schema.Struct({ global: Schema.Number, perCli: Schema.Number })
+})
 
 const statusAnswer = (jobId: string) =>
   Effect.gen(function*() {
@@ -30,6 +68,7 @@ export const llmJobStatus = Tool.make({
   name: "llm_job_status",
   description: "The state of a job (any server's): status, timings, exit code, error, output size.",
   input: Schema.Struct({ jobId: JobId }),
+  output: JobStatusView,
   annotations: Tool.readOnly("Job status"),
   handler: ({ jobId }) => statusAnswer(jobId)
 })
@@ -51,6 +90,7 @@ export const llmJobWait = Tool.make({
       30_000
     )
   }),
+  output: JobStatusView,
   annotations: Tool.readOnly("Wait for a job"),
   handler: ({ jobId, timeoutMs }, context) =>
     Effect.gen(function*() {
@@ -80,6 +120,7 @@ export const llmJobResult = Tool.make({
       0
     )
   }),
+  output: JobResultPage,
   annotations: Tool.readOnly("Job result"),
   handler: ({ jobId, maxChars, offset }) =>
     Effect.gen(function*() {
@@ -87,7 +128,7 @@ export const llmJobResult = Tool.make({
       const store = yield* JobStore
       const job = yield* manager.get(jobId)
       const fromReply = job.reply !== null
-      const total = fromReply ? job.reply!.text.length : job.stdoutChars
+      const total = fromReply ? job.reply!.chars : job.stdoutChars
       if (offset > total) {
         return yield* new InvalidRequest({
           message: `offset ${offset} is past the end of job ${jobId}'s ${fromReply ? "reply" : "output"} (${total} characters)`,
@@ -95,7 +136,7 @@ export const llmJobResult = Tool.make({
         })
       }
       const page = fromReply
-        ? job.reply!.text.slice(offset, offset + maxChars)
+        ? yield* store.readReply(jobId, offset, maxChars)
         : yield* store.readOutput(jobId, "stdout", offset, maxChars)
       const end = offset + page.length
       const stderrTail = job.status === "completed" || job.stderrChars === 0
@@ -105,7 +146,7 @@ export const llmJobResult = Tool.make({
         text: page,
         structured: {
           ...jobStatus(job),
-          source: fromReply ? "reply" : "stdout",
+          source: fromReply ? "reply" as const : "stdout" as const,
           text: page,
           offset,
           returnedChars: page.length,
@@ -123,6 +164,7 @@ export const llmJobCancel = Tool.make({
   description: "Cancel a job: its CLI's whole process group is ended. A job of another server is ended by that server " +
     "within about a second.",
   input: Schema.Struct({ jobId: JobId }),
+  output: JobStatusView,
   annotations: { title: "Cancel a job", readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   handler: ({ jobId }) =>
     Effect.gen(function*() {
@@ -137,6 +179,7 @@ export const llmProcessHealth = Tool.make({
   name: "llm_process_health",
   description: "The jobs this server runs now: their CLI processes, output and queue, and the concurrency limits.",
   input: Schema.Struct({}),
+  output: ProcessHealth,
   annotations: Tool.readOnly("Process health"),
   handler: () =>
     Effect.gen(function*() {
@@ -145,7 +188,7 @@ export const llmProcessHealth = Tool.make({
       return {
         text: `${health.running.length} job(s) running, ${health.queued} queued (limits: ${health.limits.global} in all, ` +
           `${health.limits.perCli} per CLI).`,
-        structured: health as unknown as Record<string, unknown>
+        structured: health
       }
     })
 })

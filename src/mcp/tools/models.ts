@@ -7,8 +7,55 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Cli } from "../../domain/Cli.js"
 import { type CliModels, type ModelListing, ModelRegistry } from "../../models/ModelRegistry.js"
-import type { JsonObject } from "../jsonSchema.js"
 import * as Tool from "../Tool.js"
+
+const ModelSource = Schema.Literal("env", "config", "fallback", "observed")
+
+/**
+ * The models of one CLI, as `list_models` answers them.
+ *
+ * @since 0.1.0
+ */
+export const CliModelsView = Schema.Struct({
+  cli: Cli,
+  defaultModel: Schema.NullOr(Schema.String).annotations({ description: "Null: the CLI picks its own." }),
+  defaultModelSource: Schema.NullOr(Schema.Literal("env", "config")),
+  defaultModelOrigin: Schema.NullOr(Schema.String),
+  models: Schema.Array(Schema.Struct({
+    name: Schema.String,
+    description: Schema.NullOr(Schema.String),
+    source: ModelSource,
+    confidence: Schema.Literal("high", "low"),
+    sources: Schema.Array(ModelSource),
+    origin: Schema.String,
+    isDefault: Schema.Boolean,
+    observedCount: Schema.optional(Schema.Number)
+  })),
+  aliases: Schema.Array(Schema.Struct({ alias: Schema.String, model: Schema.String, origin: Schema.String })),
+  warnings: Schema.Array(Schema.String),
+  discovery: Schema.optional(Schema.Struct({
+    enabled: Schema.Boolean,
+    root: Schema.String,
+    filesScanned: Schema.Number,
+    truncated: Schema.Boolean
+  }))
+})
+
+/**
+ * What `list_models` answers: the listed CLIs by name, and warnings that
+ * concern no one CLI.
+ *
+ * @since 0.1.0
+ */
+export const ListModelsOutput = Schema.Struct({
+  clis: Schema.Struct({
+    claude: Schema.optional(CliModelsView),
+    codex: Schema.optional(CliModelsView),
+    gemini: Schema.optional(CliModelsView),
+    grok: Schema.optional(CliModelsView)
+  }),
+  warnings: Schema.Array(Schema.String)
+})
 
 const DESCRIPTION_WIDTH = 60
 
@@ -64,16 +111,15 @@ export const listModels = Tool.make({
   input: Schema.Struct({
     cli: Schema.optional(Cli.annotations({ description: "Only this CLI's models (default: all four)." }))
   }),
+  output: ListModelsOutput,
   annotations: Tool.readOnly("List models"),
   handler: ({ cli }) =>
     Effect.gen(function*() {
       const registry = yield* ModelRegistry
       const listing = yield* registry.list(cli)
-      const structured: JsonObject = {
-        clis: Object.fromEntries(listing.clis.map((c) => [c.cli, c])),
-        warnings: listing.warnings
-      }
-      return { text: listingText(listing), structured }
+      const clis: { -readonly [C in Cli]?: CliModels } = {}
+      for (const entry of listing.clis) clis[entry.cli] = entry
+      return { text: listingText(listing), structured: { clis, warnings: listing.warnings } }
     })
 })
 

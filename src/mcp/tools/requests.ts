@@ -8,9 +8,9 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import { GatewayConfig } from "../../Config.js"
-import type { Cli } from "../../domain/Cli.js"
+import { Cli } from "../../domain/Cli.js"
 import { isFinal, type Job } from "../../domain/Job.js"
 import {
   ClaudeAsyncRequest,
@@ -22,12 +22,85 @@ import {
   GrokAsyncRequest,
   GrokRequest
 } from "../../domain/requests.js"
-import { JobManager } from "../../jobs/JobManager.js"
+import { Usage } from "../../domain/Usage.js"
+import type { GatewayError } from "../../domain/errors.js"
+import { JobManager, type Submitted } from "../../jobs/JobManager.js"
+import { JobStore } from "../../jobs/JobStore.js"
 import type { RequestOf } from "../../providers/Providers.js"
-import type { JsonObject } from "../jsonSchema.js"
 import * as Tool from "../Tool.js"
+import { optimizeAnswer, ResponseOptimization } from "../../optimizer/request.js"
 import { withJobProgress } from "./jobProgress.js"
-import { jobFailure, jobLine, jobStatus } from "./jobView.js"
+import { jobFailure, jobLine, jobStatus, JobStatusView } from "./jobView.js"
+
+/**
+ * The MCP servers a request named, and which of them the user's registry
+ * defines (claude and gemini only).
+ *
+ * @since 0.1.0
+ */
+export const McpServersReport = Schema.Struct({
+  requested: Schema.Array(Schema.String),
+  enabled: Schema.Array(Schema.String),
+  missing: Schema.Array(Schema.String)
+})
+
+/**
+ * The answer of a request that completed: the reply (or its first page) and
+ * the facts of the run.
+ *
+ * @since 0.1.0
+ */
+export const RequestReply = Schema.Struct({
+  cli: Cli,
+  text: Schema.String.annotations({ description: "The reply (its first page when replyTruncated)." }),
+  jobId: Schema.String,
+  deduped: Schema.Boolean,
+  correlationId: Schema.String,
+  durationMs: Schema.NullOr(Schema.Number),
+  exitCode: Schema.NullOr(Schema.Number),
+  outputTruncated: Schema.Boolean,
+  model: Schema.optional(Schema.String),
+  sessionId: Schema.optional(Schema.String.annotations({ description: "The CLI's own session id: pass it back as sessionId to continue." })),
+  usage: Schema.optional(Usage),
+  costUsd: Schema.optional(Schema.Number),
+  replyTruncated: Schema.optional(Schema.Literal(true)),
+  totalChars: Schema.optional(Schema.Number),
+  nextOffset: Schema.optional(Schema.Number.annotations({ description: "Read on with llm_job_result from here." })),
+  mcpServers: Schema.optional(McpServersReport),
+  responseOptimization: Schema.optional(ResponseOptimization)
+})
+
+/** @since 0.1.0 */
+export type RequestReply = typeof RequestReply.Type
+
+/**
+ * The answer of a request still running at the sync deadline: its job, to
+ * collect with `llm_job_wait` / `llm_job_result`.
+ *
+ * @since 0.1.0
+ */
+export const DeferredRequest = Schema.extend(
+  JobStatusView,
+  Schema.Struct({ deferred: Schema.Literal(true), mcpServers: Schema.optional(McpServersReport) })
+)
+
+/**
+ * A sync request answers with the reply, or with its job once the sync
+ * deadline has passed (`deferred: true`).
+ *
+ * @since 0.1.0
+ */
+export const SyncRequestOutput = Schema.Union(RequestReply, DeferredRequest)
+
+/**
+ * An async request answers with its job.
+ *
+ * @since 0.1.0
+ */
+export const AsyncRequestOutput = Schema.extend(
+  JobStatusView,
+  Schema.Struct({ mcpServers: Schema.optional(McpServersReport) })
+)
 
 /**
  * The structured answer of a completed request. The reply text is in both
@@ -36,10 +109,10 @@ import { jobFailure, jobLine, jobStatus } from "./jobView.js"
  *
  * @since 0.1.0
  */
-export const replyStructured = (job: Job, deduped: boolean, text: string): JsonObject => {
+export const replyStructured = (job: Job, deduped: boolean, text: string): RequestReply => {
   const reply = job.reply
-  const total = reply?.text.length ?? 0
-  const out: Record<string, unknown> = {
+  const total = reply?.chars ?? 0
+  return {
     cli: job.cli,
     text,
     jobId: job.id,
@@ -47,18 +120,13 @@ export const replyStructured = (job: Job, deduped: boolean, text: string): JsonO
     correlationId: job.correlationId,
     durationMs: job.startedAt !== null && job.finishedAt !== null ? job.finishedAt - job.startedAt : null,
     exitCode: job.exitCode,
-    outputTruncated: job.outputTruncated
+    outputTruncated: job.outputTruncated,
+    ...(reply?.model !== undefined ? { model: reply.model } : {}),
+    ...(reply?.sessionId !== undefined ? { sessionId: reply.sessionId } : {}),
+    ...(reply?.usage !== undefined ? { usage: reply.usage } : {}),
+    ...(reply?.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
+    ...(text.length < total ? { replyTruncated: true as const, totalChars: total, nextOffset: text.length } : {})
   }
-  if (reply?.model !== undefined) out.model = reply.model
-  if (reply?.sessionId !== undefined) out.sessionId = reply.sessionId
-  if (reply?.usage !== undefined) out.usage = reply.usage
-  if (reply?.costUsd !== undefined) out.costUsd = reply.costUsd
-  if (text.length < total) {
-    out.replyTruncated = true
-    out.totalChars = total
-    out.nextOffset = text.length
-  }
-  return out
 }
 
 /**
@@ -66,16 +134,37 @@ export const replyStructured = (job: Job, deduped: boolean, text: string): JsonO
  * characters and where to read on (an answer must stay small enough for
  * clients' message limits; the text is in both content and structuredContent).
  */
-const inlineReply = (job: Job, max: number): { readonly text: string; readonly page: string } => {
-  const full = job.reply?.text ?? ""
-  if (full.length <= max) return { text: full, page: full }
-  const page = full.slice(0, max)
-  return {
-    page,
-    text: `${page}\n\n[The reply continues: ${max} of ${full.length} characters shown. ` +
-      `Read the rest with llm_job_result {"jobId": "${job.id}", "offset": ${max}}.]`
-  }
-}
+const inlineReply = (job: Job, max: number) =>
+  Effect.gen(function*() {
+    const total = job.reply?.chars ?? 0
+    const page = total === 0 ? "" : yield* Effect.flatMap(JobStore, (store) => store.readReply(job.id, 0, max))
+    if (total <= max) return { text: page, page }
+    return {
+      page,
+      text: `${page}\n\n[The reply continues: ${max} of ${total} characters shown. ` +
+        `Read the rest with llm_job_result {"jobId": "${job.id}", "offset": ${max}}.]`
+    }
+  })
+
+/**
+ * The answer of a request whose job has ended: the reply (its first page
+ * when long), or the typed failure the job ended with. The sync tools answer
+ * with it, and so does `tasks/result` for a task-augmented request.
+ *
+ * @since 0.1.0
+ */
+export const settledAnswer = (
+  job: Job,
+  deduped: boolean,
+  mcpServers?: Submitted["mcpServers"]
+): Effect.Effect<Tool.Answer<RequestReply>, GatewayError, GatewayConfig | JobStore> =>
+  Effect.gen(function*() {
+    if (job.status !== "completed") return yield* Effect.fail(jobFailure(job))
+    const config = yield* GatewayConfig
+    const { page, text } = yield* inlineReply(job, config.syncReplyMaxChars)
+    const mcp = mcpServers === undefined ? {} : { mcpServers }
+    return { text, structured: { ...replyStructured(job, deduped, page), ...mcp } }
+  })
 
 const descriptions: Readonly<Record<Cli, string>> = {
   claude: "Run Claude Code (`claude -p`) on a prompt and return its reply. The prompt travels on stdin, never as an option.",
@@ -102,6 +191,7 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
     name: `${cli}_request`,
     description: descriptions[cli] + SYNC_NOTE,
     input,
+    output: SyncRequestOutput,
     annotations: requestAnnotations(`Ask ${cli}`),
     handler: (request: RequestOf[C], context) =>
       Effect.gen(function*() {
@@ -120,12 +210,11 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
         if (!isFinal(job.status)) {
           return {
             text: `${cli} is still working. ${jobLine(job, deduped)}`,
-            structured: { ...jobStatus(job, { deduped }), deferred: true, ...mcp }
+            structured: { ...jobStatus(job, { deduped }), deferred: true as const, ...mcp }
           }
         }
-        if (job.status !== "completed") return yield* Effect.fail(jobFailure(job))
-        const { page, text } = inlineReply(job, config.syncReplyMaxChars)
-        return { text, structured: { ...replyStructured(job, deduped, page), ...mcp } }
+        const answer = yield* settledAnswer(job, deduped, mcpServers)
+        return "optimizeResponse" in request && request.optimizeResponse === true ? yield* optimizeAnswer(answer) : answer
       })
   })
 
@@ -134,6 +223,7 @@ const asyncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli:
     name: `${cli}_request_async`,
     description: descriptions[cli] + ASYNC_NOTE,
     input,
+    output: AsyncRequestOutput,
     annotations: requestAnnotations(`Start ${cli} in the background`),
     handler: (request: RequestOf[C]) =>
       Effect.gen(function*() {

@@ -11,18 +11,38 @@ import * as Schema from "effect/Schema"
 import { Cli } from "../../domain/Cli.js"
 import { SessionId, withDefault } from "../../domain/fields.js"
 import { DESCRIPTION_MAX_LENGTH, type Session, SessionStore } from "../../sessions/SessionStore.js"
-import type { JsonObject } from "../jsonSchema.js"
 import * as Tool from "../Tool.js"
 
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 /**
+ * The Schema of a session in tool answers.
+ *
+ * @since 0.1.0
+ */
+export const SessionView = Schema.Struct({
+  id: Schema.String,
+  cli: Cli,
+  kind: Schema.Literal("gateway", "cli"),
+  description: Schema.NullOr(Schema.String),
+  createdAt: Schema.String.annotations({ description: "An ISO 8601 time." }),
+  lastUsedAt: Schema.String.annotations({ description: "An ISO 8601 time." }),
+  cliSessionId: Schema.NullOr(Schema.String).annotations({
+    description: "For a gateway session: the CLI conversation it continues, once a request ran in it."
+  }),
+  active: Schema.Boolean
+})
+
+/** @since 0.1.0 */
+export type SessionView = typeof SessionView.Type
+
+/**
  * A session as tool answers show it, with ISO timestamps.
  *
  * @since 0.1.0
  */
-export const sessionView = (session: Session): JsonObject => ({
+export const sessionView = (session: Session): SessionView => ({
   id: session.id,
   cli: session.cli,
   kind: session.kind,
@@ -72,6 +92,7 @@ export const sessionCreate = Tool.make({
     ),
     description: Schema.optional(Description)
   }),
+  output: Schema.Struct({ session: SessionView }),
   annotations: {
     title: "Create a session",
     readOnlyHint: false,
@@ -96,6 +117,17 @@ export const sessionList = Tool.make({
   description: "The sessions (of one CLI, or all), most recently used first, and the active session of each CLI. " +
     "Gateway sessions (gw-…) show the CLI conversation they continue (cliSessionId).",
   input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
+  output: Schema.Struct({
+    cli: Schema.NullOr(Cli),
+    total: Schema.Number,
+    activeSessions: Schema.Struct({
+      claude: Schema.optional(Schema.NullOr(Schema.String)),
+      codex: Schema.optional(Schema.NullOr(Schema.String)),
+      gemini: Schema.optional(Schema.NullOr(Schema.String)),
+      grok: Schema.optional(Schema.NullOr(Schema.String))
+    }).annotations({ description: "The active session id of each CLI listed (null: none)." }),
+    sessions: Schema.Array(SessionView)
+  }),
   annotations: Tool.readOnly("List sessions"),
   handler: ({ cli }) =>
     Effect.gen(function*() {
@@ -129,6 +161,11 @@ export const sessionSetActive = Tool.make({
       description: "The session to make active (one of this CLI's), or null to clear the active session."
     })
   }),
+  output: Schema.Struct({
+    cli: Cli,
+    activeSessionId: Schema.NullOr(Schema.String),
+    session: Schema.NullOr(SessionView)
+  }),
   annotations: {
     title: "Set the active session",
     readOnlyHint: false,
@@ -159,6 +196,7 @@ export const sessionGet = Tool.make({
   description: "One session: its CLI, kind, description, times, whether it is active and, for a gateway session " +
     "(gw-…), the CLI conversation it continues.",
   input: Schema.Struct({ sessionId: AnySessionId }),
+  output: Schema.Struct({ session: SessionView }),
   annotations: Tool.readOnly("Get a session"),
   handler: ({ sessionId }) =>
     Effect.gen(function*() {
@@ -174,6 +212,7 @@ export const sessionDelete = Tool.make({
   description: "Forget a session (the CLI's own conversation files are left alone). Deleting the active session " +
     "leaves its CLI without one.",
   input: Schema.Struct({ sessionId: AnySessionId }),
+  output: Schema.Struct({ deleted: Schema.Boolean, sessionId: Schema.String, cli: Cli, wasActive: Schema.Boolean }),
   annotations: {
     title: "Delete a session",
     readOnlyHint: false,
@@ -199,6 +238,7 @@ export const sessionClearAll = Tool.make({
   description: "Forget every session (of one CLI, or of all) and their active pointers. The CLIs' own conversation " +
     "files are left alone.",
   input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
+  output: Schema.Struct({ cli: Schema.NullOr(Cli), removed: Schema.Number }),
   annotations: {
     title: "Delete all sessions",
     readOnlyHint: false,

@@ -1,0 +1,105 @@
+/**
+ * The environment: which variables a CLI is started with (documented in
+ * docs/RELIABILITY.md from what the fake CLIs record), and secrets the
+ * gateway's own environment holds never written to job rows, the flight
+ * recorder (the whole database file is searched) or the log on stderr.
+ */
+import { afterAll, describe, expect, it } from "vitest"
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { childEnvironment, nestingMarkers } from "../../src/process/childEnvironment.js"
+import { suiteRecorder } from "./helpers/results.js"
+import { baseEnv, recordsIn, startRaw, tempDir, waitUntil, withDb } from "./helpers/server.js"
+
+const results = suiteRecorder(
+  "environment",
+  "A server started with known variables (a secret of the gateway's own, an unrelated secret, an API key a CLI " +
+    "needs, nesting markers), debug logging on, and one request per CLI (a success, a failure, an async job); the " +
+    "fake CLIs record every variable they receive (`[[fake:record-env]]`)."
+)
+afterAll(() => results.flush())
+
+const SECRETS = {
+  LLM_GATEWAY_TEST_SECRET: "gw-secret-7c1d2e",
+  SECRET_TOKEN: "unrelated-secret-93ab4f",
+  ANTHROPIC_API_KEY: "sk-ant-api03-secretkey-5f6e7d"
+}
+const MARKERS = { CLAUDECODE: "1", CLAUDE_CODE_ENTRYPOINT: "cli", GEMINI_CLI: "1", CODEX_SANDBOX: "seatbelt" }
+
+describe("what a CLI gets, and where secrets go", () => {
+  it("the CLI's environment is the documented policy; no secret in job rows, the database file or the log", async () => {
+    const row = results.begin("E01", "Variables a CLI receives; secrets in rows, database, flight recorder and log")
+    const dir = tempDir()
+    const db = join(dir, "jobs.db")
+    const extra = { LLM_GATEWAY_JOBS_DB: db, DEBUG: "1", ...SECRETS, ...MARKERS }
+    const serverEnv = baseEnv(dir, extra)
+    const server = startRaw(dir, extra)
+    try {
+      await server.initialize()
+      for (const cli of ["claude", "codex", "gemini", "grok"]) {
+        const ok = await server.callTool(`${cli}_request`, { prompt: `[[fake:record-env]] environment of ${cli}` })
+        expect(ok.result.isError ?? false).toBe(false)
+        const failed = await server.callTool(`${cli}_request`, { prompt: "[[fake:crash]] a failure to log" })
+        expect(failed.result.isError).toBe(true)
+      }
+      const started = await server.callTool("claude_request_async", { prompt: "[[fake:chunks=3]] [[fake:delay=50]] async" })
+      const jobId = started.result.structuredContent.jobId as string
+      await server.callTool("llm_job_wait", { jobId, timeoutMs: 20_000 })
+      await server.callTool("llm_process_health", {})
+      await server.callTool("session_list", {})
+
+      // 1. What each CLI received: the server's environment less the nesting markers, plus the adapter's own.
+      const policy = childEnvironment(serverEnv)
+      const received = new Map<string, ReadonlyArray<string>>()
+      for (const cli of ["claude", "codex", "gemini", "grok"]) {
+        const rec = recordsIn(dir).find((r) => r.cli === cli && String(r.prompt).includes("record-env"))!
+        const env = rec.env ?? {}
+        for (const marker of nestingMarkers) expect(env[marker], `${cli} got ${marker}`).toBeUndefined()
+        for (const [k, v] of Object.entries(policy)) expect(env[k], `${cli}: ${k}`).toBe(v)
+        received.set(cli, Object.keys(env).filter((k) => !(k in policy)).sort())
+        // A secret reaches the CLI exactly when the policy passes it on.
+        for (const k of Object.keys(SECRETS)) expect(k in env).toBe(k in policy)
+      }
+
+      // 2. Secrets never written to the database file (job rows, output, sessions, flight recorder) or the log.
+      await server.callTool("llm_process_health", {})
+      const files = readdirSync(dir).filter((f) => f.startsWith("jobs.db"))
+      const tables = withDb(db, (d) =>
+        (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)
+      )
+      for (const file of files) {
+        const bytes = readFileSync(join(dir, file)).toString("latin1")
+        for (const secret of Object.values(SECRETS)) expect(bytes.includes(secret), `${secret} in ${file}`).toBe(false)
+      }
+      await waitUntil(() => server.stderr().length > 0, 5_000)
+      for (const secret of Object.values(SECRETS)) expect(server.stderr().includes(secret), `${secret} in the log`).toBe(false)
+      const flightRecorder = tables.filter((t) => /flight|request_log|recorder/i.test(t))
+
+      const passed = Object.keys(SECRETS).filter((k) => k in policy)
+      row.pass(
+        `every CLI received the server's environment less the nesting markers (${nestingMarkers.join(", ")}), plus its adapter's ` +
+          `own variables; no secret value in the database files (${files.join(", ")}: tables ${tables.join(", ")}) or in the ` +
+          `${Math.round(server.stderr().length / 1024)} KiB of debug log. ` +
+          (passed.length > 0
+            ? `The CLI does receive ${passed.join(", ")}: the policy passes the whole environment on (see the note below)`
+            : "No secret reached a CLI"),
+        {
+          "added by the adapters": [...received].map(([cli, keys]) => `${cli}: ${keys.length === 0 ? "none" : keys.join(", ")}`).join("; "),
+          "flight recorder table": flightRecorder.length > 0 ? flightRecorder.join(", ") : "none in this build"
+        }
+      )
+      results.note(
+        "policy",
+        "**What a CLI is started with** (`src/process/childEnvironment.ts`): the server's whole environment, less the " +
+          `nesting markers \`${nestingMarkers.join("`, `")}\` (which make a CLI believe it runs inside another agent), plus what ` +
+          "its adapter sets (listed above). That keeps what the CLIs need (`PATH`, `HOME`, `ANTHROPIC_API_KEY`, `OPENAI_API_KEY`, " +
+          "`GEMINI_API_KEY`, `XAI_API_KEY`, proxies, certificates, the user's tools' variables for the agent's own shell " +
+          "commands) and also passes on whatever else the MCP client gave the server, the gateway's own `LLM_GATEWAY_*` " +
+          "settings included. The gateway itself holds no credential; secrets are kept out of its own records: the test above " +
+          "searches the database files and the log for every secret value."
+      )
+    } finally {
+      server.kill()
+    }
+  }, 60_000)
+})

@@ -1,0 +1,64 @@
+/**
+ * What may reach a CLI's argv. The flags are the ones the adapters write
+ * (read from src/providers, so a new flag needs no change here); a value
+ * that came from a request (it carries MARK) may only stand right after an
+ * option whose value the gateway validated, or in the `--flag=value` form of
+ * the tool lists, and never starts with a dash. A prompt (PROMPT_MARK) never
+ * appears in argv at all: it goes on stdin or in a private file.
+ */
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { MARK, PROMPT_MARK } from "./arbitraries.js"
+import { root } from "./server.js"
+
+/** Every flag literal in the adapters' source. */
+export const knownFlags: ReadonlySet<string> = (() => {
+  const dir = join(root, "src/providers")
+  const flags = new Set<string>(["-"])
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/["'`](--?[A-Za-z][A-Za-z0-9-]*)["'`=]/g)) flags.add(m[1]!)
+  }
+  return flags
+})()
+
+/** Options after which a validated value stands (codex's `resume` subcommand included). */
+export const VALUE_OPTIONS: ReadonlySet<string> = new Set([
+  "--model",
+  "--resume",
+  "resume",
+  "--allowed-mcp-server-names",
+  "--approval-mode",
+  "--allowed-tools",
+  "--include-directories",
+  "--permission-mode",
+  "--effort",
+  "--reasoning-effort",
+  "--tools",
+  "--disallowed-tools",
+  "--output-format"
+])
+
+/** `--flag=value` forms whose value the gateway validated. */
+const EQUALS_FORMS = ["--allowedTools=", "--disallowedTools="]
+
+/** The problems with one recorded argv (empty when none). */
+export const argvProblems = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  argv.forEach((arg, i) => {
+    if (arg.includes(PROMPT_MARK)) problems.push(`prompt text in argv[${i}]: ${JSON.stringify(arg)}`)
+    const equals = EQUALS_FORMS.find((f) => arg.startsWith(f))
+    if (arg.startsWith("-") && equals === undefined && !knownFlags.has(arg)) {
+      problems.push(`unknown option argv[${i}]: ${JSON.stringify(arg)}`)
+    }
+    if (!arg.includes(MARK)) return
+    if (equals !== undefined) {
+      if (arg.slice(equals.length).startsWith("-")) problems.push(`request value as an option in argv[${i}]: ${JSON.stringify(arg)}`)
+      return
+    }
+    if (arg.startsWith("-")) problems.push(`request value as an option in argv[${i}]: ${JSON.stringify(arg)}`)
+    else if (!VALUE_OPTIONS.has(argv[i - 1] ?? "")) {
+      problems.push(`request value outside an option's value in argv[${i}] (after ${JSON.stringify(argv[i - 1])}): ${JSON.stringify(arg)}`)
+    }
+  })
+  return problems
+}
