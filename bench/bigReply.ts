@@ -12,8 +12,8 @@ import { answerText, type BenchGateway, procStatusBytes, readReply, requireOk, s
 import { count, mb, met, ms, table, timed } from "./stats.js"
 
 export const REPLY_CHARS = 10_000_000
-/** Peak RSS of the server at most this. */
-export const GOAL_PEAK_RSS = 150 * 1024 * 1024
+/** Peak RSS of the server while it serves the sync request: under 150 MB (decimal, as the goal says). */
+export const GOAL_PEAK_RSS = 150 * 1000 * 1000
 /** The sync answer carries the reply twice (content and structuredContent): room for both. */
 const CLIENT_BUFFER = 64 * 1024 * 1024
 /** The MCP SDK stdio client's default read buffer: the largest message a default client accepts. */
@@ -37,12 +37,16 @@ export interface BigReply {
   /** Size of the sync answer as JSON, close to its size on the wire. */
   readonly answerBytes: number
   readonly rssBefore: number
+  /** VmHWM when the sync answer has arrived: the request's own peak. */
   readonly peakRss: number
+  /** VmHWM after the rest of the reply was read in llm_job_result pages too. */
+  readonly peakAfterPages: number
 }
 
 /** The sync request, then, if its answer did not carry the whole reply, the rest in pages. */
 const readBigReply = async (gateway: BenchGateway) => {
   const answer = requireOk("claude_request", await gateway.call("claude_request", { prompt: PROMPT }))
+  const peakOfRequest = procStatusBytes(gateway.pid, "VmHWM")
   const jobId = String(answer.structuredContent?.jobId)
   // A deferred answer (past the sync deadline) carries a job reference, not the reply.
   const deferred = answer.structuredContent?.deferred === true
@@ -50,7 +54,7 @@ const readBigReply = async (gateway: BenchGateway) => {
   // The reply as the answer carries it (structuredContent.text: content adds a note when the reply continues).
   const sent = deferred ? "" : String(answer.structuredContent?.text ?? answerText(answer))
   const rest = sent.length < REPLY_CHARS ? await readReply(gateway, jobId, sent.length) : { text: "", pages: 0 }
-  return { answer, reply: sent + rest.text, pages: rest.pages }
+  return { answer, reply: sent + rest.text, pages: rest.pages, peakOfRequest }
 }
 
 export const measureBigReply = async (): Promise<BigReply> => {
@@ -60,8 +64,8 @@ export const measureBigReply = async (): Promise<BigReply> => {
     // A small request first, so the figure is the big reply's, not the first request's.
     requireOk("claude_request", await gateway.call("claude_request", { prompt: "Warm up." }))
     const rssBefore = procStatusBytes(gateway.pid, "VmRSS")
-    const { ms: latencyMs, value: { answer, pages, reply } } = await timed(() => readBigReply(gateway))
-    const peakRss = procStatusBytes(gateway.pid, "VmHWM")
+    const { ms: latencyMs, value: { answer, pages, peakOfRequest, reply } } = await timed(() => readBigReply(gateway))
+    const peakAfterPages = procStatusBytes(gateway.pid, "VmHWM")
     const answerBytes = Buffer.byteLength(JSON.stringify(answer))
     const direct = await runFakeClaude(PROMPT, { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: floorHome })
     return {
@@ -72,7 +76,8 @@ export const measureBigReply = async (): Promise<BigReply> => {
       pages,
       answerBytes,
       rssBefore,
-      peakRss
+      peakRss: peakOfRequest,
+      peakAfterPages
     }
   } finally {
     await gateway.close()
@@ -91,11 +96,12 @@ export const bigReplyTable = (m: BigReply): string =>
       `${mb(m.answerBytes)}${m.answerBytes > SDK_DEFAULT_BUFFER ? " (too big for a default client)" : ""}`
     ],
     ["server RSS before the request", mb(m.rssBefore)],
-    ["server peak RSS (VmHWM) after serving it", mb(m.peakRss)]
+    ["server peak RSS (VmHWM) when the sync answer arrived", mb(m.peakRss)],
+    ["server peak RSS (VmHWM) after reading the rest in 2,000,000-character pages", mb(m.peakAfterPages)]
   ])
 
 export const bigReplyFigures = (m: BigReply): Array<Array<string>> => [
-  ["big reply: server peak RSS (VmHWM)", mb(m.peakRss), `< ${mb(GOAL_PEAK_RSS)}`, met(m.peakRss < GOAL_PEAK_RSS)],
+  ["big reply: server peak RSS serving the request", mb(m.peakRss), `< ${mb(GOAL_PEAK_RSS)}`, met(m.peakRss < GOAL_PEAK_RSS)],
   [
     "big reply: characters readable",
     count(m.replyChars),

@@ -65,6 +65,8 @@ export interface GatewayConfigShape {
   readonly mcpServersPath: string
   /** The npm used by `cli_upgrade` for npm-installed CLIs. */
   readonly npmBinary: string
+  /** Variables a CLI receives beyond the built-in list (names, `PREFIX*`, or `*` for all): `LLM_GATEWAY_CHILD_ENV`. */
+  readonly childEnv: ReadonlyArray<string>
   /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
   readonly models: ModelConfig
   /** Retry of transient failures: runs in all (0 or 1: no retry), first delay and cap of the backoff (ms). */
@@ -186,6 +188,10 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     home: homeFolder
   }).pipe(Config.map(({ home, path }) => path._tag === "Some" ? path.value : join(home, "mcp-servers.json"))),
   npmBinary: Config.string("LLM_GATEWAY_NPM_BIN").pipe(Config.withDefault("npm")),
+  childEnv: Config.string("LLM_GATEWAY_CHILD_ENV").pipe(
+    Config.withDefault(""),
+    Config.map((list) => list.split(",").map((name) => name.trim()).filter((name) => name !== ""))
+  ),
   models: modelConfig,
   retry: Config.all({
     maxAttempts: nonNegativeInt("LLM_GATEWAY_RETRY_MAX_ATTEMPTS", 3),
@@ -241,6 +247,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   progressHeartbeatMs: 15_000,
   mcpServersPath: "/nonexistent/llm-cli-gateway/mcp-servers.json",
   npmBinary: "npm",
+  childEnv: [],
   // Tests never read the real home: no config files, no history.
   models: makeModelConfig({
     paths: {

@@ -26,6 +26,9 @@ import { type CommandResult, CommandRunner, type OutputChunk } from "../process/
 import { writePrivateConfig } from "../mcpServers/configFile.js"
 import type { McpConfig } from "../mcpServers/McpServerRegistry.js"
 import type { Invocation, PlanContext } from "../providers/Provider.js"
+import { cliInheritance } from "../process/childEnvironment.js"
+import { checkRequest } from "../providers/checkRequest.js"
+import { JsonLineCollector } from "../providers/JsonLineCollector.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
 import * as Option from "effect/Option"
 import { logSaving, optimizeRequestPrompt } from "../optimizer/request.js"
@@ -154,6 +157,8 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
     const providers = yield* Providers
     // Optional, so a RequestRunner built without the breakers (a library user's) still runs.
     const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
+    // What a CLI inherits of the gateway's environment (src/process/childEnvironment.ts).
+    const inheritEnv = cliInheritance(config.childEnv)
 
     const plan = <C extends Cli>(
       cli: C,
@@ -161,7 +166,11 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
       options: PlanOptions = {}
     ): Effect.Effect<PlannedRequest, InvalidRequest> => {
       const optimized = optimizeRequestPrompt(request)
-      return Effect.map(providers[cli].plan(optimized.request, options.context), (invocation) => ({
+      const planned = Effect.zipRight(
+        checkRequest(cli, optimized.request),
+        providers[cli].plan(optimized.request, options.context)
+      )
+      return Effect.map(planned, (invocation) => ({
         cli,
         invocation,
         correlationId: options.correlationId ?? request.correlationId ?? randomUUID(),
@@ -195,14 +204,23 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
           const file = yield* promptFile(invocation.prompt.text)
           args.push(invocation.prompt.flag, file.path)
         }
+        // An event stream the reply is rendered from is read as it arrives; the raw text is not kept.
+        const lines = invocation.readsEventsOnly === true ? new JsonLineCollector(config.maxOutputBytes) : undefined
+        const onOutput = lines === undefined ? options.onOutput : (chunk: OutputChunk) =>
+          Effect.suspend(() => {
+            if (chunk.stream === "stdout") lines.push(chunk.data)
+            return options.onOutput === undefined ? Effect.void : options.onOutput(chunk)
+          })
         const result: CommandResult = yield* runner.exec({
           command: planned.binary,
           args,
           cwd,
           env: invocation.env,
+          inheritEnv,
           stdin,
           idleTimeoutMs: planned.idleTimeoutMs,
-          onOutput: options.onOutput,
+          keepStdout: lines === undefined,
+          onOutput,
           onSpawn: options.onSpawn
         }).pipe(
           Effect.catchTags({
@@ -226,22 +244,27 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
               )
           })
         )
+        const events = lines?.end()
+        const stdoutTruncated = lines === undefined ? result.stdoutTruncated : lines.truncated
+        const stdout = lines !== undefined || result.stdoutTruncated ? result.stdoutTail : result.stdout
         if (result.exitCode !== 0) {
           return yield* Effect.fail(provider.classify({
             exitCode: result.exitCode,
             signal: result.signal,
-            stdout: result.stdoutTruncated ? result.stdoutTail : result.stdout,
+            stdout,
+            events,
             stderr: result.stderrTruncated ? result.stderrTail : result.stderr,
-            stdoutTruncated: result.stdoutTruncated,
+            stdoutTruncated,
             command: result.command,
             model: invocation.model,
             cwd
           }))
         }
         const reply = yield* provider.parse(invocation, {
-          stdout: result.stdout,
+          stdout: lines === undefined ? result.stdout : result.stdoutTail,
+          events,
           stderr: result.stderr,
-          stdoutTruncated: result.stdoutTruncated
+          stdoutTruncated
         })
         return {
           cli,
@@ -253,7 +276,7 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
           exitCode: 0,
           usage: reply.usage,
           costUsd: reply.costUsd,
-          outputTruncated: result.stdoutTruncated
+          outputTruncated: stdoutTruncated
         } satisfies RequestOutcome
       })).pipe(Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId }))
 

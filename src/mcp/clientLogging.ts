@@ -29,6 +29,7 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
+import { redact } from "../observability/redact.js"
 
 /** The `logger` field of every message. @since 0.1.0 */
 export const LOGGER_NAME = "llm-cli-gateway"
@@ -137,15 +138,19 @@ const jsonSafe = (value: unknown): unknown => {
  */
 export const toMessage = (options: Logger.Logger.Options<unknown>): LoggingMessage => {
   const annotations: Record<string, unknown> = {}
-  for (const [key, value] of HashMap.toEntries(options.annotations)) annotations[key] = jsonSafe(value)
+  for (const [key, value] of HashMap.toEntries(options.annotations)) {
+    const safe = jsonSafe(value)
+    annotations[key] = typeof safe === "string" ? redact(safe) : safe
+  }
   const cause = Cause.isEmpty(options.cause)
     ? undefined
-    : Cause.prettyErrors(options.cause).map((e) => e.message).join("; ") || "interrupted"
+    : redact(Cause.prettyErrors(options.cause).map((e) => e.message).join("; ") || "interrupted")
+  // Secrets are redacted as on stderr: a client is no safer a place for them.
   return {
     level: fromEffectLevel(options.logLevel),
     logger: LOGGER_NAME,
     data: {
-      message: render(options.message),
+      message: redact(render(options.message)),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
       ...(cause !== undefined ? { cause } : {})
     }

@@ -54,12 +54,19 @@ export interface CommandSpec {
   readonly cwd?: string | undefined
   /** Variables set on top of the inherited environment (less nesting markers). */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /** Which inherited variables the child keeps (default: all but the nesting markers). */
+  readonly inheritEnv?: ((name: string) => boolean) | undefined
   /** Written to the child's stdin, which is then closed. Without it stdin is empty. */
   readonly stdin?: string | undefined
   /** Overrides the configured idle window (ms). */
   readonly idleTimeoutMs?: number | undefined
   /** Overrides the configured cap of bytes kept per stream. */
   readonly maxOutputBytes?: number | undefined
+  /**
+   * False when the caller reads stdout from `onOutput` as it arrives: the
+   * runner then keeps only its tail and byte count (`stdout` is empty).
+   */
+  readonly keepStdout?: boolean | undefined
   /** Overrides the configured SIGTERM → SIGKILL grace (ms). */
   readonly killGraceMs?: number | undefined
   /** Called with each chunk of output, in order. */
@@ -179,7 +186,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         const idleMs = spec.idleTimeoutMs ?? config.idleTimeoutMs
         const graceMs = spec.killGraceMs ?? config.killGraceMs
         const cap = spec.maxOutputBytes ?? config.maxOutputBytes
-        const stdout = new OutputBuffer(cap)
+        const stdout = new OutputBuffer(spec.keepStdout === false ? 0 : cap)
         const stderr = new OutputBuffer(cap)
         const clock = yield* Effect.clock
         const startedAt = clock.unsafeCurrentTimeMillis()
@@ -202,7 +209,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
             try {
               child = spawn(path, spec.args as Array<string>, {
                 cwd: spec.cwd,
-                env: childEnvironment(inherited, spec.env),
+                env: childEnvironment(inherited, spec.env, spec.inheritEnv),
                 stdio: [spec.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
                 detached: true,
                 windowsHide: true

@@ -95,6 +95,8 @@ const plan =
         env: {},
         model,
         outputFormat: request.outputFormat,
+        // Only the raw stream-json format needs stdout verbatim; the others are rendered from its events.
+        readsEventsOnly: request.outputFormat !== "stream-json",
         ...(mcp !== undefined && mcp.enabled.length > 0
           ? { mcpConfig: { flag: "--mcp-config", config: mcp.config } }
           : {})
@@ -124,8 +126,8 @@ const textBlocks = (message: JsonObject | undefined): ReadonlyArray<string> =>
     return str(b, "type") === "text" && typeof b["text"] === "string" ? [b["text"]] : []
   })
 
-const read = (stdout: string): ClaudeStream => {
-  const { events, noise } = readJsonStream(stdout)
+const read = (output: Pick<RawOutput, "stdout" | "events">): ClaudeStream => {
+  const { events, noise } = output.events ?? readJsonStream(output.stdout)
   let result: JsonObject | undefined
   let initSession: string | undefined
   let anySession: string | undefined
@@ -269,7 +271,7 @@ const failureOfResult = (result: JsonObject, exitCode: number | null, model: str
 const trimTrailingNewlines = (s: string): string => s.replace(/[\r\n]+$/, "")
 
 const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
-  const stream = read(output.stdout)
+  const stream = read(output)
   const { result } = stream
   if (result !== undefined && isErrorResult(result)) {
     return Either.left(failureOfResult(result, 0, invocation.model))
@@ -277,7 +279,7 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
   const resultText = str(result, "result")
   const text =
     stream.events.length === 0
-      ? trimTrailingNewlines(output.stdout)
+      ? (output.events !== undefined ? stream.noise.join("\n") : trimTrailingNewlines(output.stdout))
       : (resultText ?? stream.assistantText ?? stream.partialText ?? stream.noise.join("\n"))
   const sessionId = stream.sessionId
   const usage = usageOfResult(result)
@@ -319,7 +321,7 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
 // ---------------------------------------------------------------------------
 
 const classify = (run: FailedRun): CliFailure => {
-  const stream = read(run.stdout)
+  const stream = read(run)
   const { result } = stream
   if (result !== undefined && str(result, "subtype") === "error_max_turns") {
     return turnLimit(result, resultWords(result), run.exitCode)

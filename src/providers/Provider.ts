@@ -9,6 +9,7 @@ import type * as Either from "effect/Either"
 import type { Cli } from "../domain/Cli.js"
 import type { CliFailure, InvalidRequest } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
+import type { JsonStream } from "./jsonl.js"
 
 /**
  * How the prompt reaches the CLI. Never as an option value in argv.
@@ -45,6 +46,12 @@ export interface Invocation {
    * (mode 0600 in a folder of mode 0700), appending `[flag, path]` to argv.
    */
   readonly mcpConfig?: { readonly flag: string; readonly config: unknown } | undefined
+  /**
+   * True when `parse` and `classify` need only stdout's JSON lines (the
+   * reply is rendered from its events, not the raw text): the runner then
+   * reads the lines as they arrive and keeps no copy of the raw stdout.
+   */
+  readonly readsEventsOnly?: boolean | undefined
 }
 
 /**
@@ -53,7 +60,10 @@ export interface Invocation {
  * @since 0.1.0
  */
 export interface RawOutput {
+  /** The kept stdout; only its last few kilobytes when `events` is given. */
   readonly stdout: string
+  /** stdout already read as JSON lines while it arrived (for `readsEventsOnly` invocations). */
+  readonly events?: JsonStream | undefined
   readonly stderr: string
   /** True when the runner dropped part of stdout past its byte cap. */
   readonly stdoutTruncated: boolean

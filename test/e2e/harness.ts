@@ -51,6 +51,7 @@ export const startGateway = async (
       LLM_GATEWAY_CODEX_BIN: fakeBin("codex"),
       LLM_GATEWAY_GEMINI_BIN: fakeBin("gemini"),
       LLM_GATEWAY_GROK_BIN: fakeBin("grok"),
+      LLM_GATEWAY_CHILD_ENV: "FAKE_CLI_*",
       FAKE_CLI_RECORD: recordFile,
       ...env
     }

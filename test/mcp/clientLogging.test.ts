@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as HashMap from "effect/HashMap"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as ClientLogging from "../../src/mcp/clientLogging.js"
@@ -99,4 +100,22 @@ describe("the client logger", () => {
       yield* Effect.sleep("50 millis")
       expect(fake.sent.map((m) => m.data.message)).toEqual(["first", "second"])
     }))
+})
+
+describe("clientLogging secrets", () => {
+  it("a secret in the message, an annotation or the cause reaches the client redacted", () => {
+    const key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789"
+    const message = ClientLogging.toMessage({
+      fiberId: undefined as never,
+      logLevel: LogLevel.Error,
+      message: [`request failed with ${key}`],
+      cause: Cause.fail(new Error(`Authorization: Bearer ${key}`)),
+      context: undefined as never,
+      spans: undefined as never,
+      annotations: HashMap.make(["prompt", `use ${key}`]),
+      date: new Date(0)
+    } as unknown as Logger.Logger.Options<unknown>)
+    expect(JSON.stringify(message)).not.toContain(key)
+    expect(message.data.message).toContain("[REDACTED]")
+  })
 })

@@ -59,6 +59,23 @@ describe("CommandRunner (real processes)", () => {
       expect(result.command).toBe(cat)
     }).pipe(Effect.provide(Live)))
 
+  it.live("keepStdout: false hands stdout only to onOutput: the result keeps its tail and byte count, no copy", () =>
+    Effect.gen(function*() {
+      const runner = yield* CommandRunner
+      const seen: Array<string> = []
+      const result = yield* runner.run({
+        command: "sh",
+        args: ["-c", "printf 'one\\ntwo\\n'; echo err >&2"],
+        keepStdout: false,
+        onOutput: (chunk) => Effect.sync(() => void (chunk.stream === "stdout" && seen.push(Buffer.from(chunk.data).toString())))
+      })
+      expect(seen.join("")).toBe("one\ntwo\n")
+      expect(result.stdout).toBe("")
+      expect(result.stdoutTail).toBe("one\ntwo\n")
+      expect(result.stdoutBytes).toBe(8)
+      expect(result.stderr).toBe("err\n")
+    }).pipe(Effect.provide(Live)))
+
   it.live("without stdin the child reads end-of-file at once", () =>
     Effect.gen(function*() {
       const runner = yield* CommandRunner

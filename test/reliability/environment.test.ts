@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { childEnvironment, nestingMarkers } from "../../src/process/childEnvironment.js"
+import { childEnvironment, cliInheritance, cliVariables, nestingMarkers } from "../../src/process/childEnvironment.js"
 import { suiteRecorder } from "./helpers/results.js"
 import { baseEnv, recordsIn, startRaw, tempDir, waitUntil, withDb } from "./helpers/server.js"
 
@@ -48,8 +48,9 @@ describe("what a CLI gets, and where secrets go", () => {
       await server.callTool("llm_process_health", {})
       await server.callTool("session_list", {})
 
-      // 1. What each CLI received: the server's environment less the nesting markers, plus the adapter's own.
-      const policy = childEnvironment(serverEnv)
+      // 1. What each CLI received: the allowed part of the server's environment (the harness allows the fakes'
+      // FAKE_CLI_* through LLM_GATEWAY_CHILD_ENV), less the nesting markers, plus the adapter's own.
+      const policy = childEnvironment(serverEnv, {}, cliInheritance(["FAKE_CLI_*"]))
       const received = new Map<string, ReadonlyArray<string>>()
       for (const cli of ["claude", "codex", "gemini", "grok"]) {
         const rec = recordsIn(dir).find((r) => r.cli === cli && String(r.prompt).includes("record-env"))!
@@ -59,6 +60,11 @@ describe("what a CLI gets, and where secrets go", () => {
         received.set(cli, Object.keys(env).filter((k) => !(k in policy)).sort())
         // A secret reaches the CLI exactly when the policy passes it on.
         for (const k of Object.keys(SECRETS)) expect(k in env).toBe(k in policy)
+        // The gateway's own settings and unrelated variables stay with the gateway; the provider's key goes on.
+        expect(env.LLM_GATEWAY_TEST_SECRET, `${cli} got LLM_GATEWAY_TEST_SECRET`).toBeUndefined()
+        expect(env.SECRET_TOKEN, `${cli} got SECRET_TOKEN`).toBeUndefined()
+        expect(Object.keys(env).some((k) => k.startsWith("LLM_GATEWAY_")), `${cli} got an LLM_GATEWAY_ variable`).toBe(false)
+        expect(env.ANTHROPIC_API_KEY).toBe(SECRETS.ANTHROPIC_API_KEY)
       }
 
       // 2. Secrets never written to the database file (job rows, output, sessions, flight recorder) or the log.
@@ -77,11 +83,12 @@ describe("what a CLI gets, and where secrets go", () => {
 
       const passed = Object.keys(SECRETS).filter((k) => k in policy)
       row.pass(
-        `every CLI received the server's environment less the nesting markers (${nestingMarkers.join(", ")}), plus its adapter's ` +
+        `every CLI received only the allowed variables of the server's environment, never the nesting markers (${nestingMarkers.join(", ")}), plus its adapter's ` +
           `own variables; no secret value in the database files (${files.join(", ")}: tables ${tables.join(", ")}) or in the ` +
           `${Math.round(server.stderr().length / 1024)} KiB of debug log. ` +
           (passed.length > 0
-            ? `The CLI does receive ${passed.join(", ")}: the policy passes the whole environment on (see the note below)`
+            ? `The CLI receives ${passed.join(", ")} (its provider's credential, on the allow list); ` +
+              `${Object.keys(SECRETS).filter((k) => !(k in policy)).join(", ")} never reached a CLI`
             : "No secret reached a CLI"),
         {
           "added by the adapters": [...received].map(([cli, keys]) => `${cli}: ${keys.length === 0 ? "none" : keys.join(", ")}`).join("; "),
@@ -90,13 +97,12 @@ describe("what a CLI gets, and where secrets go", () => {
       )
       results.note(
         "policy",
-        "**What a CLI is started with** (`src/process/childEnvironment.ts`): the server's whole environment, less the " +
-          `nesting markers \`${nestingMarkers.join("`, `")}\` (which make a CLI believe it runs inside another agent), plus what ` +
-          "its adapter sets (listed above). That keeps what the CLIs need (`PATH`, `HOME`, `ANTHROPIC_API_KEY`, `OPENAI_API_KEY`, " +
-          "`GEMINI_API_KEY`, `XAI_API_KEY`, proxies, certificates, the user's tools' variables for the agent's own shell " +
-          "commands) and also passes on whatever else the MCP client gave the server, the gateway's own `LLM_GATEWAY_*` " +
-          "settings included. The gateway itself holds no credential; secrets are kept out of its own records: the test above " +
-          "searches the database files and the log for every secret value."
+        "**What a CLI is started with** (`src/process/childEnvironment.ts`): only the variables it and the tools it runs " +
+          "need, by name or prefix: " + cliVariables.map((v) => `\`${v}\``).join(", ") + ". Never the gateway's own " +
+          "`LLM_GATEWAY_*` settings, never the nesting markers `" + nestingMarkers.join("`, `") + "` (which make a CLI believe it " +
+          "runs inside another agent), and nothing else the MCP client gave the server; `LLM_GATEWAY_CHILD_ENV` adds names or " +
+          "`PREFIX*` patterns (`*` passes everything on). The adapter's own variables are added last (listed above). Secrets " +
+          "are kept out of the gateway's own records: the test above searches the database files and the log for every secret value."
       )
     } finally {
       server.kill()

@@ -20,6 +20,7 @@ export const baseEnv = (dir: string, env: Record<string, string> = {}): Record<s
   LLM_GATEWAY_CODEX_BIN: fakeBin("codex"),
   LLM_GATEWAY_GEMINI_BIN: fakeBin("gemini"),
   LLM_GATEWAY_GROK_BIN: fakeBin("grok"),
+  LLM_GATEWAY_CHILD_ENV: "FAKE_CLI_*",
   FAKE_CLI_RECORD: join(dir, "record.jsonl"),
   ...env
 })
