@@ -68,6 +68,21 @@ const progressContext = (
   }
 
 /**
+ * `tools/call` as the protocol layer parses it before any handler runs, with
+ * `arguments` left unchecked: the SDK's own check of the strict schema (in
+ * `Server`'s tools/call wrapper) then refuses a non-object `arguments` as
+ * invalid params (-32602). With the strict schema here, the protocol layer's
+ * parse fails first and answers -32603, an internal error, for bad input.
+ */
+const LooseCallToolRequestSchema = (() => {
+  const strict = CallToolRequestSchema as unknown as {
+    readonly shape: { readonly params: { omit: (k: object) => { loose: () => unknown } } }
+    readonly extend: (shape: object) => unknown
+  }
+  return strict.extend({ params: strict.shape.params.omit({ arguments: true }).loose() }) as typeof CallToolRequestSchema
+})()
+
+/**
  * Builds the SDK server for a list of tools, resources (an empty list
  * answers empty lists) and, when given, a task backend (its tools list
  * `execution.taskSupport: "optional"`; without one the server declares no
@@ -133,7 +148,7 @@ export const make = <R>(
       }))
     }))
 
-    server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    server.setRequestHandler(LooseCallToolRequestSchema, (request, extra) => {
       const tool = byName.get(request.params.name)
       if (tool === undefined) {
         throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
