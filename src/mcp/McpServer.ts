@@ -46,8 +46,12 @@ export const instructions = [
   "Every request is a durable job: identical requests within an hour share one run (forceRefresh: true for a new",
   "one), and results survive restarts. structuredContent carries the CLI's own sessionId (pass it back as",
   "sessionId to continue), usage and cost. Failures are typed: structuredContent.error._tag (CliAuthRequired,",
-  "CliRateLimited, IdleTimeout, InvalidRequest, JobNotFound, ...) and the text says what to do. A CLI that prints",
-  "nothing for idleTimeoutMs (default 10 minutes) is stopped."
+  "CliRateLimited, IdleTimeout, InvalidRequest, JobNotFound, CircuitOpen, ...) and the text says what to do. A CLI",
+  "that prints nothing for idleTimeoutMs (default 10 minutes) is stopped; transient failures are retried.",
+  "Sessions: session_create gives a gw- id that stands for a CLI conversation; session_list and session_get show them.",
+  "Approvals: approvalStrategy mcp_managed lets the server's policy decide on bypass flags; approval_list shows",
+  "the decisions. The request tools also run as MCP tasks (tasks/get, tasks/result, tasks/cancel). Guides:",
+  "skills://async-orchestration, skills://multi-model-review, skills://sessions; job state: jobs://recent."
 ].join(" ")
 
 /** The progress a call reports, when its caller sent a progressToken. */
