@@ -72,7 +72,9 @@ const plan =
         prompt: { _tag: "Stdin", text: request.prompt },
         env: {},
         model,
-        outputFormat: "text"
+        outputFormat: "text",
+        // `--json`: the reply is rendered from the events, read as they arrive.
+        readsEventsOnly: true
       } satisfies Invocation
     })
 
@@ -108,8 +110,8 @@ const usageOfTurn = (u: JsonObject | undefined): Usage | undefined =>
         totalTokens: num(u, "total_tokens")
       })
 
-const read = (stdout: string): CodexStream => {
-  const { events, noise } = readJsonStream(stdout)
+const read = (output: Pick<RawOutput, "stdout" | "events">): CodexStream => {
+  const { events, noise } = output.events ?? readJsonStream(output.stdout)
   let threadId: string | undefined
   let message: string | undefined
   let usage: Usage | undefined
@@ -152,7 +154,7 @@ const read = (stdout: string): CodexStream => {
 // ---------------------------------------------------------------------------
 
 const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
-  const stream = read(output.stdout)
+  const stream = read(output)
   const context = { exitCode: 0, model: invocation.model }
   if (stream.turn?._tag === "Failed") return Either.left(classifyReported("codex", stream.turn.message, context))
   const lastError = stream.errors[stream.errors.length - 1]
@@ -160,7 +162,9 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
     return Either.left(classifyReported("codex", lastError, context))
   }
   // Without `--json` codex prints only the final message on stdout.
-  const text = stream.events.length === 0 ? output.stdout.replace(/[\r\n]+$/, "") : (stream.message ?? "")
+  const text = stream.events.length === 0
+    ? (output.events !== undefined ? stream.noise.join("\n") : output.stdout.replace(/[\r\n]+$/, ""))
+    : (stream.message ?? "")
   return Either.right({
     text,
     sessionId: stream.threadId,
@@ -177,7 +181,7 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
 const UNTRUSTED = /not inside a trusted directory/i
 
 const classify = (run: FailedRun): CliFailure => {
-  const stream = read(run.stdout)
+  const stream = read(run)
   const noise = stream.noise.join("\n")
   const failed = stream.turn?._tag === "Failed" ? stream.turn.message : undefined
   const reported = failed ?? stream.errors[stream.errors.length - 1]
