@@ -12,7 +12,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fakeClaude, root } from "./fakeClaude.js"
 
-export const gatewayBin = join(root, "dist/bin/llm-cli-gateway.js")
+/** The server measured: the built one, or BENCH_GATEWAY_BIN (to compare two builds). */
+export const gatewayBin = process.env.BENCH_GATEWAY_BIN ?? join(root, "dist/bin/llm-cli-gateway.js")
 
 export interface ToolAnswer {
   readonly isError?: boolean

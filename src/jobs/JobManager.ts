@@ -137,11 +137,14 @@ export const make = Effect.gen(function*() {
         Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : get(jobId)),
         Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
       )
-      // Once per job (a cancel may settle it again): the flight recorder row and the metrics.
-      if (!(yield* Deferred.isDone(entry.done))) {
+      const first = !(yield* Deferred.isDone(entry.done))
+      yield* Deferred.succeed(entry.done, job)
+      // Once per job (a cancel may settle it again): the flight recorder row and the metrics,
+      // after the waiters have answered: bookkeeping is not on the request's path.
+      if (first) {
+        yield* Effect.yieldNow()
         yield* observer.settled(job, job.status === final.status ? final.replyText : undefined)
       }
-      yield* Deferred.succeed(entry.done, job)
     }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
 
   /** Appends what arrived since the last flush; stops the run if the job is already final. */

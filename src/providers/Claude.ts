@@ -9,7 +9,14 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import { CliModelUnknown, CliRateLimited, CliTurnLimit, type CliFailure, type InvalidRequest } from "../domain/errors.js"
+import {
+  CliModelUnknown,
+  CliRateLimited,
+  CliRunFailed,
+  CliTurnLimit,
+  type CliFailure,
+  type InvalidRequest
+} from "../domain/errors.js"
 import type { ClaudeAsyncRequest } from "../domain/requests.js"
 import type { Usage } from "../domain/Usage.js"
 import { cliWords } from "./classify.js"
@@ -270,12 +277,31 @@ const failureOfResult = (result: JsonObject, exitCode: number | null, model: str
 
 const trimTrailingNewlines = (s: string): string => s.replace(/[\r\n]+$/, "")
 
+/**
+ * A stream that stops in the middle of an event, with no result and no text
+ * before it, is a run cut short, not a reply, even when claude exited 0.
+ */
+const cutShort = (stream: ClaudeStream): CliRunFailed | undefined => {
+  if (stream.result !== undefined || stream.assistantText !== undefined || stream.partialText !== undefined) return undefined
+  const last = stream.noise[stream.noise.length - 1]
+  if (last === undefined || !last.startsWith("{")) return undefined
+  return new CliRunFailed({
+    message: "claude's output stopped in the middle of an event, with no result: the run was cut short",
+    cli: "claude",
+    hint: "Run the request again; the job's raw output (llm_job_result) shows what claude printed.",
+    cliMessage: last.slice(0, 500),
+    exitCode: 0
+  })
+}
+
 const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
   const stream = read(output)
   const { result } = stream
   if (result !== undefined && isErrorResult(result)) {
     return Either.left(failureOfResult(result, 0, invocation.model))
   }
+  const cut = cutShort(stream)
+  if (cut !== undefined) return Either.left(cut)
   const resultText = str(result, "result")
   const text =
     stream.events.length === 0

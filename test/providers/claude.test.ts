@@ -279,6 +279,18 @@ describe("claude parse", () => {
     expect(parseOk(lines).text).toBe("second message")
   })
 
+  it("a stream that stops mid-event, with no result and no text, is a run cut short (CliRunFailed), even on exit 0", () => {
+    const init = '{"type":"system","subtype":"init","session_id":"s-1"}'
+    const error = parseErr(`${init}\n{"type":"result","subtype":"success","is_err`)
+    expect(error._tag).toBe("CliRunFailed")
+    expect(error.message).toContain("cut short")
+    // With text before the cut, the text is the reply (as the streamed-delta fallback below).
+    expect(parseOk(`${init}\n{"type":"assistant","message":{"content":[{"type":"text","text":"so far"}]}}\n{"type":"res`).text)
+      .toBe("so far")
+    // Plain text that is not an event is still a reply.
+    expect(parseOk("just words").text).toBe("just words")
+  })
+
   it("falls back to streamed text deltas when no assistant message arrived", () => {
     expect(parseOk(fixture("stream-truncated-partial.jsonl")).text).toBe("Hello, world")
   })
