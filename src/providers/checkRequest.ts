@@ -20,16 +20,16 @@ import {
 } from "../domain/requests.js"
 
 const validators: Readonly<Record<Cli, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>> = {
-  claude: Schema.validate(ClaudeAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
-  codex: Schema.validate(CodexAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
-  gemini: Schema.validate(GeminiAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
-  grok: Schema.validate(GrokAsyncRequest, { onExcessProperty: "ignore", errors: "all" })
+  claude: Schema.decodeUnknown(ClaudeAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
+  codex: Schema.decodeUnknown(CodexAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
+  gemini: Schema.decodeUnknown(GeminiAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
+  grok: Schema.decodeUnknown(GrokAsyncRequest, { onExcessProperty: "ignore", errors: "all" })
 }
 
 /**
  * Succeeds when every field of the request keeps its Schema's rules (strict
- * patterns, bounds, no NUL); otherwise a typed `InvalidRequest` naming the
- * first field at fault.
+ * patterns, bounds, no NUL; a field with a default may be left out);
+ * otherwise a typed `InvalidRequest` naming the first field at fault.
  *
  * @since 0.1.0
  */

@@ -20,6 +20,9 @@ import { FlightRecorder } from "../../src/observability/FlightRecorder.js"
 import * as Logging from "../../src/observability/Logging.js"
 import { Metrics } from "../../src/observability/Metrics.js"
 
+/** The job's flight-recorder row and metrics are written just after its waiters wake: let that run. */
+const bookkeeping = Effect.repeatN(Effect.yieldNow(), 20)
+
 const resultLine = (text: string) =>
   JSON.stringify({
     type: "result",
@@ -77,6 +80,7 @@ describe("the request path records and counts", () => {
       const recorder = yield* FlightRecorder
       const { job } = yield* viaTool("claude_request", manager.submit("claude", request("hello there")))
       const done = yield* manager.await(job.id, undefined)
+      yield* bookkeeping
       expect(done.status).toBe("completed")
       const [row] = yield* recorder.byCorrelationId(job.correlationId)
       expect(row).toMatchObject({
@@ -110,6 +114,7 @@ describe("the request path records and counts", () => {
       const recorder = yield* FlightRecorder
       const { job } = yield* manager.submit("claude", request("please fail"))
       yield* manager.await(job.id, undefined)
+      yield* bookkeeping
       const [row] = yield* recorder.byCorrelationId(job.correlationId)
       expect(row).toMatchObject({ status: "failed", exitCode: 1, reply: null, tool: null })
       expect(row!.errorTag).toMatch(/^Cli/)
@@ -127,6 +132,7 @@ describe("the request path records and counts", () => {
       const second = yield* viaTool("codex_request", manager.submit("codex", request("same", { correlationId: "c-b" })))
       expect(second.deduped).toBe(true)
       yield* manager.await(first.job.id, undefined)
+      yield* bookkeeping
       // Joining a job already ended ends the row at once.
       const third = yield* manager.submit("codex", request("same", { correlationId: "c-c" }))
       expect(third.deduped).toBe(true)
@@ -174,6 +180,7 @@ describe("the request path records and counts", () => {
       const { job } = yield* manager.submit("grok", request("hang on", { outputFormat: "plain" }))
       yield* Effect.yieldNow()
       yield* manager.cancel(job.id)
+      yield* bookkeeping
       const [row] = yield* recorder.byCorrelationId(job.correlationId)
       expect(row).toMatchObject({ status: "canceled", errorTag: "JobCanceled" })
       const snap = yield* (yield* Metrics).snapshot
@@ -193,6 +200,7 @@ describe("log lines of a request carry its correlationId and jobId", () => {
       const manager = yield* JobManager
       const { job } = yield* viaTool("claude_request", manager.submit("claude", request("log me", { correlationId: "corr-log" })))
       yield* manager.await(job.id, undefined)
+      yield* bookkeeping
       return { lines, jobId: job.id }
     }).pipe(Effect.provide(layer))
   }

@@ -21,6 +21,9 @@ import { MetricsSnapshot } from "../../../src/observability/Metrics.js"
 import { layerTest as runnerTest } from "../../../src/process/CommandRunner.js"
 import { SessionStore } from "../../../src/sessions/SessionStore.js"
 
+/** The job's flight-recorder row and metrics are written just after its waiters wake: let that run. */
+const bookkeeping = Effect.repeatN(Effect.yieldNow(), 20)
+
 const resultLine = JSON.stringify({ type: "result", subtype: "success", result: "ok", session_id: "s-1" }) + "\n"
 
 const servicesLayer = () =>
@@ -104,6 +107,7 @@ describe("resources", () => {
         forceRefresh: false
       })
       yield* manager.await(job.id, undefined)
+      yield* bookkeeping
       const metrics = yield* readJson("metrics://performance")
       expect(Schema.decodeUnknownSync(MetricsSnapshot)(metrics)).toBeDefined()
       expect(metrics.clis.claude).toMatchObject({ requests: 1, successes: 1, inFlight: 0 })
