@@ -3,6 +3,19 @@
 // native addons stay external.
 import { build } from "esbuild"
 import { chmod } from "node:fs/promises"
+import { fileURLToPath } from "node:url"
+
+const ajvStub = fileURLToPath(new URL("./ajv-provider-stub.mjs", import.meta.url))
+
+/** The SDK's Ajv provider, replaced by a stub (see scripts/ajv-provider-stub.mjs). */
+const withoutAjv = {
+  name: "without-ajv",
+  setup(build) {
+    build.onResolve({ filter: /validation\/ajv-provider\.js$/ }, (args) =>
+      args.importer.includes("@modelcontextprotocol/sdk") ? { path: ajvStub } : undefined
+    )
+  }
+}
 
 const outfile = "dist/bin/llm-cli-gateway.js"
 
@@ -22,6 +35,7 @@ await build({
   minify: true,
   keepNames: false,
   sourcemap: false,
-  logLevel: "warning"
+  logLevel: "warning",
+  plugins: [withoutAjv]
 })
 await chmod(outfile, 0o755)

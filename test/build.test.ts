@@ -1,0 +1,18 @@
+/**
+ * The bundled binary: one file, its native addon external, and without the
+ * SDK's Ajv provider (scripts/ajv-provider-stub.mjs stands in for it).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+
+const binary = readFileSync(join(import.meta.dirname, "..", "dist", "bin", "llm-cli-gateway.js"), "utf8")
+
+describe("the bundled binary", () => {
+  it("keeps better-sqlite3 external and leaves Ajv out", () => {
+    expect(binary.startsWith("#!/usr/bin/env node")).toBe(true)
+    expect(binary).toMatch(/from\s*"better-sqlite3"|require\("better-sqlite3"\)/)
+    expect(binary).not.toMatch(/ajv-formats|new Ajv\b|strictTuples/)
+    expect(binary).toContain("JSON Schema validation is not part of the llm-cli-gateway binary")
+  })
+})
