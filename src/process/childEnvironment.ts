@@ -46,6 +46,9 @@ export const cliVariables: ReadonlyArray<string> = [
   // the runtimes the CLIs are installed with, and the tools an agent runs
   "NVM_*", "VOLTA_*", "FNM_*", "PNPM_HOME", "BUN_INSTALL", "NPM_CONFIG_*", "npm_config_*",
   "GIT_*", "SSH_AUTH_SOCK", "EDITOR", "VISUAL",
+  // toolchains the agent builds and tests the user's project with
+  "JAVA_HOME", "GOPATH", "GOROOT", "GOPROXY", "GOFLAGS", "CARGO_HOME", "RUSTUP_HOME", "PYENV_ROOT", "VIRTUAL_ENV",
+  "CONDA_PREFIX", "GEM_HOME", "GEM_PATH", "DOTNET_ROOT", "ANDROID_HOME",
   // claude (Anthropic, or Bedrock / Vertex AI)
   "ANTHROPIC_*", "CLAUDE_*", "DISABLE_*", "MCP_*", "BASH_*", "MAX_THINKING_TOKENS",
   "AWS_*", "CLOUD_ML_REGION", "VERTEX_*",

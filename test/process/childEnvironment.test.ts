@@ -11,6 +11,7 @@ const gateway = {
   GEMINI_API_KEY: "g",
   XAI_API_KEY: "x",
   HTTPS_PROXY: "http://proxy:3128",
+  JAVA_HOME: "/usr/lib/jvm/default",
   LLM_GATEWAY_JOBS_DB: "/secret/place.db",
   SECRET_TOKEN: "unrelated",
   DATABASE_URL: "postgres://user:pw@host/db",
@@ -23,7 +24,8 @@ describe("childEnvironment", () => {
   it("a CLI gets the system's, its provider's and the network's variables; not the gateway's or unrelated ones", () => {
     const env = childEnvironment(gateway, { GEMINI_CLI_TRUST: "1" }, cliInheritance())
     expect(Object.keys(env).sort()).toEqual([
-      "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GEMINI_CLI_TRUST", "HOME", "HTTPS_PROXY", "LANG", "LC_ALL", "OPENAI_API_KEY",
+      "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GEMINI_CLI_TRUST", "HOME", "HTTPS_PROXY", "JAVA_HOME", "LANG", "LC_ALL",
+      "OPENAI_API_KEY",
       "PATH", "XAI_API_KEY"
     ])
   })
