@@ -21,7 +21,7 @@ import * as Schedule from "effect/Schedule"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
-import { InternalError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import { JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
 import { ModelRegistry } from "../models/ModelRegistry.js"
@@ -34,7 +34,7 @@ import type { RequestOf } from "../providers/Providers.js"
 import { dedupSince, requestKey } from "./Dedup.js"
 import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
-import { type Health, type SubmitError, type Submitted, toJobError, toReply } from "./jobOutcome.js"
+import { type Health, type SubmitError, type Submitted, finalOf, stoppedFinal, toJobError } from "./jobOutcome.js"
 import { type FinalState, JobStore } from "./JobStore.js"
 import { liveSummary, type LiveJob, makeLiveJob } from "./liveJob.js"
 import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
@@ -201,26 +201,7 @@ export const make = Effect.gen(function*() {
         }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
       )
       const finishedAt = yield* Clock.currentTimeMillis
-      yield* settle(job.id, entry, outcome._tag === "Right"
-        ? {
-          status: "completed",
-          finishedAt,
-          exitCode: outcome.right.exitCode,
-          signal: null,
-          error: null,
-          reply: toReply(outcome.right),
-          replyText: outcome.right.text
-        }
-        : {
-          status: "failed",
-          finishedAt,
-          exitCode: "exitCode" in outcome.left && typeof outcome.left.exitCode === "number"
-            ? outcome.left.exitCode
-            : null,
-          signal: "signal" in outcome.left && typeof outcome.left.signal === "string" ? outcome.left.signal : null,
-          error: toJobError(outcome.left),
-          reply: null
-        })
+      yield* settle(job.id, entry, finalOf(outcome, finishedAt))
       if (outcome._tag === "Right") {
         // Let the waiters answer first: the session is bookkeeping.
         yield* Effect.yieldNow()
@@ -237,18 +218,7 @@ export const make = Effect.gen(function*() {
         return Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
           Effect.zipRight(
             interrupted ? Effect.void : Effect.logError(`job ${job.id} died`, exit.cause),
-            settle(job.id, entry, {
-              status: interrupted ? "canceled" : "failed",
-              finishedAt,
-              exitCode: null,
-              signal: null,
-              error: toJobError(
-                interrupted
-                  ? new JobCanceled({ message: "the job was canceled", jobId: job.id })
-                  : new InternalError({ message: `the gateway failed while running the job: ${Cause.squash(exit.cause)}` })
-              ),
-              reply: null
-            })
+            settle(job.id, entry, stoppedFinal(job.id, exit.cause, finishedAt))
           ))
       }),
       Effect.annotateLogs({ jobId: job.id, correlationId: job.correlationId })
@@ -394,16 +364,12 @@ export const make = Effect.gen(function*() {
       return yield* get(jobId)
     })
 
-  const health = Effect.sync(() => {
-    const { queued, running } = liveSummary(live)
-    return {
-      instanceId: self.id,
-      pid: self.pid,
-      running,
-      queued,
-      limits: { global: config.maxConcurrentJobs, perCli: config.maxConcurrentJobsPerCli }
-    } satisfies Health
-  })
+  const health = Effect.sync((): Health => ({
+    instanceId: self.id,
+    pid: self.pid,
+    ...liveSummary(live),
+    limits: { global: config.maxConcurrentJobs, perCli: config.maxConcurrentJobsPerCli }
+  }))
 
   // On shutdown, end every job and record it canceled, started or still queued.
   yield* Effect.addFinalizer(() =>

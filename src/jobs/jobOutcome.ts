@@ -5,11 +5,15 @@
  *
  * @since 0.1.0
  */
+import * as Cause from "effect/Cause"
+import type * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type { Cli } from "../domain/Cli.js"
 import {
   type ApprovalDenied,
   GatewayError,
+  InternalError,
+  JobCanceled,
   type GatewaySessionUnlinked,
   type McpRegistryInvalid,
   type McpServersMissing,
@@ -19,6 +23,7 @@ import {
   type StorageError
 } from "../domain/errors.js"
 import type { Job, JobError, JobReply } from "../domain/Job.js"
+import type { FinalState } from "./JobStore.js"
 import type { RequestOutcome } from "./RequestRunner.js"
 
 /**
@@ -94,3 +99,55 @@ export const toReply = (outcome: RequestOutcome): JobReply => ({
   ...(outcome.usage !== undefined ? { usage: outcome.usage } : {}),
   ...(outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {})
 })
+
+/**
+ * How a run's end is stored: its reply, or its typed failure with the exit
+ * code and signal the failure carries.
+ *
+ * @since 0.1.0
+ */
+export const finalOf = (
+  outcome: Either.Either<RequestOutcome, GatewayError>,
+  finishedAt: number
+): Omit<FinalState, "output"> =>
+  outcome._tag === "Right"
+    ? {
+      status: "completed",
+      finishedAt,
+      exitCode: outcome.right.exitCode,
+      signal: null,
+      error: null,
+      reply: toReply(outcome.right),
+      replyText: outcome.right.text
+    }
+    : {
+      status: "failed",
+      finishedAt,
+      exitCode: "exitCode" in outcome.left && typeof outcome.left.exitCode === "number" ? outcome.left.exitCode : null,
+      signal: "signal" in outcome.left && typeof outcome.left.signal === "string" ? outcome.left.signal : null,
+      error: toJobError(outcome.left),
+      reply: null
+    }
+
+/**
+ * How a run that never came to its own end is stored: `canceled` when its
+ * fiber was interrupted, else `failed` with an `InternalError` (a defect of
+ * the gateway's).
+ *
+ * @since 0.1.0
+ */
+export const stoppedFinal = (jobId: string, cause: Cause.Cause<unknown>, finishedAt: number): Omit<FinalState, "output"> => {
+  const interrupted = Cause.isInterruptedOnly(cause)
+  return {
+    status: interrupted ? "canceled" : "failed",
+    finishedAt,
+    exitCode: null,
+    signal: null,
+    error: toJobError(
+      interrupted
+        ? new JobCanceled({ message: "the job was canceled", jobId })
+        : new InternalError({ message: `the gateway failed while running the job: ${Cause.squash(cause)}` })
+    ),
+    reply: null
+  }
+}
