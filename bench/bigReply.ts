@@ -57,8 +57,9 @@ const readBigReply = async (gateway: BenchGateway) => {
   return { answer, reply: sent + rest.text, pages: rest.pages, peakOfRequest }
 }
 
-export const measureBigReply = async (): Promise<BigReply> => {
-  const gateway = await startGateway({ maxBufferSize: CLIENT_BUFFER })
+/** @param env extra environment of the server (LLM_GATEWAY_HEAP=default: V8's own heap settings). */
+export const measureBigReply = async (env: Record<string, string> = {}): Promise<BigReply> => {
+  const gateway = await startGateway({ maxBufferSize: CLIENT_BUFFER, env })
   const floorHome = mkdtempSync(join(tmpdir(), "gateway-bench-floor-"))
   try {
     // A small request first, so the figure is the big reply's, not the first request's.
@@ -85,7 +86,8 @@ export const measureBigReply = async (): Promise<BigReply> => {
   }
 }
 
-export const bigReplyTable = (m: BigReply): string =>
+/** @param v8Defaults the same request to a server with LLM_GATEWAY_HEAP=default, for comparison. */
+export const bigReplyTable = (m: BigReply, v8Defaults: BigReply): string =>
   table([`big reply: one sync claude_request, ${count(REPLY_CHARS)}-character reply`, "measured"], [
     ["latency via the gateway (request → whole reply read)", ms(m.latencyMs)],
     ["direct spawn of the fake claude (floor)", ms(m.directMs)],
@@ -97,7 +99,11 @@ export const bigReplyTable = (m: BigReply): string =>
     ],
     ["server RSS before the request", mb(m.rssBefore)],
     ["server peak RSS (VmHWM) when the sync answer arrived", mb(m.peakRss)],
-    ["server peak RSS (VmHWM) after reading the rest in 2,000,000-character pages", mb(m.peakAfterPages)]
+    ["server peak RSS (VmHWM) after reading the rest in 2,000,000-character pages", mb(m.peakAfterPages)],
+    [
+      "the same with V8's own heap settings (LLM_GATEWAY_HEAP=default): RSS before / peak / after pages",
+      `${mb(v8Defaults.rssBefore)} / ${mb(v8Defaults.peakRss)} / ${mb(v8Defaults.peakAfterPages)}`
+    ]
   ])
 
 export const bigReplyFigures = (m: BigReply): Array<Array<string>> => [

@@ -9,7 +9,8 @@
  * 3. Async throughput: 40 async jobs of 200 ms, 8 in flight, next to the
  *    same 40 runs spawned directly, 8 at a time (bench/asyncThroughput.ts).
  * 4. Big reply: one sync request with a 10 MB reply: latency, characters
- *    read and the server's peak RSS (bench/bigReply.ts).
+ *    read and the server's peak RSS (bench/bigReply.ts), and the same
+ *    request to a server with V8's own heap settings, for comparison.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -129,7 +130,8 @@ const main = async () => {
   process.stdout.write(asyncThroughputTable(throughput) + "\n\n")
 
   const big = await measureBigReply()
-  process.stdout.write(bigReplyTable(big) + "\n\n")
+  const bigWithV8Defaults = await measureBigReply({ LLM_GATEWAY_HEAP: "default" })
+  process.stdout.write(bigReplyTable(big, bigWithV8Defaults) + "\n\n")
 
   process.stdout.write(
     table(["figure", "measured", "goal", "met"], [

@@ -67,6 +67,11 @@ export interface GatewayConfigShape {
   readonly npmBinary: string
   /** Variables a CLI receives beyond the built-in list (names, `PREFIX*`, or `*` for all): `LLM_GATEWAY_CHILD_ENV`. */
   readonly childEnv: ReadonlyArray<string>
+  /**
+   * The binary's V8 heap mode, `lean` or `default` (`LLM_GATEWAY_HEAP`). The binary applies it before
+   * anything else runs (`heapMode.ts`); it is read here too so that a bad value stops the server clearly.
+   */
+  readonly heap: "lean" | "default"
   /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
   readonly models: ModelConfig
   /** Retry of transient failures: runs in all (0 or 1: no retry), first delay and cap of the backoff (ms). */
@@ -192,6 +197,7 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     Config.withDefault(""),
     Config.map((list) => list.split(",").map((name) => name.trim()).filter((name) => name !== ""))
   ),
+  heap: Config.literal("lean", "default")("LLM_GATEWAY_HEAP").pipe(Config.withDefault("lean" as const)),
   models: modelConfig,
   retry: Config.all({
     maxAttempts: nonNegativeInt("LLM_GATEWAY_RETRY_MAX_ATTEMPTS", 3),
@@ -248,6 +254,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   mcpServersPath: "/nonexistent/llm-cli-gateway/mcp-servers.json",
   npmBinary: "npm",
   childEnv: [],
+  heap: "lean",
   // Tests never read the real home: no config files, no history.
   models: makeModelConfig({
     paths: {

@@ -4,6 +4,8 @@
  *
  * @since 0.1.0
  */
+// First: the V8 heap mode must be set before the rest of the program is evaluated.
+import "./applyHeapMode.js"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"

@@ -1,6 +1,7 @@
 /**
  * The bundled binary: one file, its native addon external, and without the
- * SDK's Ajv provider (scripts/ajv-provider-stub.mjs stands in for it).
+ * SDK's Ajv provider (scripts/ajv-provider-stub.mjs stands in for it),
+ * and setting its V8 heap mode before anything else runs.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
@@ -14,5 +15,13 @@ describe("the bundled binary", () => {
     expect(binary).toMatch(/from\s*"better-sqlite3"|require\("better-sqlite3"\)/)
     expect(binary).not.toMatch(/ajv-formats|new Ajv\b|strictTuples/)
     expect(binary).toContain("JSON Schema validation is not part of the llm-cli-gateway binary")
+  })
+
+  it("sets the V8 heap mode before the rest of the program is evaluated", () => {
+    // src/applyHeapMode.ts is main.ts's first import: its call must open the bundle, ahead of the Effect runtime.
+    const call = binary.indexOf("process.execArgv")
+    expect(call).toBeGreaterThan(0)
+    expect(call).toBeLessThan(2_000)
+    expect(binary.indexOf("--semi-space-growth-factor=1")).toBeLessThan(call)
   })
 })

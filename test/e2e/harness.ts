@@ -34,14 +34,14 @@ export interface Gateway {
 /** Starts the gateway with every CLI pointed at its fake. */
 export const startGateway = async (
   env: Record<string, string> = {},
-  options: { readonly dir?: string } = {}
+  options: { readonly dir?: string; readonly nodeArgs?: ReadonlyArray<string> } = {}
 ): Promise<Gateway> => {
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`)
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "gateway-e2e-"))
   const recordFile = join(dir, "record.jsonl")
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [binary],
+    args: [...(options.nodeArgs ?? []), binary],
     cwd: dir,
     stderr: "pipe",
     env: {

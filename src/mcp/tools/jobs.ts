@@ -13,6 +13,7 @@ import { withDefault } from "../../domain/fields.js"
 import { JobId } from "../../domain/Job.js"
 import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
+import { mib, ProcessMemory, processMemory } from "../../observability/processMemory.js"
 import * as Tool from "../Tool.js"
 import { withJobProgress } from "./jobProgress.js"
 import { jobLine, jobStatus, JobStatusView } from "./jobView.js"
@@ -52,7 +53,8 @@ export const ProcessHealth = Schema.Struct({
     stdoutBytes: Schema.Number
   })),
   queued: Schema.Number,
-  limits: Schema.Struct({ global: Schema.Number, perCli: Schema.Number })
+  limits: Schema.Struct({ global: Schema.Number, perCli: Schema.Number }),
+  memory: ProcessMemory
 })
 
 const statusAnswer = (jobId: string) =>
@@ -177,7 +179,8 @@ export const llmJobCancel = Tool.make({
 /** @since 0.1.0 */
 export const llmProcessHealth = Tool.make({
   name: "llm_process_health",
-  description: "The jobs this server runs now: their CLI processes, output and queue, and the concurrency limits.",
+  description:
+    "The jobs this server runs now: their CLI processes, output and queue, the concurrency limits, and the server's memory.",
   input: Schema.Struct({}),
   output: ProcessHealth,
   annotations: Tool.readOnly("Process health"),
@@ -185,10 +188,12 @@ export const llmProcessHealth = Tool.make({
     Effect.gen(function*() {
       const manager = yield* JobManager
       const health = yield* manager.health
+      const memory = processMemory()
       return {
         text: `${health.running.length} job(s) running, ${health.queued} queued (limits: ${health.limits.global} in all, ` +
-          `${health.limits.perCli} per CLI).`,
-        structured: health
+          `${health.limits.perCli} per CLI). Memory: ${mib(memory.rssBytes)} resident, ${mib(memory.peakRssBytes)} at peak ` +
+          `(V8 heap mode: ${memory.heapMode}).`,
+        structured: { ...health, memory }
       }
     })
 })
