@@ -6,6 +6,7 @@ import { chmod } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
 
 const ajvStub = fileURLToPath(new URL("./ajv-provider-stub.mjs", import.meta.url))
+const lazySqlite = fileURLToPath(new URL("./better-sqlite3-lazy.mjs", import.meta.url))
 
 /** The SDK's Ajv provider, replaced by a stub (see scripts/ajv-provider-stub.mjs). */
 const withoutAjv = {
@@ -13,6 +14,16 @@ const withoutAjv = {
   setup(build) {
     build.onResolve({ filter: /validation\/ajv-provider\.js$/ }, (args) =>
       args.importer.includes("@modelcontextprotocol/sdk") ? { path: ajvStub } : undefined
+    )
+  }
+}
+
+/** better-sqlite3, as @effect/sql-sqlite-node imports it, loaded on first use (see scripts/better-sqlite3-lazy.mjs). */
+const lazyBetterSqlite = {
+  name: "lazy-better-sqlite3",
+  setup(build) {
+    build.onResolve({ filter: /^better-sqlite3$/ }, (args) =>
+      args.importer.includes("@effect/sql-sqlite-node") ? { path: lazySqlite } : undefined
     )
   }
 }
@@ -36,6 +47,6 @@ await build({
   keepNames: false,
   sourcemap: false,
   logLevel: "warning",
-  plugins: [withoutAjv]
+  plugins: [withoutAjv, lazyBetterSqlite]
 })
 await chmod(outfile, 0o755)

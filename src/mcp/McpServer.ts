@@ -243,5 +243,16 @@ export const serveStdio = <R>(
         process.stdin.off("close", done)
       })
     })
-    yield* Effect.raceFirst(serve(tools, transport, resources, tasks), stdinEnded)
+    // A client gone while an answer is being written (EPIPE) has disconnected, as when stdin ends:
+    // the server shuts down the same way instead of dying of an unhandled 'error' event.
+    const stdoutBroken = Effect.async<void>((resume) => {
+      const broken = () => resume(Effect.void)
+      process.stdout.on("error", broken)
+      return Effect.sync(() => {
+        process.stdout.off("error", broken)
+        // Whatever is still written on the way out goes nowhere.
+        if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {})
+      })
+    })
+    yield* Effect.raceFirst(serve(tools, transport, resources, tasks), Effect.raceFirst(stdinEnded, stdoutBroken))
   })

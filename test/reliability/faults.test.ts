@@ -269,6 +269,40 @@ describe("the server stopped mid-job", () => {
       for (const p of pids) killGroup(p)
     }
   }, 30_000)
+
+  it("F06: the client stops reading (its end of the server's stdout closed) with a job running", async () => {
+    const row = results.begin("F06", "The client closes its end of the server's stdout, then asks for more, with a job running")
+    const dir = tempDir()
+    const env = envFor(dir)
+    const server = startRaw(dir, env)
+    const pids: Array<number> = []
+    try {
+      await server.initialize()
+      const a = await server.callTool("claude_request_async", { prompt: "[[fake:silent]] [[fake:ignore-term]] one" })
+      const id = a.result.structuredContent.jobId
+      await waitUntil(() => recordsIn(dir).filter((r) => r.cli !== undefined).length === 1, 10_000)
+      pids.push(...recordsIn(dir).filter((r) => r.pid !== undefined).map((r) => r.pid!))
+      server.child.stdout.destroy()
+      const start = Date.now()
+      // The answer to this one meets a closed pipe (EPIPE).
+      server.notify("ping")
+      void server.request("tools/list").catch(() => undefined)
+      const exit = await server.exited
+      const exitMs = exit.at - start
+      expect(exit.code).toBe(0)
+      expect(exitMs).toBeLessThan(1_000)
+      expect(server.stderr()).not.toMatch(/Unhandled 'error' event|EPIPE/)
+      expect(pids.filter((p) => groupRunning(p))).toEqual([])
+      expect(jobRows(env.LLM_GATEWAY_JOBS_DB!).find((r) => r.id === id)?.status).toBe("canceled")
+      row.pass("server exits with code 0, as when stdin ends (not of an unhandled EPIPE); the job reads `canceled`; no CLI process alive", {
+        "stdout closed to exit": ms(exitMs),
+        bound: "1000 ms"
+      })
+    } finally {
+      server.kill()
+      for (const p of pids) killGroup(p)
+    }
+  }, 30_000)
 })
 
 describe("CLIs that misbehave", () => {
