@@ -36,7 +36,7 @@ import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
 import { type Health, type SubmitError, type Submitted, finalOf, stoppedFinal, toJobError } from "./jobOutcome.js"
 import { type FinalState, JobStore } from "./JobStore.js"
-import { liveSummary, type LiveJob, makeLiveJob } from "./liveJob.js"
+import { afterWaiters, liveSummary, type LiveJob, makeLiveJob } from "./liveJob.js"
 import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 
 /**
@@ -139,10 +139,10 @@ export const make = Effect.gen(function*() {
       )
       const first = !(yield* Deferred.isDone(entry.done))
       yield* Deferred.succeed(entry.done, job)
-      // Once per job (a cancel may settle it again): the flight recorder row and the metrics,
-      // after the waiters have answered: bookkeeping is not on the request's path.
+      // Once per job (a cancel may settle it again): the flight recorder row and the metrics, in the
+      // event loop's next turn, once the waiters have answered: bookkeeping is not on the request's path.
       if (first) {
-        yield* Effect.yieldNow()
+        yield* afterWaiters
         yield* observer.settled(job, job.status === final.status ? final.replyText : undefined)
       }
     }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
@@ -201,12 +201,9 @@ export const make = Effect.gen(function*() {
         }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
       )
       const finishedAt = yield* Clock.currentTimeMillis
+      // The CLI's session before the waiters wake: the caller's next request must find it.
+      if (outcome._tag === "Right") yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
       yield* settle(job.id, entry, finalOf(outcome, finishedAt))
-      if (outcome._tag === "Right") {
-        // Let the waiters answer first: the session is bookkeeping.
-        yield* Effect.yieldNow()
-        yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
-      }
     }).pipe(
       // A job waits for a slot of its CLI, then for a global one, in arrival order
       // (holding a global slot while waiting for its CLI's would block the other CLIs).

@@ -46,6 +46,20 @@ export const makeLiveJob = (job: Job, maxOutputBytes: number): Effect.Effect<Liv
   }))
 
 /**
+ * Resumes in the event loop's next turn. A job's end wakes its waiters, and
+ * their answers reach the client in the same turn (the fibers resume in
+ * microtasks, and stdout is written at once); the job's bookkeeping
+ * (flight recorder row, metrics, session) waits for this, so its database
+ * writes are never on a request's path.
+ *
+ * @since 0.1.0
+ */
+export const afterWaiters: Effect.Effect<void> = Effect.async((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
+/**
  * The running jobs (those with a process) and the count of queued ones.
  *
  * @since 0.1.0

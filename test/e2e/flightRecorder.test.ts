@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { rmSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join } from "node:path"
-import { callTool, type Gateway, startGateway, tempDir } from "./harness.js"
+import { callTool, type Gateway, startGateway, tempDir, waitUntil } from "./harness.js"
 
 /** The little of better-sqlite3 this test uses (the package ships no types). */
 interface ReadOnlyDatabase {
@@ -28,6 +28,15 @@ const rowsOf = (path: string, correlationId: string) => {
   } finally {
     db.close()
   }
+}
+
+/** The rows once they are ended: the server writes a request's end just after its answer has gone out. */
+const endedRowsOf = async (path: string, correlationId: string) => {
+  await waitUntil(() => {
+    const rows = rowsOf(path, correlationId)
+    return rows.length > 0 && rows.every((row) => row.finished_at !== null)
+  })
+  return rowsOf(path, correlationId)
 }
 
 const SECRET = "sk-ant-api03-e2eSECRETe2eSECRETe2eSECRET0123"
@@ -62,7 +71,7 @@ describe("the flight recorder over stdio", () => {
     expect(result.isError, JSON.stringify(result)).toBeFalsy()
     const jobId = result.structuredContent!.jobId as string
 
-    const rows = rowsOf(db, "e2e-story-1")
+    const rows = await endedRowsOf(db, "e2e-story-1")
     expect(rows).toHaveLength(1)
     const row = rows[0]!
     expect(row).toMatchObject({
@@ -97,8 +106,10 @@ describe("the flight recorder over stdio", () => {
     expect(retries[0]).toMatchObject({ attempt: 1, errorTag: "CliExitedNonZero" })
     expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(0)
 
-    // Log lines of the request carry its ids.
-    expect(gateway.stderr()).toMatch(new RegExp(`request completed.*correlationId=e2e-story-1`))
+    // Log lines of the request carry its ids (the last, "request completed", follows the answer).
+    const completed = new RegExp(`request completed.*correlationId=e2e-story-1`)
+    await waitUntil(() => completed.test(gateway.stderr()))
+    expect(gateway.stderr()).toMatch(completed)
     expect(gateway.stderr()).toMatch(new RegExp(`jobId=${jobId}`))
     expect(gateway.stderr()).not.toContain(SECRET)
 
@@ -120,8 +131,8 @@ describe("the flight recorder over stdio", () => {
     expect(second.structuredContent!.deduped).toBe(true)
     expect(second.structuredContent!.jobId).toBe(jobId)
 
-    const [a] = rowsOf(db, "e2e-a")
-    const [b] = rowsOf(db, "e2e-b")
+    const [a] = await endedRowsOf(db, "e2e-a")
+    const [b] = await endedRowsOf(db, "e2e-b")
     expect(a).toMatchObject({ job_id: jobId, tool: "codex_request_async", deduped: 0, status: "completed" })
     expect(b).toMatchObject({ job_id: jobId, tool: "codex_request", deduped: 1, status: "completed" })
     for (const row of [a!, b!]) {

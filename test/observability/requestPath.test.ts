@@ -19,9 +19,8 @@ import { CommandRunner, type CommandSpec, layerTest as runnerTest } from "../../
 import { FlightRecorder } from "../../src/observability/FlightRecorder.js"
 import * as Logging from "../../src/observability/Logging.js"
 import { Metrics } from "../../src/observability/Metrics.js"
+import { bookkeeping } from "../jobs/bookkeeping.js"
 
-/** The job's flight-recorder row and metrics are written just after its waiters wake: let that run. */
-const bookkeeping = Effect.repeatN(Effect.yieldNow(), 20)
 
 const resultLine = (text: string) =>
   JSON.stringify({

@@ -20,9 +20,8 @@ import { resolve } from "../../../src/mcp/resourceHandlers.js"
 import { MetricsSnapshot } from "../../../src/observability/Metrics.js"
 import { layerTest as runnerTest } from "../../../src/process/CommandRunner.js"
 import { SessionStore } from "../../../src/sessions/SessionStore.js"
+import { bookkeeping } from "../../jobs/bookkeeping.js"
 
-/** The job's flight-recorder row and metrics are written just after its waiters wake: let that run. */
-const bookkeeping = Effect.repeatN(Effect.yieldNow(), 20)
 
 const resultLine = JSON.stringify({ type: "result", subtype: "success", result: "ok", session_id: "s-1" }) + "\n"
 
