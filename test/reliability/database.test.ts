@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { BUSY_TIMEOUT_MS } from "../../src/storage/Database.js"
 import { ms, suiteRecorder } from "./helpers/results.js"
 import { openDatabase } from "./helpers/sqlite.js"
-import { callTool, startGateway, startRaw, tempDir } from "./helpers/server.js"
+import { callTool, startGateway, startRaw, tempDir, waitUntil } from "./helpers/server.js"
 
 const results = suiteRecorder(
   "faults-database",
@@ -30,6 +30,23 @@ const holdLock = (path: string, holdMs: number): Promise<void> => {
   )
 }
 
+/**
+ * Waits until the server has written the end of every request it answered: that bookkeeping follows the
+ * answer, and a lock taken before it lands would make the server spend its busy timeout on it.
+ */
+const bookkeepingDone = (path: string): Promise<void> =>
+  waitUntil(() => {
+    const db = openDatabase(path, { readonly: true, fileMustExist: true })
+    try {
+      const open = db.prepare("SELECT count(*) AS n FROM flight_recorder WHERE finished_at IS NULL").get() as {
+        n: number
+      }
+      return open.n === 0
+    } finally {
+      db.close()
+    }
+  })
+
 describe("a database locked by another process", () => {
   it("held 3 s: a request waits for the lock and then succeeds", async () => {
     const row = results.begin("D01", "Write lock held by another process for 3 s (`BEGIN EXCLUSIVE`) while a request arrives")
@@ -38,6 +55,7 @@ describe("a database locked by another process", () => {
     const gateway = await startGateway({ LLM_GATEWAY_JOBS_DB: db }, { dir })
     try {
       await callTool(gateway, "claude_request", { prompt: "before the lock" })
+      await bookkeepingDone(db)
       const released = holdLock(db, 3_000)
       const start = Date.now()
       const answer = callTool(gateway, "claude_request", { prompt: "during the lock" })
@@ -70,6 +88,7 @@ describe("a database locked by another process", () => {
     const gateway = await startGateway({ LLM_GATEWAY_JOBS_DB: db }, { dir })
     try {
       await callTool(gateway, "codex_request", { prompt: "before the lock" })
+      await bookkeepingDone(db)
       const released = holdLock(db, BUSY_TIMEOUT_MS + 2_000)
       const start = Date.now()
       const answer = await callTool(gateway, "codex_request", { prompt: "during the long lock" })
