@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { runFakeClaude } from "./fakeClaude.js"
+import { root, runFakeClaude } from "./fakeClaude.js"
 import { answerText, type BenchGateway, procStatusBytes, readReply, requireOk, startGateway, waitForJob } from "./gateway.js"
 import { count, mb, met, ms, table, timed } from "./stats.js"
 
@@ -115,3 +115,38 @@ export const bigReplyFigures = (m: BigReply): Array<Array<string>> => [
     met(m.replyChars === REPLY_CHARS && m.intact)
   ]
 ]
+
+/** The other CLIs, each with its own output format (gemini stream-json, codex JSONL events, grok JSON). */
+const OTHER_CLIS = ["gemini", "codex", "grok"] as const
+
+export interface OtherCliPeak {
+  readonly cli: (typeof OTHER_CLIS)[number]
+  readonly replyChars: number
+  readonly peakRss: number
+}
+
+/** The same sync request to each other CLI's fake, on a server of its own: the reply's length and the peak. */
+export const measureOtherClis = async (): Promise<ReadonlyArray<OtherCliPeak>> => {
+  const peaks: Array<OtherCliPeak> = []
+  for (const cli of OTHER_CLIS) {
+    const gateway = await startGateway({
+      maxBufferSize: CLIENT_BUFFER,
+      env: { [`LLM_GATEWAY_${cli.toUpperCase()}_BIN`]: join(root, "test/fixtures/bin", cli) }
+    })
+    try {
+      requireOk(`${cli}_request`, await gateway.call(`${cli}_request`, { prompt: "Warm up." }))
+      const answer = requireOk(`${cli}_request`, await gateway.call(`${cli}_request`, { prompt: PROMPT }))
+      const replyChars = Number(answer.structuredContent?.totalChars ?? String(answer.structuredContent?.text ?? "").length)
+      peaks.push({ cli, replyChars, peakRss: procStatusBytes(gateway.pid, "VmHWM") })
+    } finally {
+      await gateway.close()
+    }
+  }
+  return peaks
+}
+
+export const otherClisTable = (peaks: ReadonlyArray<OtherCliPeak>): string =>
+  table(
+    [`the same ${count(REPLY_CHARS)}-character reply from the other CLIs' fakes`, "reply characters", "server peak RSS"],
+    peaks.map((p) => [`${p.cli}_request`, count(p.replyChars), `${mb(p.peakRss)}${p.peakRss < GOAL_PEAK_RSS ? "" : " (over 150 MB)"}`])
+  )

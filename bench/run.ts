@@ -10,7 +10,8 @@
  *    same 40 runs spawned directly, 8 at a time (bench/asyncThroughput.ts).
  * 4. Big reply: one sync request with a 10 MB reply: latency, characters
  *    read and the server's peak RSS (bench/bigReply.ts), and the same
- *    request to a server with V8's own heap settings, for comparison.
+ *    request to a server with V8's own heap settings, for comparison, and
+ *    to gemini, codex and grok (each CLI's output format is read its own way).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -18,7 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { asyncThroughputFigure, asyncThroughputTable, measureAsyncThroughput } from "./asyncThroughput.js"
-import { bigReplyFigures, bigReplyTable, measureBigReply } from "./bigReply.js"
+import { bigReplyFigures, bigReplyTable, measureBigReply, measureOtherClis, otherClisTable } from "./bigReply.js"
 import { root, runFakeClaude } from "./fakeClaude.js"
 import { gatewayBin, requireOk, startGateway } from "./gateway.js"
 import { measureStartup } from "./startup.js"
@@ -132,6 +133,7 @@ const main = async () => {
   const big = await measureBigReply()
   const bigWithV8Defaults = await measureBigReply({ LLM_GATEWAY_HEAP: "default" })
   process.stdout.write(bigReplyTable(big, bigWithV8Defaults) + "\n\n")
+  process.stdout.write(otherClisTable(await measureOtherClis()) + "\n\n")
 
   process.stdout.write(
     table(["figure", "measured", "goal", "met"], [
