@@ -1,6 +1,6 @@
-// Bundles src/main.ts into the one-file binary that `bin` points at.
-// Start-up is dominated by module resolution, so the binary is a single ESM file;
-// native addons stay external.
+// Bundles src/main.ts into dist/bin/gateway.cjs, and src/bin.ts into the launcher that `bin` points at.
+// Start-up is dominated by module resolution and compilation, so the server is a single file that the
+// launcher compiles through V8's code cache; native addons stay external.
 import { build } from "esbuild"
 import { chmod } from "node:fs/promises"
 import { fileURLToPath } from "node:url"
@@ -28,20 +28,20 @@ const lazyBetterSqlite = {
   }
 }
 
-const outfile = "dist/bin/llm-cli-gateway.js"
+const launcher = "dist/bin/llm-cli-gateway.js"
 
+// The server: CommonJS, so that the launcher can compile it through V8's code cache (src/compileCache.ts).
 await build({
   entryPoints: ["src/main.ts"],
-  outfile,
+  outfile: "dist/bin/gateway.cjs",
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   external: ["better-sqlite3"],
-  // CommonJS dependencies bundled into ESM need a `require` of their own.
-  banner: {
-    js: "import { createRequire as __gatewayCreateRequire } from 'node:module';\nconst require = __gatewayCreateRequire(import.meta.url);"
-  },
+  // ES modules bundled into CommonJS that ask for their own URL get the bundle's.
+  define: { "import.meta.url": "__gatewayModuleUrl" },
+  banner: { js: "var __gatewayModuleUrl = require(\"node:url\").pathToFileURL(__filename).href;" },
   legalComments: "none",
   minify: true,
   keepNames: false,
@@ -49,4 +49,17 @@ await build({
   logLevel: "warning",
   plugins: [withoutAjv, lazyBetterSqlite]
 })
-await chmod(outfile, 0o755)
+
+// The binary: sets the V8 heap mode, then runs the server from the cache.
+await build({
+  entryPoints: ["src/bin.ts"],
+  outfile: launcher,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  legalComments: "none",
+  minify: true,
+  logLevel: "warning"
+})
+await chmod(launcher, 0o755)

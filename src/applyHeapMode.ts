@@ -1,6 +1,7 @@
 /**
- * Imported first by the binary (`main.ts`), so that its V8 heap mode is set
- * before the rest of the program is evaluated (see `heapMode.ts`).
+ * Imported first by the binary's launcher (`bin.ts`), so that the V8 heap
+ * mode is set before the server is compiled and evaluated (see
+ * `heapMode.ts`), and by `main.ts` for a server started without it.
  *
  * @since 0.1.0
  */

@@ -14,8 +14,8 @@
  * settings alone. When Node's own command line (or `NODE_OPTIONS`) sets
  * any of these, it wins.
  *
- * The binary applies the mode (`applyHeapMode.ts`) before any other module
- * is evaluated. The library never does: its host process owns its V8
+ * The binary's launcher applies the mode (`applyHeapMode.ts`, `bin.ts`)
+ * before the server is compiled. The library never does: its host process owns its V8
  * settings. This module reads the environment itself because it runs
  * before the Effect runtime exists; `GatewayConfig` reads the same
  * variable, so a bad value still stops the server with a clear error.

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `llm-cli-gateway` binary: the MCP server on stdio.
+ * The MCP server on stdio, bundled as `dist/bin/gateway.cjs`; the binary
+ * (`bin.ts`) runs it.
  *
  * @since 0.1.0
  */
-// First: the V8 heap mode must be set before the rest of the program is evaluated.
+// First: the V8 heap mode (already set when the launcher runs this; see bin.ts).
 import "./applyHeapMode.js"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
