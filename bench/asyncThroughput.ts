@@ -17,7 +17,7 @@ import { count, median, met, ms, ratio, table, timed } from "./stats.js"
 export const JOBS = 40
 export const CONCURRENCY = 8
 export const SLEEP_MS = 200
-const ROUNDS = Number(process.env.BENCH_ASYNC_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_ASYNC_ROUNDS ?? 5)
 /** Gateway wall / floor wall at most this. */
 export const GOAL_RATIO = 1.15
 
