@@ -32,7 +32,12 @@ import { setFlagsFromString } from "node:v8"
  *
  * @since 0.1.0
  */
-export type HeapMode = "lean" | "default" | "node-options" | "host"
+export const HEAP_MODES = ["lean", "default", "node-options", "host"] as const
+
+/**
+ * @since 0.1.0
+ */
+export type HeapMode = (typeof HEAP_MODES)[number]
 
 /**
  * The V8 flags of the `lean` mode.

@@ -67,7 +67,7 @@ export interface Answer<A> {
  *
  * @since 0.1.0
  */
-export type OutputSchema = Schema.Schema<any, any, never> & { readonly Encoded: { readonly [key: string]: unknown } }
+export type OutputSchema = Schema.Schema.AnyNoContext & { readonly Encoded: { readonly [key: string]: unknown } }
 
 /**
  * A progress notification: `progress` grows with each one.
@@ -150,7 +150,7 @@ const outputJsonSchemaOf = (output: OutputSchema): JsonObject => {
  *
  * @since 0.1.0
  */
-export const make = <S extends Schema.Schema<any, any, never>, O extends OutputSchema, R>(definition: {
+export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchema, R>(definition: {
   readonly name: string
   readonly description: string
   readonly input: S

@@ -118,7 +118,7 @@ const asyncAnswer = (job: Job): Effect.Effect<ToolAnswer, GatewayError, ToolServ
  */
 interface TaskTool {
   readonly cli: Cli
-  readonly input: Schema.Schema<any, any, never>
+  readonly input: Schema.Schema.AnyNoContext
   readonly answer: (job: Job) => Effect.Effect<ToolAnswer, GatewayError, ToolServices>
 }
 const taskTools: Readonly<Record<string, TaskTool>> = {
@@ -133,7 +133,7 @@ const taskTools: Readonly<Record<string, TaskTool>> = {
 }
 
 const decoders = new Map<string, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
-const decoderOf = (tool: string, input: Schema.Schema<any, any, never>) => {
+const decoderOf = (tool: string, input: Schema.Schema.AnyNoContext) => {
   let decoder = decoders.get(tool)
   if (decoder === undefined) {
     decoder = Schema.decodeUnknown(input, { onExcessProperty: "error", errors: "all" })

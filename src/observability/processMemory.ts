@@ -5,13 +5,13 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { currentHeapMode } from "../heapMode.js"
+import { currentHeapMode, HEAP_MODES } from "../heapMode.js"
 
 /**
  * @since 0.1.0
  */
 export const ProcessMemory = Schema.Struct({
-  heapMode: Schema.Literal("lean", "default", "node-options", "host").annotations({
+  heapMode: Schema.Literal(...HEAP_MODES).annotations({
     description: "How V8's heap is tuned: lean (the binary's default), default (LLM_GATEWAY_HEAP=default), " +
       "node-options (set on Node's command line), host (run as a library)"
   }),

@@ -17,6 +17,7 @@ import {
   groupRunning,
   jobRows,
   killGroup,
+  type RawServer,
   recordsIn,
   sleep,
   startGateway,
@@ -44,6 +45,41 @@ const envFor = (dir: string, extra: Record<string, string> = {}): Record<string,
   LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: "0",
   ...extra
 })
+
+/**
+ * A plain server with silent jobs running (one per `[tool, prompt]`), which the client then leaves its way
+ * (`leave`). However it leaves, the server must exit with code 0 within a second, its jobs read `canceled`,
+ * and no CLI be left. Answers how long the exit took, and the server (for its stderr and stray output).
+ */
+const clientLeaves = async (
+  jobs: ReadonlyArray<readonly [tool: string, prompt: string]>,
+  leave: (server: RawServer) => void
+) => {
+  const dir = tempDir()
+  const env = envFor(dir)
+  const server = startRaw(dir, env)
+  const pids: Array<number> = []
+  try {
+    await server.initialize()
+    const ids: Array<string> = []
+    for (const [tool, prompt] of jobs) ids.push((await server.callTool(tool, { prompt })).result.structuredContent.jobId)
+    await waitUntil(() => recordsIn(dir).filter((r) => r.cli !== undefined).length === jobs.length, 10_000)
+    pids.push(...recordsIn(dir).filter((r) => r.pid !== undefined).map((r) => r.pid!))
+    const start = Date.now()
+    leave(server)
+    const exit = await server.exited
+    const exitMs = exit.at - start
+    expect(exit.code).toBe(0)
+    expect(exitMs).toBeLessThan(1_000)
+    expect(pids.filter((p) => groupRunning(p))).toEqual([])
+    const statuses = jobRows(env.LLM_GATEWAY_JOBS_DB!).filter((r) => ids.includes(r.id)).map((r) => r.status)
+    expect(statuses).toEqual(ids.map(() => "canceled"))
+    return { exitMs, server }
+  } finally {
+    server.kill()
+    for (const p of pids) killGroup(p)
+  }
+}
 
 const cliRuns = (gateway: Gateway, cli: string) => gateway.records().filter((r) => r.cli === cli)
 
@@ -239,69 +275,33 @@ describe("the server stopped mid-job", () => {
 
   it("stdin closed by the client: exits within a second, jobs recorded canceled, no CLI left", async () => {
     const row = results.begin("F05", "The client closes the server's stdin with two jobs running (no signal)")
-    const dir = tempDir()
-    const env = envFor(dir)
-    const server = startRaw(dir, env)
-    const pids: Array<number> = []
-    try {
-      await server.initialize()
-      const a = await server.callTool("claude_request_async", { prompt: "[[fake:silent]] [[fake:ignore-term]] one" })
-      const b = await server.callTool("gemini_request_async", { prompt: "[[fake:silent]] two" })
-      const ids = [a.result.structuredContent.jobId, b.result.structuredContent.jobId]
-      await waitUntil(() => recordsIn(dir).filter((r) => r.cli !== undefined).length === 2, 10_000)
-      pids.push(...recordsIn(dir).filter((r) => r.pid !== undefined).map((r) => r.pid!))
-      const start = Date.now()
-      server.child.stdin.end()
-      const exit = await server.exited
-      const exitMs = exit.at - start
-      expect(exitMs).toBeLessThan(1_000)
-      expect(exit.code).toBe(0)
-      expect(pids.filter((p) => groupRunning(p))).toEqual([])
-      const statuses = jobRows(env.LLM_GATEWAY_JOBS_DB!).filter((r) => ids.includes(r.id)).map((r) => r.status)
-      expect(statuses).toEqual(["canceled", "canceled"])
-      expect(server.garbage()).toEqual([])
-      row.pass("server exits with code 0; both jobs read `canceled`; no CLI process alive", {
-        "stdin end to exit": ms(exitMs),
-        bound: "1000 ms"
-      })
-    } finally {
-      server.kill()
-      for (const p of pids) killGroup(p)
-    }
+    const { exitMs, server } = await clientLeaves(
+      [["claude_request_async", "[[fake:silent]] [[fake:ignore-term]] one"], ["gemini_request_async", "[[fake:silent]] two"]],
+      (server) => server.child.stdin.end()
+    )
+    expect(server.garbage()).toEqual([])
+    row.pass("server exits with code 0; both jobs read `canceled`; no CLI process alive", {
+      "stdin end to exit": ms(exitMs),
+      bound: "1000 ms"
+    })
   }, 30_000)
 
   it("F06: the client stops reading (its end of the server's stdout closed) with a job running", async () => {
     const row = results.begin("F06", "The client closes its end of the server's stdout, then asks for more, with a job running")
-    const dir = tempDir()
-    const env = envFor(dir)
-    const server = startRaw(dir, env)
-    const pids: Array<number> = []
-    try {
-      await server.initialize()
-      const a = await server.callTool("claude_request_async", { prompt: "[[fake:silent]] [[fake:ignore-term]] one" })
-      const id = a.result.structuredContent.jobId
-      await waitUntil(() => recordsIn(dir).filter((r) => r.cli !== undefined).length === 1, 10_000)
-      pids.push(...recordsIn(dir).filter((r) => r.pid !== undefined).map((r) => r.pid!))
-      server.child.stdout.destroy()
-      const start = Date.now()
-      // The answer to this one meets a closed pipe (EPIPE).
-      server.notify("ping")
-      void server.request("tools/list").catch(() => undefined)
-      const exit = await server.exited
-      const exitMs = exit.at - start
-      expect(exit.code).toBe(0)
-      expect(exitMs).toBeLessThan(1_000)
-      expect(server.stderr()).not.toMatch(/Unhandled 'error' event|EPIPE/)
-      expect(pids.filter((p) => groupRunning(p))).toEqual([])
-      expect(jobRows(env.LLM_GATEWAY_JOBS_DB!).find((r) => r.id === id)?.status).toBe("canceled")
-      row.pass("server exits with code 0, as when stdin ends (not of an unhandled EPIPE); the job reads `canceled`; no CLI process alive", {
-        "stdout closed to exit": ms(exitMs),
-        bound: "1000 ms"
-      })
-    } finally {
-      server.kill()
-      for (const p of pids) killGroup(p)
-    }
+    const { exitMs, server } = await clientLeaves(
+      [["claude_request_async", "[[fake:silent]] [[fake:ignore-term]] one"]],
+      (server) => {
+        server.child.stdout.destroy()
+        // The answer to this one meets a closed pipe (EPIPE).
+        server.notify("ping")
+        void server.request("tools/list").catch(() => undefined)
+      }
+    )
+    expect(server.stderr()).not.toMatch(/Unhandled 'error' event|EPIPE/)
+    row.pass("server exits with code 0, as when stdin ends (not of an unhandled EPIPE); the job reads `canceled`; no CLI process alive", {
+      "stdout closed to exit": ms(exitMs),
+      bound: "1000 ms"
+    })
   }, 30_000)
 })
 

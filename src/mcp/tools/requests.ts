@@ -186,7 +186,7 @@ const requestAnnotations = (title: string): Tool.ToolAnnotations => ({
   openWorldHint: true
 })
 
-const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: C, input: S) =>
+const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S) =>
   Tool.make({
     name: `${cli}_request`,
     description: descriptions[cli] + SYNC_NOTE,
@@ -218,7 +218,7 @@ const syncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: 
       })
   })
 
-const asyncTool = <C extends Cli, S extends Schema.Schema<any, any, never>>(cli: C, input: S) =>
+const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S) =>
   Tool.make({
     name: `${cli}_request_async`,
     description: descriptions[cli] + ASYNC_NOTE,
