@@ -25,6 +25,15 @@ export interface GatewayConfigShape {
   readonly idleTimeoutMs: number
   /** How long a process group gets between SIGTERM and SIGKILL (ms). */
   readonly killGraceMs: number
+  /** Default maximum run time of a request, all attempts included (ms), when a request gives none. */
+  readonly maxRunMs: number
+  /**
+   * How long a CLI may keep saying that it cannot reach its service before
+   * the run fails with `CliNetworkError` (ms); 0: only when the CLI gives up.
+   */
+  readonly networkFailAfterMs: number
+  /** How long the check that a binary is the right CLI may take (ms); past it, the binary is used unchecked. */
+  readonly identifyTimeoutMs: number
   /** Bytes of stdout and of stderr kept per run; the rest is counted and dropped. */
   readonly maxOutputBytes: number
   /** Let gemini run in folders it has not been told to trust (`GEMINI_CLI_TRUST_WORKSPACE=true`). */
@@ -169,6 +178,9 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   }),
   idleTimeoutMs: positiveInt("LLM_GATEWAY_IDLE_TIMEOUT_MS", 600_000),
   killGraceMs: positiveInt("LLM_GATEWAY_KILL_GRACE_MS", 500),
+  maxRunMs: positiveInt("LLM_GATEWAY_MAX_RUN_MS", 3_600_000),
+  networkFailAfterMs: nonNegativeInt("LLM_GATEWAY_NETWORK_FAIL_AFTER_MS", 60_000),
+  identifyTimeoutMs: positiveInt("LLM_GATEWAY_IDENTIFY_TIMEOUT_MS", 15_000),
   maxOutputBytes: positiveInt("LLM_GATEWAY_MAX_OUTPUT_BYTES", 50 * 1024 * 1024),
   geminiTrustWorkspace: Config.boolean("LLM_GATEWAY_GEMINI_TRUST_WORKSPACE").pipe(Config.withDefault(true)),
   logLevel,
@@ -239,6 +251,9 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   binaries: { claude: "claude", codex: "codex", gemini: "gemini", grok: "grok" },
   idleTimeoutMs: 600_000,
   killGraceMs: 500,
+  maxRunMs: 3_600_000,
+  networkFailAfterMs: 60_000,
+  identifyTimeoutMs: 15_000,
   maxOutputBytes: 50 * 1024 * 1024,
   geminiTrustWorkspace: true,
   logLevel: LogLevel.Info,

@@ -8,6 +8,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
+import * as CliIdentity from "./cli/CliIdentity.js"
 import * as CliUpdater from "./cli/CliUpdater.js"
 import * as GatewayConfig from "./Config.js"
 import * as Instances from "./jobs/Instances.js"
@@ -38,16 +39,23 @@ import * as Database from "./storage/Database.js"
 /**
  * Running one request (the adapters over a process runner, through the
  * per-CLI circuit breakers, which are offered too), and the CLI updater on
- * the same runner.
+ * the same runner. Each binary is checked to be its CLI before its first
+ * use (`CliIdentity.layer`); a test with a scripted runner passes
+ * `CliIdentity.layerTrusting` instead.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerRunners = <E>(
-  commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>
+  commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>,
+  identity: Layer.Layer<
+    CliIdentity.CliIdentity,
+    never,
+    GatewayConfig.GatewayConfig | CommandRunner.CommandRunner | Providers.Providers
+  > = CliIdentity.layer
 ) =>
   Layer.mergeAll(RequestRunner.layer, CliUpdater.layer).pipe(
-    Layer.provideMerge(CircuitBreaker.layer),
+    Layer.provideMerge(Layer.merge(CircuitBreaker.layer, identity)),
     Layer.provide(Layer.merge(commandRunner, Providers.layer))
   )
 
@@ -80,7 +88,12 @@ export const layerMcpServers = Layer.unwrapEffect(
  * @category layers
  */
 export const layerServicesWith = <E>(
-  commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>
+  commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>,
+  identity?: Layer.Layer<
+    CliIdentity.CliIdentity,
+    never,
+    GatewayConfig.GatewayConfig | CommandRunner.CommandRunner | Providers.Providers
+  >
 ) =>
   JobManager.layer.pipe(
     Layer.provideMerge(
@@ -91,7 +104,7 @@ export const layerServicesWith = <E>(
         layerApprovals,
         ModelRegistry.layer,
         layerMcpServers,
-        layerRunners(commandRunner),
+        layerRunners(commandRunner, identity),
         FlightRecorder.layer
       )
     ),

@@ -1,6 +1,7 @@
 /**
  * The library's public face: what README shows works as written.
  */
+import * as CliIdentity from "../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -22,7 +23,7 @@ describe("library", () => {
       })
     )
     const testLayer = RequestRunner.layer.pipe(
-      Layer.provide(Layer.merge(fake, Providers.layer)),
+      Layer.provide(Layer.mergeAll(fake, Providers.layer, CliIdentity.layerTrusting)),
       Layer.provide(GatewayConfig.layerTest())
     )
     return Effect.gen(function*() {

@@ -67,6 +67,8 @@ export interface ApprovalSubject {
   readonly approvalMode?: string | undefined
   /** gemini */
   readonly includeDirs?: ReadonlyArray<string> | undefined
+  /** claude */
+  readonly addDirs?: ReadonlyArray<string> | undefined
   /** grok */
   readonly alwaysApprove?: boolean | undefined
   /** grok */
@@ -149,6 +151,13 @@ const claudeAsks = (r: ApprovalSubject): ReadonlyArray<Ask> => [
     } as const]
     : []),
   ...autoApprovedTools("claude", r.allowedTools ?? []),
+  ...(r.addDirs !== undefined && r.addDirs.length > 0
+    ? [{
+      kind: "include-dirs",
+      field: "addDirs",
+      what: `claude could read and edit the folders ${list(r.addDirs)} beyond the working folder`
+    } as const]
+    : []),
   ...disallowedAsk("claude", r),
   ...mcpAsk(r)
 ]

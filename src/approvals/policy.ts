@@ -13,7 +13,7 @@
  * |   such as `Read`, `Grep`; grok's `--tools`; `disallowedTools`;   |        |        |          |            |
  * |   grok `permissionMode` `default`, `plan`, `dontAsk`)            |        |        |          |            |
  * | Shell limited by a rule (`Bash(git log:*)`)                      | medium | yes    | yes      | yes        |
- * | Extra folders (gemini `includeDirs`)                             | medium | yes    | yes      | yes        |
+ * | Extra folders (gemini `includeDirs`, claude `addDirs`)           | medium | yes    | yes      | yes        |
  * | Workspace writes without asking: codex `fullAuto`, gemini        | medium | **no** | yes      | yes        |
  * |   `approvalMode: auto_edit`, grok `permissionMode` `acceptEdits` |        |        |          |            |
  * |   or `auto`, edit tools in `allowedTools` (`Edit`, `Write`, …)   |        |        |          |            |
@@ -220,7 +220,7 @@ export const summarize = (cli: Cli, request: ApprovalSubject): Record<string, un
     "mcpServers"
   ]
   const byCli: Readonly<Record<Cli, ReadonlyArray<keyof ApprovalSubject>>> = {
-    claude: ["dangerouslySkipPermissions", "allowedTools", "disallowedTools", "strictMcpConfig"],
+    claude: ["dangerouslySkipPermissions", "allowedTools", "disallowedTools", "strictMcpConfig", "addDirs"],
     codex: ["fullAuto", "dangerouslyBypassApprovalsAndSandbox"],
     gemini: ["approvalMode", "allowedTools", "includeDirs"],
     grok: ["alwaysApprove", "permissionMode", "allowedTools", "disallowedTools"]

@@ -18,7 +18,9 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { GatewayConfig } from "../Config.js"
 import { allClis, type Cli } from "../domain/Cli.js"
-import type { CliNotFound, IdleTimeout, SpawnFailed } from "../domain/errors.js"
+import type { CliIncompatible, CliNotFound, IdleTimeout, SpawnFailed } from "../domain/errors.js"
+import { CliIdentity, incompatible } from "./CliIdentity.js"
+import { incompatibleHint } from "./identify.js"
 import { CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
 import { UpgradeFailed, type UpgradeTargetInvalid, UpgradeTimedOut } from "./errors.js"
 import { buildPlan, formatArgv, invalidTarget, isValidTarget, type UpgradePlan } from "./upgradePlan.js"
@@ -98,7 +100,7 @@ export interface CliUpdaterShape {
     request: UpgradeRequest
   ) => Effect.Effect<
     UpgradeOutcome,
-    UpgradeTargetInvalid | UpgradeFailed | UpgradeTimedOut | CliNotFound | SpawnFailed | IdleTimeout
+    UpgradeTargetInvalid | UpgradeFailed | UpgradeTimedOut | CliIncompatible | CliNotFound | SpawnFailed | IdleTimeout
   >
 }
 
@@ -148,10 +150,11 @@ class Tail {
  */
 export const make = (
   options: MakeOptions = {}
-): Effect.Effect<CliUpdaterShape, never, GatewayConfig | CommandRunner> =>
+): Effect.Effect<CliUpdaterShape, never, GatewayConfig | CommandRunner | CliIdentity> =>
   Effect.gen(function*() {
     const config = yield* GatewayConfig
     const runner = yield* CommandRunner
+    const identity = yield* CliIdentity
     const npmCommand = options.npmCommand ?? config.npmBinary
     const versionTimeoutMs = options.versionTimeoutMs ?? DEFAULT_VERSION_TIMEOUT_MS
     const defaultUpgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
@@ -166,6 +169,20 @@ export const make = (
           return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
         }
         const path = resolved.right
+        // Another program under the CLI's name is reported as such, whatever version it prints.
+        const identified = yield* Effect.either(identity.identify(cli))
+        if (identified._tag === "Right" && identified.right._tag === "Incompatible") {
+          const found = identified.right
+          return {
+            cli,
+            status: "incompatible",
+            command,
+            path: found.path,
+            found: found.found,
+            expected: found.expected,
+            hint: incompatibleHint(cli, found.expected)
+          } as const
+        }
         const run = yield* runner.exec({
           command: path,
           args: VERSION_ARGS,
@@ -261,9 +278,21 @@ export const make = (
         return { ran, result }
       })
 
+    // An upgrade runs the CLI's own command (`grok update`…) or npm's install over it: never against a
+    // binary that is another program (a community `grok` takes `update` as a prompt to its agent).
+    const requireIdentified = (cli: Cli) =>
+      Effect.flatMap(
+        identity.identify(cli).pipe(Effect.catchTag("CliNotFound", () => Effect.succeed(undefined))),
+        (found) =>
+          found !== undefined && found._tag === "Incompatible"
+            ? Effect.fail(incompatible(cli, config.binaries[cli], found))
+            : Effect.void
+      )
+
     const upgrade = (request: UpgradeRequest) =>
       Effect.gen(function*() {
         const p = yield* plan(request.cli, request.target)
+        yield* requireIdentified(request.cli)
         if (request.dryRun ?? true) return { dryRun: true, plan: p } as const
         const timeoutMs = request.timeoutMs ?? defaultUpgradeTimeoutMs
         return yield* oneUpgradeAtATime.withPermits(1)(Effect.gen(function*() {
@@ -296,7 +325,10 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner> = Layer.effect(CliUpdater, make())
+export const layer: Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner | CliIdentity> = Layer.effect(
+  CliUpdater,
+  make()
+)
 
 /**
  * The live service with options (another npm, other bounds).
@@ -304,5 +336,7 @@ export const layer: Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (options: MakeOptions): Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner> =>
+export const layerWith = (
+  options: MakeOptions
+): Layer.Layer<CliUpdater, never, GatewayConfig | CommandRunner | CliIdentity> =>
   Layer.effect(CliUpdater, make(options))

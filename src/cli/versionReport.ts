@@ -62,6 +62,17 @@ export const VersionReport = Schema.Union(
   }),
   Schema.Struct({
     cli: Cli,
+    status: Schema.Literal("incompatible"),
+    command: Schema.String,
+    path: Schema.String,
+    /** What was found there. */
+    found: Schema.String,
+    /** What the gateway expects. */
+    expected: Schema.String,
+    hint: Schema.String
+  }),
+  Schema.Struct({
+    cli: Cli,
     status: Schema.Literal("spawn_failed"),
     command: Schema.String,
     message: Schema.String

@@ -71,6 +71,40 @@ export const JobError = Schema.Struct({
 export type JobError = typeof JobError.Type
 
 /**
+ * How one attempt failed: the tag and message of its typed error.
+ *
+ * @since 0.1.0
+ */
+export const JobAttemptError = Schema.Struct({
+  _tag: Schema.String,
+  message: Schema.String
+})
+
+/** @since 0.1.0 */
+export type JobAttemptError = typeof JobAttemptError.Type
+
+/**
+ * One run of a job's CLI. A transient failure is retried, and each retry is
+ * the next attempt: its entry is opened when its process starts and closed
+ * when it fails (a retry follows) or when the job ends.
+ *
+ * @since 0.1.0
+ */
+export const JobAttempt = Schema.Struct({
+  /** 1 for the first run. */
+  attempt: Schema.Int.pipe(Schema.positive()),
+  /** When the attempt's process started (epoch ms). */
+  startedAt: Schema.Number,
+  /** How long it ran (ms); null while it runs. */
+  durationMs: Schema.NullOr(Schema.Number),
+  /** How it failed; null when it succeeded or still runs. */
+  error: Schema.NullOr(JobAttemptError)
+})
+
+/** @since 0.1.0 */
+export type JobAttempt = typeof JobAttempt.Type
+
+/**
  * A job as the store holds it.
  *
  * @since 0.1.0
@@ -98,7 +132,12 @@ export const Job = Schema.Struct({
   stdoutChars: Schema.Number,
   stderrChars: Schema.Number,
   outputTruncated: Schema.Boolean,
-  cancelRequestedAt: Schema.NullOr(Schema.Number)
+  cancelRequestedAt: Schema.NullOr(Schema.Number),
+  /**
+   * Its attempts, the first first (empty until its CLI starts). Absent on
+   * a job recorded before attempts were (its row's `attempts` is NULL).
+   */
+  attempts: Schema.optionalWith(Schema.Array(JobAttempt), { exact: true })
 })
 
 /** @since 0.1.0 */

@@ -73,7 +73,9 @@ export class CliExitedNonZero extends Schema.TaggedError<CliExitedNonZero>()("Cl
   exitCode: NullableNumber,
   signal: NullableString,
   stderrTail: Schema.String,
-  stdoutTail: Schema.String
+  stdoutTail: Schema.String,
+  /** What the user can do, when the gateway can tell (an unknown option, a refusal to run as root). */
+  hint: Schema.optional(Schema.String)
 }) {}
 
 /**
@@ -144,6 +146,56 @@ export class CliTurnLimit extends Schema.TaggedError<CliTurnLimit>()("CliTurnLim
 export class CliModelUnknown extends Schema.TaggedError<CliModelUnknown>()("CliModelUnknown", {
   ...CliFailureFields,
   model: Schema.optional(Schema.String)
+}) {}
+
+/**
+ * The CLI could not reach its service: DNS, a refused or reset connection,
+ * a proxy, or "fetch failed". Raised when the CLI gave up, or when it kept
+ * saying so while it ran (codex's reconnect events, claude's retries of a
+ * connection error, gemini's failed attempts) for longer than the network
+ * bound (`LLM_GATEWAY_NETWORK_FAIL_AFTER_MS`).
+ *
+ * @since 0.1.0
+ */
+export class CliNetworkError extends Schema.TaggedError<CliNetworkError>()("CliNetworkError", {
+  ...CliFailureFields,
+  /** The host, host:port or URL the CLI named, when it named one. */
+  endpoint: Schema.optional(Schema.String),
+  /** True when the CLI had already retried by itself, so the gateway does not run it again. */
+  retriedByCli: Schema.Boolean
+}) {}
+
+/**
+ * The binary configured for a CLI is another program, or a version too old
+ * to take the flags the gateway passes. Nothing was run with a prompt.
+ *
+ * @since 0.1.0
+ */
+export class CliIncompatible extends Schema.TaggedError<CliIncompatible>()("CliIncompatible", {
+  message: Schema.String,
+  cli: Cli,
+  /** The configured command (a name on PATH or a path). */
+  command: Schema.String,
+  /** The path it resolved to. */
+  path: Schema.String,
+  /** What was found there (its version line, its package when known). */
+  found: Schema.String,
+  /** What the gateway expects. */
+  expected: Schema.String,
+  hint: Schema.String
+}) {}
+
+/**
+ * The request ran past its maximum run time (`maxRunMs`, default
+ * `LLM_GATEWAY_MAX_RUN_MS`), all attempts included; the CLI was ended.
+ *
+ * @since 0.1.0
+ */
+export class RunTimedOut extends Schema.TaggedError<RunTimedOut>()("RunTimedOut", {
+  message: Schema.String,
+  cli: Cli,
+  maxRunMs: Schema.Number,
+  hint: Schema.String
 }) {}
 
 /**
@@ -238,7 +290,11 @@ export class ApprovalDenied extends Schema.TaggedError<ApprovalDenied>()("Approv
  */
 export class SessionNotFound extends Schema.TaggedError<SessionNotFound>()("SessionNotFound", {
   message: Schema.String,
-  sessionId: Schema.String
+  sessionId: Schema.String,
+  /** The CLI that did not know it, when a CLI said so (its own words in `cliMessage`). */
+  cli: Schema.optional(Cli),
+  cliMessage: Schema.optional(Schema.String),
+  hint: Schema.optional(Schema.String)
 }) {}
 
 /**
@@ -295,6 +351,8 @@ export type CliFailure =
   | CliTurnLimit
   | CliModelUnknown
   | CliRunFailed
+  | CliNetworkError
+  | SessionNotFound
   | CliExitedNonZero
 
 /**
@@ -335,7 +393,10 @@ export const GatewayError = Schema.Union(
   UpgradeTimedOut,
   McpServersMissing,
   McpRegistryInvalid,
-  CircuitOpen
+  CircuitOpen,
+  CliNetworkError,
+  CliIncompatible,
+  RunTimedOut
 )
 
 /** @since 0.1.0 */

@@ -117,6 +117,16 @@ export const IdleTimeoutMs = Schema.Int.pipe(Schema.between(30_000, 3_600_000)).
 })
 
 /**
+ * The longest a request may run, all attempts included (1 s – 24 h). The
+ * default is `LLM_GATEWAY_MAX_RUN_MS` (1 hour).
+ *
+ * @since 0.1.0
+ */
+export const MaxRunMs = Schema.Int.pipe(Schema.between(1_000, 86_400_000)).annotations({
+  description: "End the run when it has taken this many milliseconds, retries included (1,000 – 86,400,000; default 3,600,000)."
+})
+
+/**
  * An optional field with a default, whose default also shows in the JSON
  * Schema that clients see.
  *

@@ -16,7 +16,9 @@ export class McpServersMissing extends Schema.TaggedError<McpServersMissing>()("
   /** The requested names the registry does not define, in request order. */
   missing: Schema.Array(Schema.String),
   /** The registry file the names were looked up in. */
-  registryPath: Schema.String
+  registryPath: Schema.String,
+  /** What to do: define the servers in the registry (its place is `LLM_GATEWAY_MCP_SERVERS`), or leave them out. */
+  hint: Schema.String
 }) {}
 
 /**

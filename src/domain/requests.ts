@@ -9,6 +9,7 @@ import {
   CorrelationId,
   DirectoryPath,
   IdleTimeoutMs,
+  MaxRunMs,
   ModelName,
   Prompt,
   SessionId,
@@ -50,7 +51,10 @@ export const GrokOutputFormat = Schema.Literal("plain", "json", "streaming-json"
 export type GrokOutputFormat = typeof GrokOutputFormat.Type
 
 /** @since 0.1.0 */
-export const GeminiApprovalMode = Schema.Literal("default", "auto_edit", "yolo")
+export const GeminiApprovalMode = Schema.Literal("default", "auto_edit", "yolo", "plan")
+
+/** Claude's `--effort` levels (claude 2.1). @since 0.1.0 */
+export const ClaudeEffort = Schema.Literal("low", "medium", "high", "xhigh", "max")
 
 /** @since 0.1.0 */
 export const GrokPermissionMode = Schema.Literal("default", "acceptEdits", "auto", "dontAsk", "bypassPermissions", "plan")
@@ -93,13 +97,14 @@ const common = {
   mcpServers: withDefault(
     describe(
       Schema.Array(McpServerName),
-      "MCP servers to enable, by name in your registry (LLM_GATEWAY_MCP_SERVERS): claude gets them in a private --mcp-config, gemini as --allowed-mcp-server-names."
+      "MCP servers to enable, by name in your registry (LLM_GATEWAY_MCP_SERVERS): claude gets them in a private --mcp-config, gemini as --allowed-mcp-server-names. Default: none."
     ),
-    ["sqry"]
+    []
   ),
   correlationId: Schema.optional(CorrelationId),
   optimizePrompt: withDefault(describe(Schema.Boolean, "Rewrite the prompt to save tokens."), false),
   idleTimeoutMs: Schema.optional(IdleTimeoutMs),
+  maxRunMs: Schema.optional(MaxRunMs),
   forceRefresh: withDefault(
     describe(Schema.Boolean, "Start a fresh run even when an identical recent request exists."),
     false
@@ -135,7 +140,11 @@ const claudeFields = {
   strictMcpConfig: withDefault(
     describe(Schema.Boolean, "Use only the MCP servers given here (`--strict-mcp-config`)."),
     false
-  )
+  ),
+  addDirs: Schema.optional(
+    describe(Schema.Array(DirectoryPath), "Extra folders claude may read and edit (`--add-dir`).")
+  ),
+  effort: Schema.optional(describe(ClaudeEffort, "Claude's `--effort` (low, medium, high, xhigh, max)."))
 } as const
 
 const codexFields = {
@@ -154,7 +163,9 @@ const codexFields = {
 const geminiFields = {
   ...common,
   resumeLatest,
-  approvalMode: Schema.optional(describe(GeminiApprovalMode, "Gemini's `--approval-mode`.")),
+  approvalMode: Schema.optional(
+    describe(GeminiApprovalMode, "Gemini's `--approval-mode` (`plan`: read-only; `yolo`: approve everything).")
+  ),
   allowedTools: Schema.optional(Tools("Tools gemini may use without asking.")),
   includeDirs: Schema.optional(
     describe(Schema.Array(DirectoryPath), "Extra folders for gemini's workspace (`--include-directories`).")

@@ -21,7 +21,7 @@ import * as Schedule from "effect/Schedule"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
-import { JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import { type GatewayError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
 import { ModelRegistry } from "../models/ModelRegistry.js"
@@ -36,7 +36,7 @@ import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
 import { type Health, type SubmitError, type Submitted, finalOf, stoppedFinal, toJobError } from "./jobOutcome.js"
 import { type FinalState, JobStore } from "./JobStore.js"
-import { afterWaiters, liveSummary, type LiveJob, makeLiveJob } from "./liveJob.js"
+import { afterWaiters, endedJob, liveSummary, type LiveJob, makeLiveJob, retried, spawned, withLiveFacts } from "./liveJob.js"
 import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 
 /**
@@ -106,7 +106,7 @@ export const make = Effect.gen(function*() {
     Effect.flatMap(store.get(jobId), Option.match({
       onNone: () =>
         Effect.fail(new JobNotFound({ message: `no job ${jobId} (unknown, or purged after retention)`, jobId })),
-      onSome: Effect.succeed
+      onSome: (job) => Effect.succeed(withLiveFacts(job, live.get(jobId)))
     }))
 
   /**
@@ -117,23 +117,8 @@ export const make = Effect.gen(function*() {
   const settle = (jobId: string, entry: LiveJob, final: Omit<FinalState, "output">) =>
     Effect.gen(function*() {
       const output = entry.tracker.take(true)
-      const ended: Job = {
-        ...entry.job,
-        status: final.status,
-        finishedAt: final.finishedAt,
-        exitCode: final.exitCode,
-        signal: final.signal,
-        error: final.error,
-        reply: final.reply,
-        pid: entry.pid,
-        startedAt: entry.startedAt,
-        stdoutBytes: output.stdoutBytes,
-        stderrBytes: output.stderrBytes,
-        stdoutChars: output.stdoutChars,
-        stderrChars: output.stderrChars,
-        outputTruncated: output.truncated
-      }
-      const job = yield* store.finish(jobId, { ...final, output }).pipe(
+      const ended = endedJob(entry, final, output)
+      const job = yield* store.finish(jobId, { ...final, output, attempts: ended.attempts }).pipe(
         Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : get(jobId)),
         Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
       )
@@ -163,6 +148,15 @@ export const make = Effect.gen(function*() {
   const flushLoop = (jobId: string, entry: LiveJob) =>
     flush(jobId, entry).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
 
+  /** Closes the attempt that failed; the next one opens when its process starts. */
+  const recordRetry = (jobId: string, entry: LiveJob, error: GatewayError) =>
+    Effect.flatMap(Clock.currentTimeMillis, (at) => {
+      retried(entry, error, at)
+      return store.recordAttempts(jobId, entry.attempts).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`could not record the failed attempt of job ${jobId}`, e))
+      )
+    })
+
   /** Keeps the CLI's own session id, so the next request can continue it; never fails a job. */
   const recordSession = (job: Job, sessionId: string | undefined, at: number, gatewaySessionId: string | undefined) =>
     sessionId === undefined
@@ -185,10 +179,9 @@ export const make = Effect.gen(function*() {
             }),
           onSpawn: (pid, command) =>
             Effect.gen(function*() {
-              const startedAt = yield* Clock.currentTimeMillis
-              entry.pid = pid
-              entry.startedAt = startedAt
-              const recorded = yield* store.markRunning(job.id, { pid, command, startedAt }).pipe(
+              // Each attempt spawns: pid and command are the last's, the start the first's.
+              const startedAt = spawned(entry, pid, yield* Clock.currentTimeMillis)
+              const recorded = yield* store.markRunning(job.id, { pid, command, startedAt, attempts: entry.attempts }).pipe(
                 Effect.catchAll((e) =>
                   Effect.as(Effect.logWarning(`could not record the start of job ${job.id}`, e), true)
                 )
@@ -196,8 +189,8 @@ export const make = Effect.gen(function*() {
               // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
               if (!recorded) return yield* Effect.interrupt
             }),
-          // Each retry goes into the request's flight-recorder row and the metrics.
-          onRetry: (info) => observer.retried(job, info)
+          // Each retry closes the failed attempt, and goes into the flight-recorder row and the metrics.
+          onRetry: (info) => Effect.zipRight(recordRetry(job.id, entry, info.error), observer.retried(job, info))
         }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
       )
       const finishedAt = yield* Clock.currentTimeMillis

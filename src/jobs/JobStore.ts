@@ -11,10 +11,10 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import type { Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
-import { type Job, JobError, JobReply, type JobStatus } from "../domain/Job.js"
+import type { Job, JobAttempt, JobError, JobReply, JobStatus } from "../domain/Job.js"
+import { encodeAttempts, fromRow, type JobRow } from "./jobRow.js"
 import { PIECE_CHARS, slicePieces, textPieces } from "../storage/textPieces.js"
 
 /**
@@ -76,6 +76,8 @@ export interface FinalState {
   readonly replyText?: string | undefined
   /** The last output not yet flushed, written in the same transaction. */
   readonly output?: OutputFlush | undefined
+  /** The job's attempts, the last one closed (default: as recorded). */
+  readonly attempts?: ReadonlyArray<JobAttempt> | undefined
 }
 
 /**
@@ -88,11 +90,22 @@ export interface JobStoreShape {
    * completed: then that job is returned. Atomic across processes.
    */
   readonly insert: (job: NewJob, dedupSince: number | undefined) => Effect.Effect<InsertOutcome, StorageError>
-  /** `queued` → `running`, with the process. False when the job is already final. */
+  /**
+   * `queued` → `running`, with the process (and the attempts, the new one
+   * open). A retry's process replaces pid and command; the start stays the
+   * first attempt's. False when the job is already final.
+   */
   readonly markRunning: (
     id: string,
-    run: { readonly pid: number; readonly command: string; readonly startedAt: number }
+    run: {
+      readonly pid: number
+      readonly command: string
+      readonly startedAt: number
+      readonly attempts?: ReadonlyArray<JobAttempt> | undefined
+    }
   ) => Effect.Effect<boolean, StorageError>
+  /** Records the attempts (after one failed and is retried). False when the job is already final. */
+  readonly recordAttempts: (id: string, attempts: ReadonlyArray<JobAttempt>) => Effect.Effect<boolean, StorageError>
   /** Appends output while the job is not final. False when it is. */
   readonly appendOutput: (id: string, flush: OutputFlush) => Effect.Effect<boolean, StorageError>
   /** Writes the final state (and the last output) in one transaction, unless already final. */
@@ -128,63 +141,12 @@ export interface JobStoreShape {
  */
 export class JobStore extends Context.Tag("llm-cli-gateway/JobStore")<JobStore, JobStoreShape>() {}
 
-/** The row as SQLite returns it. */
-interface JobRow {
-  readonly id: string
-  readonly cli: Cli
-  readonly request_key: string
-  readonly argv_json: string
-  readonly cwd: string
-  readonly correlation_id: string
-  readonly output_format: string
-  readonly status: JobStatus
-  readonly owner_instance: string
-  readonly created_at: number
-  readonly started_at: number | null
-  readonly finished_at: number | null
-  readonly exit_code: number | null
-  readonly signal: string | null
-  readonly error_json: string | null
-  readonly reply_json: string | null
-  readonly pid: number | null
-  readonly stdout_bytes: number
-  readonly stderr_bytes: number
-  readonly stdout_chars: number
-  readonly stderr_chars: number
-  readonly output_truncated: number
-  readonly cancel_requested_at: number | null
-}
-
-const decodeError = Schema.decodeUnknownOption(Schema.parseJson(JobError))
-const decodeReply = Schema.decodeUnknownOption(Schema.parseJson(JobReply))
-const decodeArgv = Schema.decodeUnknownOption(Schema.parseJson(Schema.Array(Schema.String)))
-
-/** Turns a row into a Job; columns that do not decode read as absent. */
-export const fromRow = (row: JobRow): Job => ({
-  id: row.id,
-  cli: row.cli,
-  requestKey: row.request_key,
-  argv: Option.getOrElse(decodeArgv(row.argv_json), () => []),
-  cwd: row.cwd,
-  correlationId: row.correlation_id,
-  outputFormat: row.output_format,
-  status: row.status,
-  ownerInstance: row.owner_instance,
-  createdAt: row.created_at,
-  startedAt: row.started_at,
-  finishedAt: row.finished_at,
-  exitCode: row.exit_code,
-  signal: row.signal,
-  error: row.error_json === null ? null : Option.getOrNull(decodeError(row.error_json)),
-  reply: row.reply_json === null ? null : Option.getOrNull(decodeReply(row.reply_json)),
-  pid: row.pid,
-  stdoutBytes: row.stdout_bytes,
-  stderrBytes: row.stderr_bytes,
-  stdoutChars: row.stdout_chars,
-  stderrChars: row.stderr_chars,
-  outputTruncated: row.output_truncated !== 0,
-  cancelRequestedAt: row.cancel_requested_at
-})
+/**
+ * Turns a row into a Job (defined in `jobs/jobRow`).
+ *
+ * @since 0.1.0
+ */
+export { fromRow } from "./jobRow.js"
 
 const ACTIVE = ["queued", "running"] as const
 const DEDUPABLE = ["queued", "running", "completed"] as const
@@ -255,7 +217,8 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
           output_format: job.outputFormat,
           status: "queued",
           owner_instance: job.ownerInstance,
-          created_at: job.createdAt
+          created_at: job.createdAt,
+          attempts: "[]"
         })
       }`
       const row = yield* getRow(job.id)
@@ -264,7 +227,16 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
 
   const markRunning: JobStoreShape["markRunning"] = (id, run) =>
     Effect.map(
-      sql`UPDATE jobs SET status = 'running', pid = ${run.pid}, command = ${run.command}, started_at = ${run.startedAt}
+      sql`UPDATE jobs SET status = 'running', pid = ${run.pid}, command = ${run.command},
+            started_at = coalesce(started_at, ${run.startedAt}),
+            attempts = coalesce(${encodeAttempts(run.attempts)}, attempts)
+          WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
+      (rows) => rows.length > 0
+    ).pipe(Effect.mapError(failed("update")))
+
+  const recordAttempts: JobStoreShape["recordAttempts"] = (id, attempts) =>
+    Effect.map(
+      sql`UPDATE jobs SET attempts = ${encodeAttempts(attempts)}
           WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
       (rows) => rows.length > 0
     ).pipe(Effect.mapError(failed("update")))
@@ -285,7 +257,8 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
           status = ${final.status}, finished_at = ${final.finishedAt},
           exit_code = ${final.exitCode}, signal = ${final.signal},
           error_json = ${final.error === null ? null : JSON.stringify(final.error)},
-          reply_json = ${final.reply === null ? null : JSON.stringify(final.reply)}
+          reply_json = ${final.reply === null ? null : JSON.stringify(final.reply)},
+          attempts = coalesce(${encodeAttempts(final.attempts)}, attempts)
         WHERE id = ${id}`
       return true
     }).pipe(sql.withTransaction, Effect.mapError(failed("finish")))
@@ -353,6 +326,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
   return {
     insert,
     markRunning,
+    recordAttempts,
     appendOutput,
     finish,
     get,

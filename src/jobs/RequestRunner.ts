@@ -19,8 +19,12 @@ import {
   type GatewayError,
   IdleTimeout,
   type InvalidRequest,
+  RunTimedOut,
   SpawnFailed
 } from "../domain/errors.js"
+import * as Duration from "effect/Duration"
+import { CliIdentity } from "../cli/CliIdentity.js"
+import * as NetworkWatch from "./networkWatch.js"
 import type { Usage } from "../domain/Usage.js"
 import { type CommandResult, CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
 import { writePrivateConfig } from "../mcpServers/configFile.js"
@@ -92,6 +96,8 @@ export interface PlannedRequest {
   /** The binary as configured (a name on PATH or a path). */
   readonly binary: string
   readonly idleTimeoutMs: number | undefined
+  /** The bound of the whole run, all attempts included (ms). */
+  readonly maxRunMs: number
 }
 
 /**
@@ -124,7 +130,7 @@ const installHints: Readonly<Record<Cli, string>> = {
   claude: "Install Claude Code (npm install -g @anthropic-ai/claude-code) or set LLM_GATEWAY_CLAUDE_BIN.",
   codex: "Install Codex (npm install -g @openai/codex) or set LLM_GATEWAY_CODEX_BIN.",
   gemini: "Install Gemini CLI (npm install -g @google/gemini-cli) or set LLM_GATEWAY_GEMINI_BIN.",
-  grok: "Install Grok Build (see docs.x.ai) or set LLM_GATEWAY_GROK_BIN."
+  grok: "Install xAI's Grok Build (curl -fsSL https://x.ai/cli/install.sh | bash; see docs.x.ai) or set LLM_GATEWAY_GROK_BIN."
 }
 
 /**
@@ -150,11 +156,16 @@ const promptFile = (text: string) =>
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | CommandRunner | Providers> = Effect.gen(
+export const make: Effect.Effect<
+  RequestRunnerShape,
+  never,
+  GatewayConfig | CommandRunner | Providers | CliIdentity
+> = Effect.gen(
   function*() {
     const config = yield* GatewayConfig
     const runner = yield* CommandRunner
     const providers = yield* Providers
+    const identity = yield* CliIdentity
     // Optional, so a RequestRunner built without the breakers (a library user's) still runs.
     const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
     // What a CLI inherits of the gateway's environment (src/process/childEnvironment.ts).
@@ -176,17 +187,42 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
         correlationId: options.correlationId ?? request.correlationId ?? randomUUID(),
         cwd: options.cwd ?? process.cwd(),
         binary: config.binaries[cli],
-        idleTimeoutMs: request.idleTimeoutMs
+        idleTimeoutMs: request.idleTimeoutMs,
+        maxRunMs: request.maxRunMs ?? config.maxRunMs
       })).pipe(Effect.tap(() => logSaving("prompt", optimized.saving)))
     }
 
-    // Each attempt through the CLI's breaker; transient failures retried (each retry re-spawns the CLI).
+    // The binary checked once (is it the CLI?), then each attempt through the CLI's breaker; transient
+    // failures retried (each retry re-spawns the CLI); the whole run bounded by maxRunMs.
     const execute = (planned: PlannedRequest, options: RunOptions = {}) =>
-      Resilience.protect(planned.cli, attempt(planned, options), {
-        policy: config.retry,
-        breaker,
-        onRetry: Resilience.reportRetry(options)
-      }).pipe(Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId }))
+      Effect.zipRight(
+        identity.check(planned.cli).pipe(Effect.catchTag("CliNotFound", (e) => Effect.fail(notFound(planned.cli, e)))),
+        Resilience.protect(planned.cli, attempt(planned, options), {
+          policy: config.retry,
+          breaker,
+          onRetry: Resilience.reportRetry(options)
+        })
+      ).pipe(
+        Effect.timeoutFail({
+          duration: Duration.millis(planned.maxRunMs),
+          onTimeout: () =>
+            new RunTimedOut({
+              cli: planned.cli,
+              maxRunMs: planned.maxRunMs,
+              message: `${planned.cli} ran for ${planned.maxRunMs} ms (its maximum run time, retries included) and was stopped`,
+              hint: "Give the request more time with maxRunMs (up to 86,400,000), or raise LLM_GATEWAY_MAX_RUN_MS."
+            })
+        }),
+        Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId })
+      )
+
+    const notFound = (cli: Cli, e: CliNotFound) =>
+      new CliNotFound({
+        message: `${cli} CLI not available: ${e.message}`,
+        command: e.command,
+        cli,
+        hint: `${e.hint} ${installHints[cli]}`
+      })
 
     const attempt = (planned: PlannedRequest, options: RunOptions) =>
       Effect.scoped(Effect.gen(function*() {
@@ -206,12 +242,17 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
         }
         // An event stream the reply is rendered from is read as it arrives; the raw text is not kept.
         const lines = invocation.readsEventsOnly === true ? new JsonLineCollector(config.maxOutputBytes) : undefined
-        const onOutput = lines === undefined ? options.onOutput : (chunk: OutputChunk) =>
+        // A CLI that keeps saying it cannot reach its service fails after networkFailAfterMs.
+        const watch = provider.watch === undefined
+          ? undefined
+          : yield* NetworkWatch.make(cli, provider.watch, config.networkFailAfterMs)
+        const onOutput = lines === undefined && watch === undefined ? options.onOutput : (chunk: OutputChunk) =>
           Effect.suspend(() => {
-            if (chunk.stream === "stdout") lines.push(chunk.data)
+            if (lines !== undefined && chunk.stream === "stdout") lines.push(chunk.data)
+            watch?.observe(chunk)
             return options.onOutput === undefined ? Effect.void : options.onOutput(chunk)
           })
-        const result: CommandResult = yield* runner.exec({
+        const run = runner.exec({
           command: planned.binary,
           args,
           cwd,
@@ -222,17 +263,10 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
           keepStdout: lines === undefined,
           onOutput,
           onSpawn: options.onSpawn
-        }).pipe(
+        })
+        const result: CommandResult = yield* (watch === undefined ? run : Effect.raceFirst(run, watch.expire)).pipe(
           Effect.catchTags({
-            CliNotFound: (e) =>
-              Effect.fail(
-                new CliNotFound({
-                  message: `${cli} CLI not available: ${e.message}`,
-                  command: e.command,
-                  cli,
-                  hint: `${e.hint} ${installHints[cli]}`
-                })
-              ),
+            CliNotFound: (e) => Effect.fail(notFound(cli, e)),
             IdleTimeout: (e) =>
               Effect.fail(
                 new IdleTimeout({
@@ -257,7 +291,8 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
             stdoutTruncated,
             command: result.command,
             model: invocation.model,
-            cwd
+            cwd,
+            sessionId: invocation.sessionId
           }))
         }
         const reply = yield* provider.parse(invocation, {
@@ -294,7 +329,7 @@ export const make: Effect.Effect<RequestRunnerShape, never, GatewayConfig | Comm
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<RequestRunner, never, GatewayConfig | CommandRunner | Providers> = Layer.effect(
+export const layer: Layer.Layer<RequestRunner, never, GatewayConfig | CommandRunner | Providers | CliIdentity> = Layer.effect(
   RequestRunner,
   make
 )

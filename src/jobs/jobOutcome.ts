@@ -70,6 +70,8 @@ export interface Health {
     readonly cli: Cli
     readonly pid: number | null
     readonly startedAt: number | null
+    /** Runs of its CLI so far (a retry is the next). */
+    readonly attemptCount: number
     readonly lastOutputAt: number | null
     readonly stdoutBytes: number
   }>

@@ -1,15 +1,18 @@
 /**
  * What an instance keeps in memory of each job it runs: the job as
  * accepted, the deferred its waiters wait on, its output not yet flushed,
- * and the live facts `health` reports (process id, start, last output).
+ * its attempts, and the live facts `health` reports (process id, start,
+ * last output).
  *
  * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type { Cli } from "../domain/Cli.js"
-import type { Job } from "../domain/Job.js"
+import { isFinal, type Job, type JobAttempt, type JobAttemptError } from "../domain/Job.js"
+import { attemptError, attemptFailed, attemptsEnded, attemptStarted, firstStart } from "./attempts.js"
 import type { Health } from "./jobOutcome.js"
+import type { FinalState, OutputFlush } from "./JobStore.js"
 import { OutputTracker } from "./OutputTracker.js"
 
 /**
@@ -22,7 +25,10 @@ export interface LiveJob {
   readonly done: Deferred.Deferred<Job>
   readonly tracker: OutputTracker
   pid: number | null
+  /** The first attempt's start. */
   startedAt: number | null
+  /** Each run of its CLI so far, the last one open while it runs. */
+  attempts: ReadonlyArray<JobAttempt>
   lastOutputAt: number | null
   stdoutBytes: number
   readonly cli: Cli
@@ -40,10 +46,67 @@ export const makeLiveJob = (job: Job, maxOutputBytes: number): Effect.Effect<Liv
     tracker: new OutputTracker(maxOutputBytes),
     pid: null,
     startedAt: null,
+    attempts: job.attempts ?? [],
     lastOutputAt: null,
     stdoutBytes: 0,
     cli: job.cli
   }))
+
+/**
+ * A process of the job started: the next attempt opens. The job's start
+ * stays the first attempt's, and is answered.
+ *
+ * @since 0.1.0
+ */
+export const spawned = (entry: LiveJob, pid: number, at: number): number => {
+  entry.pid = pid
+  entry.attempts = attemptStarted(entry.attempts, at)
+  entry.startedAt = firstStart(entry.attempts) ?? at
+  return entry.startedAt
+}
+
+/**
+ * An attempt failed transiently and the run is retried: it closes with
+ * its error.
+ *
+ * @since 0.1.0
+ */
+export const retried = (entry: LiveJob, error: JobAttemptError, at: number): void => {
+  entry.attempts = attemptFailed(entry.attempts, attemptError(error), at)
+}
+
+/**
+ * The job as this instance knows it while it runs: the stored row, with
+ * the attempts kept in memory (a write of them may have failed).
+ *
+ * @since 0.1.0
+ */
+export const withLiveFacts = (stored: Job, entry: LiveJob | undefined): Job =>
+  entry === undefined || isFinal(stored.status) ? stored : { ...stored, attempts: entry.attempts }
+
+/**
+ * The job as it ended, built in memory (a large reply is not read back),
+ * with its last attempt closed.
+ *
+ * @since 0.1.0
+ */
+export const endedJob = (entry: LiveJob, final: Omit<FinalState, "output">, output: OutputFlush): Job => ({
+  ...entry.job,
+  status: final.status,
+  finishedAt: final.finishedAt,
+  exitCode: final.exitCode,
+  signal: final.signal,
+  error: final.error,
+  reply: final.reply,
+  pid: entry.pid,
+  startedAt: entry.startedAt,
+  stdoutBytes: output.stdoutBytes,
+  stderrBytes: output.stderrBytes,
+  stdoutChars: output.stdoutChars,
+  stderrChars: output.stderrChars,
+  outputTruncated: output.truncated,
+  attempts: attemptsEnded(entry.attempts, final.error, final.finishedAt)
+})
 
 /**
  * Resumes in the event loop's next turn. A job's end wakes its waiters, and
@@ -79,6 +142,7 @@ export const liveSummary = (
       cli: entry.cli,
       pid: entry.pid,
       startedAt: entry.startedAt,
+      attemptCount: entry.attempts.length,
       lastOutputAt: entry.lastOutputAt,
       stdoutBytes: entry.stdoutBytes
     })

@@ -269,7 +269,11 @@ export const resolveAgainst = (
           missing.length === 1 ? "it" : "them"
         } there (same shape as Claude's --mcp-config), or leave ${missing.length === 1 ? "it" : "them"} out`,
         missing,
-        registryPath
+        registryPath,
+        hint:
+          `Define ${missing.length === 1 ? "it" : "them"} in ${registryPath} (a JSON file shaped like Claude's --mcp-config: ` +
+          `{"mcpServers": {"name": {"command": …, "args": […]}}}; LLM_GATEWAY_MCP_SERVERS sets where the registry is), ` +
+          `or leave mcpServers out: a request that names none asks for none.`
       })
     )
   }

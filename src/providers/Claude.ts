@@ -10,6 +10,7 @@
  */
 import * as Either from "effect/Either"
 import {
+  CliExitedNonZero,
   CliModelUnknown,
   CliRateLimited,
   CliRunFailed,
@@ -19,7 +20,7 @@ import {
 } from "../domain/errors.js"
 import type { ClaudeAsyncRequest } from "../domain/requests.js"
 import type { Usage } from "../domain/Usage.js"
-import { cliWords } from "./classify.js"
+import { cliWords, NETWORK, sessionNotFound, tail, withRetriedByCli } from "./classify.js"
 import {
   arr,
   classifyFailedRun,
@@ -28,6 +29,7 @@ import {
   num,
   obj,
   readJsonStream,
+  readWholeObject,
   str,
   usageOf
 } from "./jsonl.js"
@@ -38,7 +40,8 @@ import {
   type PlanContext,
   type Provider,
   type RawOutput,
-  type Reply
+  type Reply,
+  type RunSignal
 } from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
@@ -62,14 +65,17 @@ export interface ClaudeOptions {
 // plan
 // ---------------------------------------------------------------------------
 
-const sessionArgs = (request: ClaudeInput): Either.Either<ReadonlyArray<string>, InvalidRequest> =>
+const sessionArgs = (request: ClaudeInput): Either.Either<{ readonly args: ReadonlyArray<string>; readonly id?: string }, InvalidRequest> =>
   Either.map(
     sessionChoice(request, request.continueSession, {
       idName: "claude session id",
       advice:
         "pass the CLI session id that session_get reports, or omit sessionId (set continueSession to resume the latest conversation)"
     }),
-    (choice) => (choice._tag === "Id" ? ["--resume", choice.id] : choice._tag === "Latest" ? ["--continue"] : [])
+    (choice) =>
+      choice._tag === "Id"
+        ? { args: ["--resume", choice.id], id: choice.id }
+        : { args: choice._tag === "Latest" ? ["--continue"] : [] }
   )
 
 // `--allowedTools=NAME` (one element per tool): claude's tool options take a
@@ -88,15 +94,19 @@ const plan =
       if (model !== undefined) args.push("--model", model)
       args.push(...toolArgs("--allowedTools", request.allowedTools))
       args.push(...toolArgs("--disallowedTools", request.disallowedTools))
+      // `--add-dir` takes a variable number of values too: one `=` element per folder.
+      args.push(...toolArgs("--add-dir", request.addDirs))
+      if (request.effort !== undefined) args.push("--effort", request.effort)
       if (request.dangerouslySkipPermissions && context.bypassAllowed) {
         args.push("--permission-mode", "bypassPermissions")
       }
       // Only the servers given here (none when none resolved), not the user's own configuration.
       if (request.strictMcpConfig) args.push("--strict-mcp-config")
       const mcp = context.mcpServers
-      args.push(...session)
+      args.push(...session.args)
       return {
         cli: "claude",
+        ...(session.id !== undefined ? { sessionId: session.id } : {}),
         args,
         prompt: { _tag: "Stdin", text: request.prompt },
         env: {},
@@ -225,13 +235,32 @@ const CLAUDE_MODEL = /\b(issue with the selected model|model[^\n]{0,80}may not e
 // resets 4pm (UTC)", "Claude AI usage limit reached|1700000000").
 const CLAUDE_RATE = /\b(hit your (usage )?limit|usage limit reached|daily_limit_reached|(5|five)-hour limit|weekly limit)/i
 
+// claude's words for a session id it does not know ("No conversation found
+// with session ID: <id>", in the result's `errors` and on stderr).
+const UNKNOWN_SESSION = /No conversation found with session ID:?\s*([^\s"]{0,200})/i
+// claude refuses bypass as root: "--dangerously-skip-permissions cannot be
+// used with root/sudo privileges for security reasons".
+const ROOT_REFUSAL = /cannot be used with root\/sudo privileges/i
+
+/** The hint of claude's refusal to bypass permissions as root. @since 0.1.0 */
+export const ROOT_HINT =
+  "claude refuses to bypass permissions as root. Run the gateway as an ordinary user; inside a container or sandbox, " +
+  "claude's own escape is IS_SANDBOX=1 in its environment (LLM_GATEWAY_CHILD_ENV=IS_SANDBOX with IS_SANDBOX=1 set for the gateway); " +
+  "or leave out dangerouslySkipPermissions."
+
 /** What only claude says, before the shared rules. */
 const claudeSpecific = (
   haystack: string,
   words: string,
   exitCode: number | null,
-  model: string | undefined
+  model: string | undefined,
+  sessionId?: string | undefined
 ): CliFailure | undefined => {
+  const unknownSession = UNKNOWN_SESSION.exec(haystack)
+  if (unknownSession !== null) {
+    const named = unknownSession[1] !== undefined && unknownSession[1] !== "" ? unknownSession[1] : undefined
+    return sessionNotFound("claude", sessionId ?? named, unknownSession[0].trim())
+  }
   if (CLAUDE_MODEL.test(haystack)) {
     return new CliModelUnknown({
       message: `claude does not know the model${model !== undefined ? ` "${model}"` : ""}: ${words}`,
@@ -265,10 +294,15 @@ const turnLimit = (result: JsonObject, words: string, exitCode: number | null): 
   })
 }
 
-const failureOfResult = (result: JsonObject, exitCode: number | null, model: string | undefined): CliFailure => {
+const failureOfResult = (
+  result: JsonObject,
+  exitCode: number | null,
+  model: string | undefined,
+  sessionId: string | undefined
+): CliFailure => {
   const words = resultWords(result)
   if (str(result, "subtype") === "error_max_turns") return turnLimit(result, words, exitCode)
-  return claudeSpecific(words, words, exitCode, model) ?? classifyReported("claude", words, { exitCode, model })
+  return claudeSpecific(words, words, exitCode, model, sessionId) ?? classifyReported("claude", words, { exitCode, model })
 }
 
 // ---------------------------------------------------------------------------
@@ -298,7 +332,12 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
   const stream = read(output)
   const { result } = stream
   if (result !== undefined && isErrorResult(result)) {
-    return Either.left(failureOfResult(result, 0, invocation.model))
+    return Either.left(
+      withRetriedByCli(
+        failureOfResult(result, 0, invocation.model, invocation.sessionId),
+        stream.events.some((e) => str(e, "subtype") === "api_retry")
+      )
+    )
   }
   const cut = cutShort(stream)
   if (cut !== undefined) return Either.left(cut)
@@ -358,9 +397,50 @@ const classify = (run: FailedRun): CliFailure => {
   // the model said.
   const haystack = [run.stderr, noise, reported ?? ""].join("\n")
   const words = reported ?? cliWords({ stderr: run.stderr, stdout: noise })
-  return (
-    claudeSpecific(haystack, words, run.exitCode, run.model) ?? classifyFailedRun("claude", run, haystack, words)
-  )
+  if (ROOT_REFUSAL.test(run.stderr)) {
+    return new CliExitedNonZero({
+      message: `claude refused to run: ${cliWords({ stderr: run.stderr, stdout: "" })}`,
+      command: run.command,
+      cli: "claude",
+      exitCode: run.exitCode,
+      signal: run.signal,
+      stderrTail: tail(run.stderr),
+      stdoutTail: tail(run.stdout),
+      hint: ROOT_HINT
+    })
+  }
+  const failure = claudeSpecific(haystack, words, run.exitCode, run.model, run.sessionId) ??
+    classifyFailedRun("claude", run, haystack, words)
+  // claude announces each retry of a failed API call with a `system/api_retry` event.
+  return withRetriedByCli(failure, stream.events.some((e) => str(e, "subtype") === "api_retry"))
+}
+
+// ---------------------------------------------------------------------------
+// watch
+// ---------------------------------------------------------------------------
+
+/**
+ * claude retries a failed API call by itself, announcing each retry with a
+ * `system/api_retry` event; `error_status: null` means no HTTP answer came
+ * (DNS, a refused connection, a proxy). Assistant output means the service
+ * answered.
+ */
+const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
+  if (stream === "stderr") return NETWORK.test(line) ? { _tag: "Unreachable", words: line.slice(0, 500) } : undefined
+  if (line.includes('"api_retry"')) {
+    const event = readWholeObject(line)
+    if (event === undefined || str(event, "subtype") !== "api_retry") return undefined
+    if (event["error_status"] !== null && event["error_status"] !== undefined) return undefined
+    const attempt = num(event, "attempt")
+    const max = num(event, "max_retries")
+    return {
+      _tag: "Unreachable",
+      words: `API connection failed (${str(event, "error") ?? "no HTTP answer"}); claude is retrying${
+        attempt !== undefined ? ` (attempt ${attempt}${max !== undefined ? ` of ${max}` : ""})` : ""
+      }`
+    }
+  }
+  return line.includes('"type":"assistant"') || line.includes('"type":"stream_event"') ? { _tag: "Progress" } : undefined
 }
 
 // ---------------------------------------------------------------------------
@@ -374,7 +454,14 @@ export const make = (options: ClaudeOptions = {}): Provider<ClaudeInput> => ({
   cli: "claude",
   plan: plan(options),
   parse,
-  classify
+  classify,
+  watch,
+  identity: {
+    packages: ["@anthropic-ai/claude-code"],
+    // "2.1.332 (Claude Code)"
+    version: /\(Claude Code\)/,
+    install: "Claude Code: npm install -g @anthropic-ai/claude-code (or its native installer)"
+  }
 })
 
 /**

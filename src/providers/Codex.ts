@@ -10,8 +10,18 @@ import * as Either from "effect/Either"
 import { type CliFailure, CliWorkspaceUntrusted, type InvalidRequest } from "../domain/errors.js"
 import type { CodexAsyncRequest } from "../domain/requests.js"
 import type { Usage } from "../domain/Usage.js"
-import { cliWords } from "./classify.js"
-import { classifyFailedRun, classifyReported, type JsonObject, num, obj, readJsonStream, str, usageOf } from "./jsonl.js"
+import { cliWords, NETWORK, sessionNotFound } from "./classify.js"
+import {
+  classifyFailedRun,
+  classifyReported,
+  type JsonObject,
+  num,
+  obj,
+  readJsonStream,
+  readWholeObject,
+  str,
+  usageOf
+} from "./jsonl.js"
 import {
   defaultPlanContext,
   type FailedRun,
@@ -19,7 +29,8 @@ import {
   type PlanContext,
   type Provider,
   type RawOutput,
-  type Reply
+  type Reply,
+  type RunSignal
 } from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
@@ -68,6 +79,7 @@ const plan =
       args.push("-")
       return {
         cli: "codex",
+        ...(resume._tag === "Id" ? { sessionId: resume.id } : {}),
         args,
         prompt: { _tag: "Stdin", text: request.prompt },
         env: {},
@@ -179,6 +191,9 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
 // ---------------------------------------------------------------------------
 
 const UNTRUSTED = /not inside a trusted directory/i
+// codex's words for a thread it does not know: "Error: thread/resume:
+// thread/resume failed: no rollout found for thread id <id> (code -32600)".
+const UNKNOWN_THREAD = /no rollout found for thread id\s*([^\s()]{0,200})/i
 
 const classify = (run: FailedRun): CliFailure => {
   const stream = read(run)
@@ -188,6 +203,10 @@ const classify = (run: FailedRun): CliFailure => {
   // Only error words are searched: agent messages may quote anything.
   const haystack = [run.stderr, noise, ...stream.errors, failed ?? ""].join("\n")
   const words = reported ?? cliWords({ stderr: run.stderr, stdout: noise })
+  const unknownThread = UNKNOWN_THREAD.exec(haystack)
+  if (unknownThread !== null) {
+    return sessionNotFound("codex", run.sessionId ?? (unknownThread[1] || undefined), unknownThread[0].trim())
+  }
   if (UNTRUSTED.test(haystack)) {
     return new CliWorkspaceUntrusted({
       message: `codex refused to run outside a trusted folder: ${words}`,
@@ -202,6 +221,35 @@ const classify = (run: FailedRun): CliFailure => {
 }
 
 // ---------------------------------------------------------------------------
+// watch
+// ---------------------------------------------------------------------------
+
+/**
+ * codex never gives up on the network: it prints `{"type":"error","message":
+ * "Reconnecting... 2/5 (stream disconnected before completion: failed to
+ * lookup address information …)"}`, then "Reconnecting... waiting for
+ * network (…)" about once a minute, for ever. Items and turns that are not
+ * errors mean the service answered.
+ */
+const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
+  if (stream === "stderr") return undefined
+  const event = readWholeObject(line)
+  if (event === undefined) return undefined
+  const type = str(event, "type")
+  if (type === "error") {
+    const message = str(event, "message") ?? ""
+    return NETWORK.test(message) || /\breconnecting\b/i.test(message)
+      ? { _tag: "Unreachable", words: message.slice(0, 500) }
+      : undefined
+  }
+  if (type === "item.completed" || type === "item.started" || type === "item.updated") {
+    const itemType = str(obj(event, "item"), "type")
+    return itemType === "error" ? undefined : { _tag: "Progress" }
+  }
+  return type === "turn.completed" ? { _tag: "Progress" } : undefined
+}
+
+// ---------------------------------------------------------------------------
 
 /**
  * Builds the codex adapter.
@@ -212,7 +260,14 @@ export const make = (options: CodexOptions = {}): Provider<CodexInput> => ({
   cli: "codex",
   plan: plan(options),
   parse,
-  classify
+  classify,
+  watch,
+  identity: {
+    packages: ["@openai/codex"],
+    // "codex-cli 0.171.0"
+    version: /^codex-cli\s/m,
+    install: "Codex: npm install -g @openai/codex"
+  }
 })
 
 /**

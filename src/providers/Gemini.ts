@@ -20,7 +20,7 @@ import * as Either from "effect/Either"
 import type { GeminiAsyncRequest } from "../domain/requests.js"
 import { type CliFailure, CliRunFailed, CliTurnLimit, CliWorkspaceUntrusted, InvalidRequest } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
-import { authRequired, tail } from "./classify.js"
+import { authRequired, NETWORK, sessionNotFound, tail } from "./classify.js"
 import {
   classifyByMessages,
   diagnose,
@@ -43,7 +43,8 @@ import {
   type PlanContext,
   type Provider,
   type RawOutput,
-  type Reply
+  type Reply,
+  type RunSignal
 } from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
@@ -121,6 +122,7 @@ const buildPlan = (trustWorkspace: boolean) =>
 
   return Either.right({
     cli: "gemini",
+    ...(session.right._tag === "Id" ? { sessionId: session.right.id } : {}),
     args,
     prompt: { _tag: "Stdin", text: request.prompt },
     env: trustWorkspace ? { [TRUST_ENV]: "true" } : {},
@@ -139,6 +141,11 @@ const UNTRUSTED = /not running in a trusted (directory|folder)|untrusted workspa
 
 // gemini's words for missing or refused credentials, beyond the shared rules.
 const GEMINI_AUTH = /API key not valid|API_KEY_INVALID|Please set an Auth method|GEMINI_API_KEY environment variable not found|Failed to login/i
+
+// gemini's words for a session it cannot resume (exit 42): "Error resuming
+// session: No previous sessions found for this project.", or "Invalid
+// session identifier "<id>"".
+const UNKNOWN_SESSION = /Error resuming session[^\n]{0,300}|Invalid session identifier[^\n]{0,300}|No previous sessions found[^\n]{0,200}/i
 
 const untrustedHint =
   "Let the gateway trust workspaces (set LLM_GATEWAY_GEMINI_TRUST_WORKSPACE=true, the default), " +
@@ -220,6 +227,10 @@ const classifyRun = (run: FailedRun): CliFailure => {
   const lines = `${tail(run.stderr)}\n${diag}`.split("\n").map((l) => l.trim())
   const untrustedLine = lines.find((l) => UNTRUSTED.test(l))?.slice(0, 2000)
 
+  // 0. A session it cannot resume (an input error, exit 42).
+  const unknownSession = UNKNOWN_SESSION.exec(`${tail(run.stderr)}\n${diag}`)
+  if (unknownSession !== null) return sessionNotFound("gemini", run.sessionId, unknownSession[0].trim().slice(0, 2000))
+
   // 1. The exit code, when gemini gives a specific one.
   const byExit = failureFor(run, run.exitCode, run.exitCode === GeminiExitCode.Untrusted ? untrustedLine ?? words : words)
   if (byExit !== undefined) return byExit
@@ -249,6 +260,27 @@ const classifyRun = (run: FailedRun): CliFailure => {
 /** A failure reported inside the output of a run that exited 0. */
 const failedInOutput = (invocation: Invocation, output: RawOutput): CliFailure =>
   failureInOutput("gemini", invocation, output, classifyRun, messagesOf(errorReports(output.stdout)))
+
+// ---------------------------------------------------------------------------
+// watch
+// ---------------------------------------------------------------------------
+
+/**
+ * gemini retries a failed API call by itself and says so on stderr:
+ * "Attempt 1 failed. Retrying with backoff... Error: exception TypeError:
+ * fetch failed sending request", for about five minutes before it gives up.
+ * An assistant message or a tool call on stdout means the service answered.
+ */
+const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
+  if (stream === "stderr") {
+    return /^Attempt \d+ failed/.test(line) && NETWORK.test(line)
+      ? { _tag: "Unreachable", words: line.slice(0, 500) }
+      : undefined
+  }
+  return (line.includes('"type":"message"') && line.includes('"role":"assistant"')) || line.includes('"type":"tool_use"')
+    ? { _tag: "Progress" }
+    : undefined
+}
 
 // ---------------------------------------------------------------------------
 // parse
@@ -392,7 +424,14 @@ export const make = (options: GeminiOptions = {}): Provider<GeminiInput> => ({
   cli: "gemini",
   plan: buildPlan(options.trustWorkspace ?? true),
   parse: parseOutput,
-  classify: classifyRun
+  classify: classifyRun,
+  watch,
+  identity: {
+    packages: ["@google/gemini-cli"],
+    // `--version` prints a bare version ("0.61.0"): the help tells.
+    help: { args: ["--help"], markers: ["--output-format", "stream-json", "--approval-mode"] },
+    install: "Gemini CLI: npm install -g @google/gemini-cli"
+  }
 })
 
 /** The gemini adapter with default options. @since 0.1.0 */

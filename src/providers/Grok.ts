@@ -17,7 +17,7 @@ import * as Either from "effect/Either"
 import type { GrokAsyncRequest } from "../domain/requests.js"
 import { type CliFailure, CliTurnLimit, InvalidRequest } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
-import { authRequired, tail } from "./classify.js"
+import { authRequired, NETWORK, tail } from "./classify.js"
 import {
   classifyByMessages,
   diagnose,
@@ -40,7 +40,8 @@ import {
   type PlanContext,
   type Provider,
   type RawOutput,
-  type Reply
+  type Reply,
+  type RunSignal
 } from "./Provider.js"
 import { sessionChoice } from "./sessions.js"
 
@@ -100,11 +101,13 @@ const plan = (
     advice: "pass grok's own session id (from a previous reply), or use resumeLatest"
   })
   if (Either.isLeft(session)) return Either.left(session.left)
+  const resumed = session.right._tag === "Id" ? session.right.id : undefined
   if (session.right._tag === "Id") args.push("--resume", session.right.id)
   else if (session.right._tag === "Latest") args.push("--continue")
 
   return Either.right({
     cli: "grok",
+    ...(resumed !== undefined ? { sessionId: resumed } : {}),
     args,
     prompt: { _tag: "File", flag: PROMPT_FILE_FLAG, text: request.prompt },
     env: { GROK_DISABLE_AUTOUPDATER: "1" },
@@ -334,6 +337,21 @@ const parseOutput = (invocation: Invocation, output: RawOutput): Either.Either<R
 // ---------------------------------------------------------------------------
 
 /**
+ * Network trouble said while grok runs: a line on stderr, or an `error`
+ * event, with the shared network words. Text, thoughts and tool calls mean
+ * the service answered.
+ */
+const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
+  if (stream === "stderr") return NETWORK.test(line) ? { _tag: "Unreachable", words: line.slice(0, 500) } : undefined
+  if (line.includes('"type":"error"')) {
+    return NETWORK.test(line) ? { _tag: "Unreachable", words: line.slice(0, 500) } : undefined
+  }
+  return line.includes('"type":"text"') || line.includes('"type":"thought"') || line.includes('"type":"tool_call"')
+    ? { _tag: "Progress" }
+    : undefined
+}
+
+/**
  * Builds the grok adapter.
  *
  * @since 0.1.0
@@ -342,7 +360,20 @@ export const make = (_options: GrokOptions = {}): Provider<GrokInput> => ({
   cli: "grok",
   plan,
   parse: parseOutput,
-  classify: classifyRun
+  classify: classifyRun,
+  watch,
+  identity: {
+    // xAI's Grok Build is installed by its own script, not from npm.
+    packages: [],
+    impostors: {
+      "@vibe-kit/grok-cli": "Vibe Kit's community grok-cli, a different program also called grok",
+      "grok-dev": "superagent-ai's community grok-cli, a different program also called grok",
+      "@superagent/grok-cli": "superagent-ai's community grok-cli, a different program also called grok"
+    },
+    // Its version line does not tell it from the community CLIs: the help must offer the flags the adapter passes.
+    help: { args: ["--help"], markers: ["--output-format", "streaming-json", "--prompt-file"] },
+    install: "xAI's Grok Build CLI: curl -fsSL https://x.ai/cli/install.sh | bash (see docs.x.ai)"
+  }
 })
 
 /** The grok adapter with default options. @since 0.1.0 */

@@ -52,6 +52,8 @@ export interface Invocation {
    * reads the lines as they arrive and keeps no copy of the raw stdout.
    */
   readonly readsEventsOnly?: boolean | undefined
+  /** The CLI session the run resumes, when it resumes one by id (for `SessionNotFound`). */
+  readonly sessionId?: string | undefined
 }
 
 /**
@@ -81,6 +83,8 @@ export interface FailedRun extends RawOutput {
   /** The model asked for, when one was. */
   readonly model: string | undefined
   readonly cwd: string
+  /** The CLI session the run resumed, when it resumed one by id. */
+  readonly sessionId?: string | undefined
 }
 
 /**
@@ -134,6 +138,45 @@ export const defaultPlanContext = (request: { readonly approvalStrategy: string 
 })
 
 /**
+ * What one line of a running CLI's output says about its service:
+ * `Unreachable` when the CLI says it cannot reach it (and keeps trying),
+ * `Progress` when the line shows the service answered. Lines that say
+ * neither are `undefined`. Lines longer than `WATCHED_LINE_MAX` are not
+ * read (they carry content, so they count as progress).
+ *
+ * @since 0.1.0
+ */
+export type RunSignal =
+  | { readonly _tag: "Unreachable"; readonly words: string }
+  | { readonly _tag: "Progress" }
+  | undefined
+
+/** The longest line a `watch` is given. @since 0.1.0 */
+export const WATCHED_LINE_MAX = 8192
+
+/**
+ * How to tell that a binary is the CLI the adapter speaks to. Checked once
+ * per binary (path and modification time) before its first run, by
+ * `cli/CliIdentity`: first the npm package the binary belongs to (when it is
+ * one), then its `--version` line, then, where the version line does not
+ * tell, its help.
+ *
+ * @since 0.1.0
+ */
+export interface CliIdentitySpec {
+  /** npm packages that install this CLI. */
+  readonly packages: ReadonlyArray<string>
+  /** npm packages that install a different program under the same name, and what they are. */
+  readonly impostors?: Readonly<Record<string, string>> | undefined
+  /** What this CLI's `--version` prints; a line that does not match is another program. */
+  readonly version?: RegExp | undefined
+  /** Where the version line cannot tell: arguments that print help, and words the help must hold (the flags the adapter passes). */
+  readonly help?: { readonly args: ReadonlyArray<string>; readonly markers: ReadonlyArray<string> } | undefined
+  /** What to install, in words, for hints. */
+  readonly install: string
+}
+
+/**
  * @since 0.1.0
  */
 export interface Provider<Request> {
@@ -148,4 +191,8 @@ export interface Provider<Request> {
   readonly parse: (invocation: Invocation, output: RawOutput) => Either.Either<Reply, CliFailure>
   /** Classifies a run that exited non-zero or by a signal. Pure. */
   readonly classify: (run: FailedRun) => CliFailure
+  /** Reads the output while the CLI runs, line by line, for signs that it cannot reach its service. Pure. */
+  readonly watch?: ((stream: "stdout" | "stderr", line: string) => RunSignal) | undefined
+  /** How to tell that a binary is this CLI. */
+  readonly identity: CliIdentitySpec
 }

@@ -5,6 +5,10 @@
  * Transient, as in 1.4.0: a wall-clock timeout (exit code 124, the code of
  * `timeout(1)`) and the network errors `ECONNRESET`, `ETIMEDOUT`,
  * `ECONNREFUSED` and `EPIPE` (in the CLI's output or a spawn error's code).
+ * Unlike 1.4.0, a `CliNetworkError` of a CLI that retried by itself
+ * (`retriedByCli`) is not transient: claude retries about ten times over
+ * three minutes before it gives up, and running it three times made the
+ * caller wait nine.
  * Not transient: an idle timeout (the CLI hung: running it again would hang
  * again), a missing binary, a refused login, a bad request or model, a
  * cancel, and a rate limit (the classifier cannot tell a short throttle
@@ -87,6 +91,10 @@ export const isTransient = (error: GatewayError): boolean => {
       return error.exitCode === TIMEOUT_EXIT_CODE || NETWORK.test(error.cliMessage) || NETWORK.test(error.message)
     case "SpawnFailed":
       return error.code !== undefined && NETWORK_CODES.has(error.code)
+    // A CLI that already retried by itself (claude's loop of about ten tries, codex's reconnects, gemini's
+    // attempts) is not run again: that would multiply its own retries.
+    case "CliNetworkError":
+      return !error.retriedByCli
     default:
       return false
   }

@@ -105,6 +105,18 @@ const m0006_job_reply = Effect.gen(function*() {
   }
 })
 
+/**
+ * A job's attempts (each run of its CLI, a retry being the next one), as
+ * a JSON list. NULL: a job recorded before attempts were. Added only when
+ * absent, so a database whose record was wound back past it migrates again.
+ */
+const m0007_job_attempts = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const columns = yield* sql<{ name: string }>`PRAGMA table_info(jobs)`
+  if (columns.some((c) => c.name === "attempts")) return
+  yield* sql`ALTER TABLE jobs ADD COLUMN attempts TEXT DEFAULT NULL`
+})
+
 const parseObject = (json: string): { readonly text?: unknown } => {
   try {
     const value: unknown = JSON.parse(json)
@@ -125,5 +137,6 @@ export const loader: Migrator.Loader = Migrator.fromRecord({
   "0003_sessions": sessionsMigration,
   "0004_approvals": approvalsMigration,
   "0005_flight_recorder": flightRecorderMigration,
-  "0006_job_reply": m0006_job_reply
+  "0006_job_reply": m0006_job_reply,
+  "0007_job_attempts": m0007_job_attempts
 })

@@ -1,3 +1,4 @@
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -122,6 +123,7 @@ describe("upgrade plans (golden argv)", () => {
       expect(bad.hint).toContain("1.2.3")
     }).pipe(
       Effect.provide(GatewayConfig.layerTest({ binaries: { claude: "/x/claude-bin", codex: "codex", gemini: "gemini", grok: "grok" } })),
+      Effect.provide(CliIdentity.layerTrusting),
       Effect.provide(CommandRunner.layerTest(() => Effect.die("nothing may run")))
     ))
 
@@ -131,6 +133,7 @@ describe("upgrade plans (golden argv)", () => {
       expect((yield* updater.plan("codex", "1.0.0")).command).toBe("npm")
     }).pipe(
       Effect.provide(GatewayConfig.layerTest()),
+      Effect.provide(CliIdentity.layerTrusting),
       Effect.provide(CommandRunner.layerTest(() => Effect.die("nothing may run")))
     ))
 })

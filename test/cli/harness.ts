@@ -2,6 +2,8 @@
  * The live CliUpdater over the live CommandRunner, with the fake CLIs and
  * the fake npm of test/fixtures/cli, each test in its own state folder.
  */
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
+import * as Providers from "../../src/providers/Providers.js"
 import * as Layer from "effect/Layer"
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -66,7 +68,8 @@ export const setup = (options: Setup = {}): Fixture => {
     })
   ).pipe(Layer.provide(config))
   const layer = layerWith({ npmCommand: fixture("npm"), versionTimeoutMs: 5_000, ...options.updater }).pipe(
-    Layer.provide(runner),
+    Layer.provide(CliIdentity.layer),
+    Layer.provide(Layer.mergeAll(runner, Providers.layer)),
     Layer.provide(config)
   )
   const recordFile = join(dir, "record.jsonl")

@@ -103,7 +103,7 @@ describe("the flight recorder over stdio", () => {
     expect(row.output_tokens).toBeGreaterThan(0)
     const retries = JSON.parse(row.retries_json) as Array<Record<string, unknown>>
     expect(retries).toHaveLength(1)
-    expect(retries[0]).toMatchObject({ attempt: 1, errorTag: "CliExitedNonZero" })
+    expect(retries[0]).toMatchObject({ attempt: 1, errorTag: "CliNetworkError" })
     expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(0)
 
     // Log lines of the request carry its ids (the last, "request completed", follows the answer).

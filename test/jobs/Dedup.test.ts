@@ -16,6 +16,7 @@ const planned = (overrides: Partial<PlannedRequest> = {}, prompt = "hi"): Planne
   cwd: "/work",
   binary: "claude",
   idleTimeoutMs: undefined,
+  maxRunMs: 3_600_000,
   ...overrides
 })
 

@@ -3,6 +3,7 @@
  * output follows the (test) clock: lifecycle, throttled flushes, cancel,
  * the queue, dedup and shutdown.
  */
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -73,7 +74,7 @@ const managerLayer = (
   config: Partial<GatewayConfigShape> = {},
   path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
 ) => {
-  return Gateway.layerServicesWith(scriptedRunner(steps, seen)).pipe(
+  return Gateway.layerServicesWith(scriptedRunner(steps, seen), CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(GatewayConfig.layerTest({ databasePath: path, ...config }))
   )
 }

@@ -2,6 +2,7 @@
  * RequestRunner as a library entry point: a typed request handed to it
  * directly (not decoded by a tool) is still checked before any argv exists.
  */
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -38,7 +39,7 @@ const setup = () => {
   const specs: Array<CommandSpec> = []
   const runner = layerTest((spec) => Effect.sync(() => (specs.push(spec), { stdout: "" })))
   const layer = RequestRunner.layer.pipe(
-    Layer.provide(Layer.merge(runner, Providers.layer)),
+    Layer.provide(Layer.mergeAll(runner, Providers.layer, CliIdentity.layerTrusting)),
     Layer.provide(GatewayConfig.layerTest({}))
   )
   return { specs, layer }

@@ -1,3 +1,4 @@
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import { Ajv } from "ajv"
 import * as Cause from "effect/Cause"
@@ -25,7 +26,7 @@ const recording = () => {
       return { stdout: "" }
     })
   )
-  const layer = Gateway.layerServicesWith(runner).pipe(
+  const layer = Gateway.layerServicesWith(runner, CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(GatewayConfig.layerTest({ databasePath: ":memory:" }))
   )
   return { specs, layer }

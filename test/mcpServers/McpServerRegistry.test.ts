@@ -74,6 +74,8 @@ describe("resolve", () => {
       if (error._tag !== "McpServersMissing") return
       expect(error.missing).toEqual(["nope", "gone"])
       expect(error.registryPath).toBe(REGISTRY)
+      expect(error.hint).toContain("LLM_GATEWAY_MCP_SERVERS")
+      expect(error.hint).toContain("a request that names none asks for none")
       expect(error.message).toContain(`"nope", "gone"`)
       expect(error.message).toContain(REGISTRY)
       // It says which servers there are.
@@ -179,12 +181,13 @@ describe("a malformed registry", () => {
     }))
 
   it("the errors serialize with their fields", () => {
-    const missing = new McpServersMissing({ message: "m", missing: ["a"], registryPath: "/r" })
+    const missing = new McpServersMissing({ message: "m", missing: ["a"], registryPath: "/r", hint: "h" })
     expect(Schema.encodeSync(McpServersMissing)(missing)).toStrictEqual({
       _tag: "McpServersMissing",
       message: "m",
       missing: ["a"],
-      registryPath: "/r"
+      registryPath: "/r",
+      hint: "h"
     })
     const invalid = new McpRegistryInvalid({ message: "m", path: "/r" })
     expect(Schema.encodeSync(McpRegistryInvalid)(invalid)).toStrictEqual({

@@ -66,8 +66,10 @@ describe("defaults", () => {
       expect(codex.defaultModel).toBe("gpt-5.4")
       expect(codex.defaultModelSource).toBe("config")
       expect(model(codex, "gpt-5.3-codex-spark")).toMatchObject({ source: "config", isDefault: false })
-      // gpt-5.5 is both a profile's model and a fallback: config wins.
-      expect(model(codex, "gpt-5.5")).toMatchObject({ source: "config", sources: ["config", "fallback"] })
+      // gpt-5.5 is a profile's model only: no longer bundled (codex 0.171.0 calls it legacy).
+      expect(model(codex, "gpt-5.5")).toMatchObject({ source: "config", sources: ["config"] })
+      // codex's own default is listed as a hint, never as the gateway's default.
+      expect(model(codex, "gpt-6.2-sol")).toMatchObject({ source: "fallback", isDefault: false })
       expect(codex.warnings).toEqual([])
     }))
 
@@ -84,13 +86,20 @@ describe("defaults", () => {
       const nested = yield* listOne({ GEMINI_SETTINGS_PATH: fixture("gemini", "settings.json") }, "gemini")
       expect(nested.defaultModel).toBe("gemini-2.5-flash")
       expect(nested.defaultModelSource).toBe("config")
+      // gemini-2.5-flash is no longer bundled (gemini 0.61.0's flash is Gemini 3): config only.
       expect(model(nested, "gemini-2.5-flash")).toMatchObject({
         source: "config",
-        sources: ["config", "fallback"],
+        sources: ["config"],
         isDefault: true
       })
       const flat = yield* listOne({ GEMINI_SETTINGS_PATH: fixture("gemini", "settings-flat.json") }, "gemini")
       expect(flat.defaultModel).toBe("gemini-2.5-pro")
+      // Named by the config and bundled: config wins, and it is the default.
+      expect(model(flat, "gemini-2.5-pro")).toMatchObject({
+        source: "config",
+        sources: ["config", "fallback"],
+        isDefault: true
+      })
     }))
 
   it.effect("fallback only: no default, every bundled model listed low-confidence", () =>
@@ -152,7 +161,7 @@ describe("*_MODELS", () => {
       const grok = yield* listOne({ GROK_MODELS: "{not json" }, "grok")
       expect(grok.warnings).toHaveLength(1)
       expect(grok.warnings[0]).toMatch(/^GROK_MODELS is not valid JSON/)
-      expect(grok.models.map((m) => m.name)).toEqual(["grok-build"])
+      expect(grok.models.map((m) => m.name)).toEqual(fallbackModels.grok.map((m) => m.name))
     }))
 })
 
@@ -265,17 +274,20 @@ describe("gemini history", () => {
     Effect.gen(function*() {
       const registry = yield* registryFrom({ GEMINI_HISTORY_ROOT: HISTORY })
       const gemini = (yield* registry.list("gemini")).clis[0]!
-      expect(model(gemini, "gemini-3-pro-preview")).toMatchObject({
+      expect(model(gemini, "gemini-2.5-flash-lite")).toMatchObject({
         source: "observed",
         confidence: "low",
+        sources: ["observed"],
         origin: HISTORY,
         isDefault: false,
-        observedCount: 2
+        observedCount: 1
       })
       // Also bundled: stays a fallback, observed is added to its sources.
-      expect(model(gemini, "gemini-2.5-flash-lite")).toMatchObject({
+      expect(model(gemini, "gemini-3-pro-preview")).toMatchObject({
         source: "fallback",
-        sources: ["fallback", "observed"]
+        sources: ["fallback", "observed"],
+        origin: "bundled",
+        observedCount: 2
       })
       // Escaped text inside a message and .txt files are not read as models.
       expect(model(gemini, "not-a-model-from-text")).toBeUndefined()

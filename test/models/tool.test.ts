@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { listModels, modelTools } from "../../src/mcp/tools/models.js"
 import * as ModelConfig from "../../src/models/config.js"
+import { fallbackModels } from "../../src/models/fallbacks.js"
 import * as ModelRegistry from "../../src/models/ModelRegistry.js"
 import { configFrom, fixture, HISTORY_FIXTURE } from "./helpers.js"
 
@@ -49,7 +50,7 @@ describe("list_models", () => {
       expect(text).toContain("aliases: fast → haiku")
       expect(text).toContain("codex — default: none configured (the CLI picks its own)")
       expect(text).toMatch(/warning: codex config .* is not valid TOML/)
-      expect(text).toMatch(/gemini-3-pro-preview +observed +low/)
+      expect(text).toMatch(/gemini-2\.5-flash-lite +observed +low/)
       expect(text).toContain("history: 3 file(s) scanned")
       expect(text).toContain("warning: LLM_GATEWAY_MODEL_ALIASES")
     }))
@@ -59,7 +60,7 @@ describe("list_models", () => {
       const answer = yield* call({}, { cli: "grok" })
       const clis = answer.structured.clis as Record<string, ModelRegistry.CliModels>
       expect(Object.keys(clis)).toEqual(["grok"])
-      expect(clis.grok!.models.map((m) => m.name)).toEqual(["grok-build"])
+      expect(clis.grok!.models.map((m) => m.name)).toEqual(fallbackModels.grok.map((m) => m.name))
       expect(answer.text.startsWith("grok — default: none configured")).toBe(true)
       expect(answer.text).not.toContain("claude")
     }))

@@ -4,6 +4,7 @@
  * failed, deduped, refused, canceled), counts it in Metrics, and every log
  * line of a job carries its correlationId and jobId.
  */
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -45,7 +46,7 @@ const script = (spec: CommandSpec) =>
   })
 
 const servicesLayer = (config: Partial<GatewayConfigShape> = {}, runner: Layer.Layer<CommandRunner> = runnerTest(script)) =>
-  Gateway.layerServicesWith(runner).pipe(
+  Gateway.layerServicesWith(runner, CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(
       GatewayConfig.layerTest({
         databasePath: join(mkdtempSync(join(tmpdir(), "gateway-observe-")), "gateway.db"),

@@ -250,7 +250,7 @@ describe("codex reported failures (exit 0)", () => {
 
   it("an error event with no turn and no message", () => {
     const e = parseErr(fixture("error-only.jsonl"))
-    expect(e._tag).toBe("CliRunFailed")
+    expect(e._tag).toBe("CliNetworkError")
     expect(e.message).toContain("stream disconnected before completion")
   })
 })

@@ -2,6 +2,7 @@
  * Retry and breaker around RequestRunner.execute, over a scripted
  * CommandRunner (nothing is spawned; the script counts the runs).
  */
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -50,7 +51,7 @@ const setup = (
   const config = GatewayConfig.layerTest({
     retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000, ...options.retry }
   })
-  const base = Layer.merge(runner, Providers.layer)
+  const base = Layer.mergeAll(runner, Providers.layer, CliIdentity.layerTrusting)
   const layer = options.breaker === false
     ? RequestRunner.layer.pipe(Layer.provide(base), Layer.provide(config))
     : RequestRunner.layer.pipe(
@@ -84,11 +85,11 @@ describe("RequestRunner with retry and the circuit breaker", () => {
       expect(specs).toHaveLength(2)
       expect(retries).toHaveLength(1)
       expect(retries[0]).toMatchObject({ attempt: 1, maxAttempts: 3 })
-      expect(retries[0]!.error._tag).toBe("CliExitedNonZero")
+      expect(retries[0]!.error._tag).toBe("CliNetworkError")
       expect(retries[0]!.delayMs).toBeGreaterThanOrEqual(800)
       expect(retries[0]!.delayMs).toBeLessThanOrEqual(1_000)
       expect(output[0]).toBe("stderr:Error: read ECONNRESET\n")
-      expect(output[1]).toMatch(/^stdout:\n\[llm-cli-gateway\] attempt 1 of 3 failed \(CliExitedNonZero: .*ECONNRESET.*\); attempt 2 starts in \d+ ms/)
+      expect(output[1]).toMatch(/^stdout:\n\[llm-cli-gateway\] attempt 1 of 3 failed \(CliNetworkError: .*ECONNRESET.*\); attempt 2 starts in \d+ ms/)
       expect(output[2]).toMatch(/^stderr:\n\[llm-cli-gateway\] attempt 1 of 3 failed/)
       expect(output[3]).toMatch(/^stdout:\{"type":"result"/)
       const breaker = yield* Effect.serviceOption(CircuitBreaker.CircuitBreaker)
@@ -112,7 +113,7 @@ describe("RequestRunner with retry and the circuit breaker", () => {
     const { layer, specs } = setup(() => RESET, { retry: { maxAttempts: 2 } })
     return Effect.gen(function*() {
       const result = yield* runToEnd()
-      expect(Either.isLeft(result) && result.left._tag).toBe("CliExitedNonZero")
+      expect(Either.isLeft(result) && result.left._tag).toBe("CliNetworkError")
       expect(specs).toHaveLength(2)
     }).pipe(Effect.provide(layer))
   })

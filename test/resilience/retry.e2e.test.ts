@@ -43,15 +43,16 @@ describe("retry over stdio", () => {
     expect(runs).toHaveLength(2)
     // The optimized prompt is what the CLI got, both times.
     expect(runs.map((r) => r.prompt)).toEqual(["Say hi [[fake:fail-first=1]]", "Say hi [[fake:fail-first=1]]"])
-    expect(g.stderr()).toMatch(/attempt 1 of 3 failed transiently \(CliExitedNonZero\); retrying in \d+ ms/)
+    expect(g.stderr()).toMatch(/attempt 1 of 3 failed transiently \(CliNetworkError\); retrying in \d+ ms/)
   })
 
   it("with retries off, the same failure is the answer, typed", async () => {
     const g = await start({ LLM_GATEWAY_RETRY_MAX_ATTEMPTS: "1" })
     const result = await callTool(g, "claude_request", { prompt: "hi [[fake:fail-first=1]]", mcpServers: [] })
     expect(result.isError).toBe(true)
-    expect(result.structuredContent?.error?._tag).toBe("CliExitedNonZero")
-    expect(result.structuredContent?.error?.stderrTail).toMatch(/ECONNRESET/)
+    expect(result.structuredContent?.error?._tag).toBe("CliNetworkError")
+    expect(result.structuredContent?.error?.cliMessage).toMatch(/ECONNRESET/)
+    expect(result.structuredContent?.error?.retriedByCli).toBe(false)
     expect(g.records().filter((r) => r.cli === "claude")).toHaveLength(1)
   })
 

@@ -66,6 +66,8 @@ const versionLine = (r: VersionReport): string => {
       }${r.message !== "" ? `: ${r.message}` : ""}`
     case "unparsable":
       return `${r.cli}: no version in the output of \`${r.path} --version\`: ${JSON.stringify(r.raw)}`
+    case "incompatible":
+      return `${r.cli}: ${r.path} is not the ${r.cli} CLI the gateway speaks to: it is ${r.found}. ${r.hint}`
     case "spawn_failed":
       return `${r.cli}: could not start ${r.command}: ${r.message}`
   }
@@ -84,7 +86,7 @@ const upgradeText = (o: UpgradeOutcome): string =>
 export const cliVersions = Tool.make({
   name: "cli_versions",
   description: "The installed version of each CLI (or of one), from `<cli> --version` run with a time bound: the " +
-    "version and binary path, or why there is none (not installed, timed out, exited non-zero, unparsable).",
+    "version and binary path, or why there is none (not installed, incompatible: another program under the CLI's name, timed out, exited non-zero, unparsable).",
   input: Schema.Struct({
     cli: Schema.optional(Cli.annotations({ description: "Only this CLI (default: all)." }))
   }),

@@ -8,13 +8,25 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Cli } from "../../domain/Cli.js"
 import { CliRunFailed, GatewayError } from "../../domain/errors.js"
-import { type Job, JobError, JobStatus } from "../../domain/Job.js"
+import { type Job, JobAttemptError, JobError, JobStatus } from "../../domain/Job.js"
 import { Usage } from "../../domain/Usage.js"
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms))
 
 const Timestamp = Schema.String.annotations({ description: "An ISO 8601 time." })
+
+/**
+ * One run of a job's CLI, as the job tools show it.
+ *
+ * @since 0.1.0
+ */
+export const JobAttemptView = Schema.Struct({
+  attempt: Schema.Number.annotations({ description: "1 for the first run; a retry is the next." }),
+  startedAt: Timestamp,
+  durationMs: Schema.NullOr(Schema.Number).annotations({ description: "How long it ran; null while it runs." }),
+  error: Schema.NullOr(JobAttemptError).annotations({ description: "How it failed; null when it succeeded or runs." })
+})
 
 /**
  * The structured status of a job, as the job tools (and a request that
@@ -46,7 +58,14 @@ export const JobStatusView = Schema.Struct({
   model: Schema.optional(Schema.String),
   usage: Schema.optional(Usage),
   costUsd: Schema.optional(Schema.Number),
-  cancelRequestedAt: Schema.optional(Timestamp)
+  cancelRequestedAt: Schema.optional(Timestamp),
+  /** Each run of the CLI, the first first (absent for a job recorded before attempts were). */
+  attempts: Schema.optional(
+    Schema.Array(JobAttemptView).annotations({
+      description: "Each run of the CLI, the first first: a transient failure is retried as the next attempt."
+    })
+  ),
+  attemptCount: Schema.optional(Schema.Number.annotations({ description: "How many attempts ran (or run)." }))
 })
 
 /** @since 0.1.0 */
@@ -84,9 +103,24 @@ export const jobStatus = (
     ...(reply?.model !== undefined ? { model: reply.model } : {}),
     ...(reply?.usage !== undefined ? { usage: reply.usage } : {}),
     ...(reply?.costUsd !== undefined ? { costUsd: reply.costUsd } : {}),
-    ...(job.cancelRequestedAt !== null ? { cancelRequestedAt: iso(job.cancelRequestedAt) } : {})
+    ...(job.cancelRequestedAt !== null ? { cancelRequestedAt: iso(job.cancelRequestedAt) } : {}),
+    ...(job.attempts !== undefined
+      ? {
+        attempts: job.attempts.map((a) => ({
+          attempt: a.attempt,
+          startedAt: iso(a.startedAt),
+          durationMs: a.durationMs,
+          error: a.error === null ? null : { _tag: a.error._tag, message: a.error.message }
+        })),
+        attemptCount: job.attempts.length
+      }
+      : {})
   }
 }
+
+/** " (3 attempts)" when a retry ran. */
+const attemptsNote = (job: Job): string =>
+  job.attempts !== undefined && job.attempts.length > 1 ? ` (${job.attempts.length} attempts)` : ""
 
 /**
  * A line that says where the job is and what to do next.
@@ -94,7 +128,7 @@ export const jobStatus = (
  * @since 0.1.0
  */
 export const jobLine = (job: Job, deduped = false): string => {
-  const same = deduped ? " (an identical recent request: this is its job)" : ""
+  const same = (deduped ? " (an identical recent request: this is its job)" : "") + attemptsNote(job)
   switch (job.status) {
     case "queued":
       return `Job ${job.id} (${job.cli}) is queued${same}, waiting for a free slot. Wait for it with llm_job_wait.`

@@ -49,6 +49,7 @@ export const ProcessHealth = Schema.Struct({
     cli: Cli,
     pid: Schema.NullOr(Schema.Number),
     startedAt: Schema.NullOr(Schema.Number),
+    attemptCount: Schema.Number,
     lastOutputAt: Schema.NullOr(Schema.Number),
     stdoutBytes: Schema.Number
   })),

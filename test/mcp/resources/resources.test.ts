@@ -2,6 +2,7 @@
  * The session, model and metrics resources over the real services (a
  * SQLite file in a temp folder, a scripted CommandRunner).
  */
+import * as CliIdentity from "../../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -26,7 +27,7 @@ import { bookkeeping } from "../../jobs/bookkeeping.js"
 const resultLine = JSON.stringify({ type: "result", subtype: "success", result: "ok", session_id: "s-1" }) + "\n"
 
 const servicesLayer = () =>
-  Gateway.layerServicesWith(runnerTest(() => Effect.succeed({ stdout: resultLine }))).pipe(
+  Gateway.layerServicesWith(runnerTest(() => Effect.succeed({ stdout: resultLine })), CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(
       GatewayConfig.layerTest({ databasePath: join(mkdtempSync(join(tmpdir(), "gateway-resources-")), "gateway.db") })
     )

@@ -39,7 +39,7 @@ export const VALUE_OPTIONS: ReadonlySet<string> = new Set([
 ])
 
 /** `--flag=value` forms whose value the gateway validated. */
-const EQUALS_FORMS = ["--allowedTools=", "--disallowedTools="]
+const EQUALS_FORMS = ["--allowedTools=", "--disallowedTools=", "--add-dir="]
 
 /** The problems with one recorded argv (empty when none). */
 export const argvProblems = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
