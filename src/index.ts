@@ -35,6 +35,9 @@ export * as Provider from "./providers/Provider.js"
 /** The registry of adapters. @since 0.1.0 */
 export * as Providers from "./providers/Providers.js"
 
+/** Whether a CLI's binary is that CLI. @since 0.1.0 */
+export * as CliIdentity from "./cli/CliIdentity.js"
+
 /** One request to its end. @since 0.1.0 */
 export * as RequestRunner from "./jobs/RequestRunner.js"
 

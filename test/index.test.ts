@@ -1,12 +1,11 @@
 /**
  * The library's public face: what README shows works as written.
  */
-import * as CliIdentity from "../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { readFileSync } from "node:fs"
-import { CommandRunner, GatewayConfig, Providers, RequestRunner, VERSION } from "../src/index.js"
+import { CliIdentity, CommandRunner, GatewayConfig, Providers, RequestRunner, VERSION } from "../src/index.js"
 
 describe("library", () => {
   it("VERSION is package.json's version", () => {

@@ -264,7 +264,8 @@ export const make = Effect.gen(function*() {
         correlationId,
         context: { bypassAllowed: decision.bypass, mcpServers: mcp }
       })
-      const mcpReport = mcp === undefined
+      // Reported when the request named servers (none are asked for by default).
+      const mcpReport = mcp === undefined || mcp.requested.length === 0
         ? undefined
         : { requested: mcp.requested, enabled: mcp.enabled, missing: mcp.missing }
       const now = yield* Clock.currentTimeMillis
