@@ -152,6 +152,8 @@ describe("claude plan: argv", () => {
         model: "opus",
         allowedTools: ["Read"],
         disallowedTools: ["Bash(rm:*)"],
+        addDirs: ["shared", "/srv/data dir"],
+        effort: "high",
         dangerouslySkipPermissions: true,
         sessionId: "abc-123"
       })
@@ -165,11 +167,22 @@ describe("claude plan: argv", () => {
       "opus",
       "--allowedTools=Read",
       "--disallowedTools=Bash(rm:*)",
+      "--add-dir=shared",
+      "--add-dir=/srv/data dir",
+      "--effort",
+      "high",
       "--permission-mode",
       "bypassPermissions",
       "--resume",
       "abc-123"
     ])
+  })
+
+  it("addDirs: a folder like an option, or with a .. segment, is refused before any argv exists", () => {
+    for (const dir of ["--dangerously-skip-permissions", "a/../../etc"]) {
+      expect(() => decode({ prompt: "hi", addDirs: [dir] })).toThrow()
+    }
+    expect(() => decode({ prompt: "hi", effort: "--max" })).toThrow()
   })
 
   it("MCP servers: the resolved ones go in a private --mcp-config; strictMcpConfig adds --strict-mcp-config", () => {

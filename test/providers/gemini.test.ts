@@ -52,7 +52,7 @@ describe("gemini plan: golden argv", () => {
     expect(planOf({ model: "pro" }).model).toBe("pro")
   })
 
-  it.each(["default", "auto_edit", "yolo"] as const)("approvalMode %s → --approval-mode", (mode) => {
+  it.each(["default", "auto_edit", "yolo", "plan"] as const)("approvalMode %s → --approval-mode", (mode) => {
     const args = argvOf({ approvalMode: mode })
     expect(args).toEqual([...BASE, "--approval-mode", mode])
     expect(args).not.toContain("-y")
