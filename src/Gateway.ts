@@ -3,10 +3,12 @@
  *
  * @since 0.1.0
  */
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import type * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
 import * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
 import * as CliIdentity from "./cli/CliIdentity.js"
 import * as CliUpdater from "./cli/CliUpdater.js"
@@ -25,6 +27,7 @@ import { mapResources } from "./mcp/resourceHandlers.js"
 import { resources as allResources } from "./mcp/resources/index.js"
 import * as TaskBackend from "./mcp/taskBackend.js"
 import { mapBackend } from "./mcp/taskHandlers.js"
+import type * as TaskHandlers from "./mcp/taskHandlers.js"
 import type { Tool } from "./mcp/Tool.js"
 import { tools, type ToolServices } from "./mcp/tools/index.js"
 import * as FlightRecorder from "./observability/FlightRecorder.js"
@@ -131,9 +134,22 @@ export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
 )
 
 /**
+ * How the server core meets its clients: given the tools, resources and
+ * tasks, serve them until the clients are gone. `McpServer.serveStdio` is
+ * one; `McpServer.serve` over any MCP SDK `Transport` is another.
+ *
+ * @since 0.1.0
+ */
+export type Serve = <R>(
+  tools: ReadonlyArray<Tool<R>>,
+  resources: ReadonlyArray<AnyResource<R>>,
+  tasks: TaskHandlers.TaskBackend<R>
+) => Effect.Effect<void, never, Scope.Scope | R>
+
+/**
  * Serves every tool, the resources (all of them unless told) and the
- * tasks (the request tools' jobs) on stdin/stdout until stdin ends or the
- * fiber is interrupted (SIGINT, SIGTERM).
+ * tasks (the request tools' jobs) through `serve` — any transport — until
+ * it ends or the fiber is interrupted. The core knows no transport.
  *
  * The server answers `initialize`, `tools/list` and `resources/list` at
  * once, while the services (the database, migrations, the instance
@@ -143,8 +159,9 @@ export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
  *
  * @since 0.1.0
  */
-export const serveStdioWith = <E extends GatewayError>(
+export const serveWith = <E extends GatewayError>(
   services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
+  serve: Serve,
   resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
 ): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
   Effect.scoped(Effect.gen(function*() {
@@ -176,13 +193,38 @@ export const serveStdioWith = <E extends GatewayError>(
     }))
     const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
       Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
-    yield* McpServer.serveStdio(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady)).pipe(
+    yield* serve(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady)).pipe(
       Effect.provideService(ClientLogging.ClientLogging, clientLogging)
     )
-  })).pipe(
+  }))
+
+/**
+ * `serveWith` on stdin/stdout, until stdin ends (or stdout breaks) or the
+ * fiber is interrupted (SIGINT, SIGTERM).
+ *
+ * @since 0.1.0
+ */
+export const serveStdioWith = <E extends GatewayError>(
+  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
+  resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
+): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
+  serveWith(services, McpServer.serveStdio, resources).pipe(
     Effect.tap(() => Effect.logDebug("stdin closed; shutting down")),
     Effect.onInterrupt(() => Effect.logDebug("interrupted; shutting down"))
   )
+
+/**
+ * `serveWith` on one MCP SDK `Transport` (an in-memory pair, a socket, a
+ * Streamable HTTP session), until it closes.
+ *
+ * @since 0.1.0
+ */
+export const serveTransportWith = <E extends GatewayError>(
+  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
+  transport: Transport,
+  resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
+): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
+  serveWith(services, (tools, res, tasks) => McpServer.serve(tools, transport, res, tasks), resources)
 
 /** Resumes in the event loop's check phase, after pending I/O has been handled. */
 const nextTurn: Effect.Effect<void> = Effect.async((resume) => {

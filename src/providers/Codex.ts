@@ -231,6 +231,8 @@ const classify = (run: FailedRun): CliFailure => {
  * network (…)" about once a minute, for ever. Items and turns that are not
  * errors mean the service answered.
  */
+const HTTP_STATUS = /\bunexpected status \d{3}\b/i
+
 const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
   if (stream === "stderr") return undefined
   const event = readWholeObject(line)
@@ -238,7 +240,9 @@ const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
   const type = str(event, "type")
   if (type === "error") {
     const message = str(event, "message") ?? ""
-    return NETWORK.test(message) || /\breconnecting\b/i.test(message)
+    // A reconnect after an HTTP answer ("Reconnecting... 2/5 (unexpected status 401 Unauthorized: …)")
+    // is not a network failure: the service answered, and codex ends with its words.
+    return NETWORK.test(message) && !HTTP_STATUS.test(message)
       ? { _tag: "Unreachable", words: message.slice(0, 500) }
       : undefined
   }

@@ -153,7 +153,7 @@ export const networkError = (
 /** The variables that point each CLI at another endpoint. */
 const baseUrlVariables: Readonly<Record<Cli, string>> = {
   claude: "ANTHROPIC_BASE_URL (or the Bedrock/Vertex settings)",
-  codex: "OPENAI_BASE_URL and codex's model_providers in ~/.codex/config.toml",
+  codex: "openai_base_url and model_providers in ~/.codex/config.toml (codex exec reads its key from CODEX_API_KEY)",
   gemini: "GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL",
   grok: "XAI_BASE_URL"
 }

@@ -118,6 +118,16 @@ describe("codex 0.171.0, as it really fails", () => {
       .toEqual({ _tag: "Progress" })
   })
 
+  it("a reconnect after an HTTP answer (its key refused) is not network trouble: codex ends with the 401 itself", () => {
+    // What codex 0.171 printed against a loopback service answering 401 (test/real/failures.real.test.ts).
+    const line = JSON.stringify({
+      type: "error",
+      message:
+        "Reconnecting... 2/5 (unexpected status 401 Unauthorized: Incorrect API key provided: sk-dummy., url: ws://127.0.0.1:40123/v1/responses)"
+    })
+    expect(Codex.provider.watch!("stdout", line)).toBeUndefined()
+  })
+
   it("were it to give up, its reconnect words would be a network failure it retried itself", () => {
     const e = classify(Codex.provider, captured("codex", "no-network", 1))
     expect(e._tag).toBe("CliNetworkError")
