@@ -31,8 +31,19 @@ export { type Identity } from "./identify.js"
  * @since 0.1.0
  */
 export interface CliIdentityShape {
-  /** What the configured binary of a CLI is. Fails only when there is no binary. */
-  readonly identify: (cli: Cli) => Effect.Effect<Identity, CliNotFound>
+  /**
+   * What the configured binary of a CLI is. Fails only when there is no
+   * binary. `versionText`: what its `--version` just printed, when the
+   * caller ran it (so it is not run again).
+   */
+  readonly identify: (
+    cli: Cli,
+    options?: {
+      readonly versionText?: string | undefined
+      /** False: tell only from what needs no process (the package, an earlier check); `Unknown` otherwise. */
+      readonly spawn?: boolean | undefined
+    }
+  ) => Effect.Effect<Identity, CliNotFound>
   /** Passes when the binary is the CLI (or cannot be told), fails with `CliIncompatible` when it is another program. */
   readonly check: (cli: Cli) => Effect.Effect<void, CliIncompatible | CliNotFound>
 }
@@ -74,7 +85,6 @@ export const make: Effect.Effect<CliIdentityShape, never, GatewayConfig | Comman
     const config = yield* GatewayConfig
     const runner = yield* CommandRunner
     const providers = yield* Providers
-    const inheritEnv = cliInheritance(config.childEnv)
     const known = new Map<string, Identity>()
     // One check at a time per CLI: concurrent first requests share its result.
     const locks = Object.fromEntries(
@@ -82,11 +92,11 @@ export const make: Effect.Effect<CliIdentityShape, never, GatewayConfig | Comman
     ) as Record<Cli, Effect.Semaphore>
 
     /** A command's output (stdout then stderr), or why there is none. */
-    const probe = (path: string, args: ReadonlyArray<string>) =>
+    const probe = (cli: Cli, path: string, args: ReadonlyArray<string>) =>
       runner.exec({
         command: path,
         args,
-        inheritEnv,
+        inheritEnv: cliInheritance(providers[cli].environment, config.childEnv),
         idleTimeoutMs: config.identifyTimeoutMs,
         maxOutputBytes: PROBE_OUTPUT_BYTES
       }).pipe(
@@ -101,31 +111,37 @@ export const make: Effect.Effect<CliIdentityShape, never, GatewayConfig | Comman
         Effect.catchAll((e) => Effect.succeed({ ok: false, reason: e.message } as const))
       )
 
-    const examine = (cli: Cli, path: string): Effect.Effect<Identity> =>
+    const examine = (cli: Cli, path: string, known: string | undefined, spawn: boolean): Effect.Effect<Identity> =>
       Effect.gen(function*() {
         const spec = providers[cli].identity
         const fromPackage = byPackage(spec, path, packageOf(path))
         if (fromPackage !== undefined) return fromPackage
-        let versionText: string | undefined
+        if (!spawn) return { _tag: "Unknown", path, reason: "not checked yet" } as const
+        let versionText = known
         if (spec.version !== undefined) {
-          const version = yield* probe(path, ["--version"])
-          if (!version.ok) return { _tag: "Unknown", path, reason: version.reason } as const
-          versionText = version.text
-          const fromVersion = byVersion(spec, path, version.text)
+          if (versionText === undefined) {
+            const version = yield* probe(cli, path, ["--version"])
+            if (!version.ok) return { _tag: "Unknown", path, reason: version.reason } as const
+            versionText = version.text
+          }
+          const fromVersion = byVersion(spec, path, versionText)
           if (fromVersion !== undefined) return fromVersion
         }
         if (spec.help === undefined) return { _tag: "Compatible", path, by: "nothing" } as const
-        const help = yield* probe(path, spec.help.args)
+        const help = yield* probe(cli, path, spec.help.args)
         // A help that fails says nothing about which program this is.
         if (!help.ok) return { _tag: "Unknown", path, reason: help.reason } as const
         const identity = byHelp(spec, path, help.text, versionText)
         if (identity._tag === "Compatible" || versionText !== undefined) return identity
         // Not the CLI: say what its --version prints, when it prints anything.
-        const version = yield* probe(path, ["--version"])
+        const version = yield* probe(cli, path, ["--version"])
         return byHelp(spec, path, help.text, version.ok ? version.text : undefined)
       })
 
-    const identify = (cli: Cli): Effect.Effect<Identity, CliNotFound> =>
+    const identify = (
+      cli: Cli,
+      options: { readonly versionText?: string | undefined; readonly spawn?: boolean | undefined } = {}
+    ): Effect.Effect<Identity, CliNotFound> =>
       Effect.flatMap(runner.resolve(config.binaries[cli]), (path) =>
         locks[cli].withPermits(1)(Effect.suspend(() => {
           let key: string
@@ -133,13 +149,13 @@ export const make: Effect.Effect<CliIdentityShape, never, GatewayConfig | Comman
             const stat = statSync(path)
             key = `${path}\u0000${stat.mtimeMs}\u0000${stat.size}`
           } catch {
-            return examine(cli, path)
+            return examine(cli, path, options.versionText, options.spawn ?? true)
           }
           const cached = known.get(key)
           if (cached !== undefined) return Effect.succeed(cached)
-          return Effect.tap(examine(cli, path), (identity) =>
+          return Effect.tap(examine(cli, path, options.versionText, options.spawn ?? true), (identity) =>
             identity._tag === "Unknown"
-              ? Effect.logWarning(`could not tell whether ${path} is the ${cli} CLI (${identity.reason}); using it`)
+              ? options.spawn === false ? Effect.void : Effect.logWarning(`could not tell whether ${path} is the ${cli} CLI (${identity.reason}); using it`)
               : Effect.sync(() => known.set(key, identity)))
         })))
 

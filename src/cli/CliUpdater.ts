@@ -19,9 +19,11 @@ import * as Option from "effect/Option"
 import { GatewayConfig } from "../Config.js"
 import { allClis, type Cli } from "../domain/Cli.js"
 import type { CliIncompatible, CliNotFound, IdleTimeout, SpawnFailed } from "../domain/errors.js"
-import { CliIdentity, incompatible } from "./CliIdentity.js"
+import { CliIdentity, type Identity, incompatible } from "./CliIdentity.js"
 import { incompatibleHint } from "./identify.js"
+import { cliInheritance } from "../process/childEnvironment.js"
 import { CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
+import * as Providers from "../providers/Providers.js"
 import { UpgradeFailed, type UpgradeTargetInvalid, UpgradeTimedOut } from "./errors.js"
 import { buildPlan, formatArgv, invalidTarget, isValidTarget, type UpgradePlan } from "./upgradePlan.js"
 import { firstLine, lastLine, parseVersion, VERSION_ARGS, type VersionReport } from "./versionReport.js"
@@ -159,6 +161,11 @@ export const make = (
     const versionTimeoutMs = options.versionTimeoutMs ?? DEFAULT_VERSION_TIMEOUT_MS
     const defaultUpgradeTimeoutMs = options.upgradeTimeoutMs ?? DEFAULT_UPGRADE_TIMEOUT_MS
     const oneUpgradeAtATime = yield* Effect.makeSemaphore(1)
+    // A CLI's version and update commands get what its requests get: the shared variables, its own vendor's
+    // and LLM_GATEWAY_CHILD_ENV's; npm gets no vendor's.
+    const adapters = Providers.make({ geminiTrustWorkspace: config.geminiTrustWorkspace })
+    const inheritEnvOf = (cli: Cli | undefined) =>
+      cliInheritance(cli === undefined ? undefined : adapters[cli].environment, config.childEnv)
 
     const version = (cli: Cli): Effect.Effect<VersionReport> => {
       const command = config.binaries[cli]
@@ -169,23 +176,10 @@ export const make = (
           return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
         }
         const path = resolved.right
-        // Another program under the CLI's name is reported as such, whatever version it prints.
-        const identified = yield* Effect.either(identity.identify(cli))
-        if (identified._tag === "Right" && identified.right._tag === "Incompatible") {
-          const found = identified.right
-          return {
-            cli,
-            status: "incompatible",
-            command,
-            path: found.path,
-            found: found.found,
-            expected: found.expected,
-            hint: incompatibleHint(cli, found.expected)
-          } as const
-        }
         const run = yield* runner.exec({
           command: path,
           args: VERSION_ARGS,
+          inheritEnv: inheritEnvOf(cli),
           idleTimeoutMs: versionTimeoutMs,
           maxOutputBytes: VERSION_OUTPUT_BYTES
         }).pipe(Effect.timeoutOption(Duration.millis(versionTimeoutMs)), Effect.either)
@@ -215,6 +209,20 @@ export const make = (
             message: lastLine(result.stderr) || lastLine(result.stdout)
           } as const
         }
+        // Another program under the CLI's name is reported as such, whatever version it prints.
+        const identified = yield* Effect.either(identity.identify(cli, { versionText: `${result.stdout}\n${result.stderr}` }))
+        if (identified._tag === "Right" && identified.right._tag === "Incompatible") {
+          const found = identified.right
+          return {
+            cli,
+            status: "incompatible",
+            command,
+            path: found.path,
+            found: found.found,
+            expected: found.expected,
+            hint: incompatibleHint(cli, found.expected)
+          } as const
+        }
         const parsed = parseVersion(result.stdout).pipe(Option.orElse(() => parseVersion(result.stderr)))
         const raw = firstLine(result.stdout) || firstLine(result.stderr)
         return Option.isSome(parsed)
@@ -241,6 +249,7 @@ export const make = (
         const outcome = yield* runner.exec({
           command: ran[0]!,
           args: p.args,
+          inheritEnv: inheritEnvOf(p.strategy === "npm-global-install" ? undefined : p.cli),
           // The wall clock is the bound; the idle window must not end it earlier.
           idleTimeoutMs: timeoutMs,
           onOutput
@@ -279,24 +288,28 @@ export const make = (
       })
 
     // An upgrade runs the CLI's own command (`grok update`…) or npm's install over it: never against a
-    // binary that is another program (a community `grok` takes `update` as a prompt to its agent).
-    const requireIdentified = (cli: Cli) =>
-      Effect.flatMap(
-        identity.identify(cli).pipe(Effect.catchTag("CliNotFound", () => Effect.succeed(undefined))),
-        (found) =>
-          found !== undefined && found._tag === "Incompatible"
-            ? Effect.fail(incompatible(cli, config.binaries[cli], found))
-            : Effect.void
-      )
+    // binary that is another program (a community `grok` takes `update` as a prompt to its agent). A dry run
+    // runs nothing, so it tells only from what needs no process (the package, an earlier check); a real run
+    // checks through its version report first.
+    const refuseIncompatible = (cli: Cli, found: Identity | VersionReport | undefined) => {
+      if (found === undefined) return Effect.void
+      if ("_tag" in found) return found._tag === "Incompatible" ? Effect.fail(incompatible(cli, config.binaries[cli], found)) : Effect.void
+      return found.status === "incompatible"
+        ? Effect.fail(incompatible(cli, found.command, { _tag: "Incompatible", path: found.path, found: found.found, expected: found.expected }))
+        : Effect.void
+    }
+    const knownIdentity = (cli: Cli) =>
+      identity.identify(cli, { spawn: false }).pipe(Effect.catchTag("CliNotFound", () => Effect.succeed(undefined)))
 
     const upgrade = (request: UpgradeRequest) =>
       Effect.gen(function*() {
         const p = yield* plan(request.cli, request.target)
-        yield* requireIdentified(request.cli)
+        yield* refuseIncompatible(request.cli, yield* knownIdentity(request.cli))
         if (request.dryRun ?? true) return { dryRun: true, plan: p } as const
         const timeoutMs = request.timeoutMs ?? defaultUpgradeTimeoutMs
         return yield* oneUpgradeAtATime.withPermits(1)(Effect.gen(function*() {
           const versionBefore = yield* version(request.cli)
+          yield* refuseIncompatible(request.cli, versionBefore)
           const { ran, result } = yield* runPlan(p, timeoutMs)
           const versionAfter = yield* version(request.cli)
           return {

@@ -168,8 +168,14 @@ export const make: Effect.Effect<
     const identity = yield* CliIdentity
     // Optional, so a RequestRunner built without the breakers (a library user's) still runs.
     const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
-    // What a CLI inherits of the gateway's environment (src/process/childEnvironment.ts).
-    const inheritEnv = cliInheritance(config.childEnv)
+    // What each CLI inherits of the gateway's environment: the shared variables, its own vendor's, and
+    // LLM_GATEWAY_CHILD_ENV's (src/process/childEnvironment.ts).
+    const inheritEnvOf = {
+      claude: cliInheritance(providers.claude.environment, config.childEnv),
+      codex: cliInheritance(providers.codex.environment, config.childEnv),
+      gemini: cliInheritance(providers.gemini.environment, config.childEnv),
+      grok: cliInheritance(providers.grok.environment, config.childEnv)
+    }
 
     const plan = <C extends Cli>(
       cli: C,
@@ -257,7 +263,7 @@ export const make: Effect.Effect<
           args,
           cwd,
           env: invocation.env,
-          inheritEnv,
+          inheritEnv: inheritEnvOf[cli],
           stdin,
           idleTimeoutMs: planned.idleTimeoutMs,
           keepStdout: lines === undefined,

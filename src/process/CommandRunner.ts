@@ -55,7 +55,7 @@ export interface CommandSpec {
   /** Variables set on top of the inherited environment (less nesting markers). */
   readonly env?: Readonly<Record<string, string>> | undefined
   /** Which inherited variables the child keeps (default: all but the nesting markers). */
-  readonly inheritEnv?: ((name: string) => boolean) | undefined
+  readonly inheritEnv?: ((name: string, env: Readonly<Record<string, string | undefined>>) => boolean) | undefined
   /** Written to the child's stdin, which is then closed. Without it stdin is empty. */
   readonly stdin?: string | undefined
   /** Overrides the configured idle window (ms). */

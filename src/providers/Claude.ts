@@ -456,10 +456,21 @@ export const make = (options: ClaudeOptions = {}): Provider<ClaudeInput> => ({
   parse,
   classify,
   watch,
+  // Anthropic's variables; the AWS ones only for Bedrock, Google Cloud's only for Vertex AI.
+  environment: {
+    always: ["ANTHROPIC_*", "CLAUDE_*", "DISABLE_*", "MCP_*", "BASH_*", "MAX_THINKING_TOKENS", "MAX_MCP_OUTPUT_TOKENS", "API_TIMEOUT_MS"],
+    when: [
+      { set: "CLAUDE_CODE_USE_BEDROCK", variables: ["AWS_*"] },
+      {
+        set: "CLAUDE_CODE_USE_VERTEX",
+        variables: ["CLOUD_ML_REGION", "VERTEX_*", "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_*"]
+      }
+    ]
+  },
   identity: {
     packages: ["@anthropic-ai/claude-code"],
     // "2.1.332 (Claude Code)"
-    version: /\(Claude Code\)/,
+    version: /\bClaude Code\b/i,
     install: "Claude Code: npm install -g @anthropic-ai/claude-code (or its native installer)"
   }
 })

@@ -266,10 +266,11 @@ export const make = (options: CodexOptions = {}): Provider<CodexInput> => ({
   parse,
   classify,
   watch,
+  environment: { always: ["OPENAI_*", "CODEX_*", "AZURE_OPENAI_*"] },
   identity: {
     packages: ["@openai/codex"],
     // "codex-cli 0.171.0"
-    version: /^codex-cli\s/m,
+    version: /\bcodex(-cli)?\b/i,
     install: "Codex: npm install -g @openai/codex"
   }
 })

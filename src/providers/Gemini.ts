@@ -426,6 +426,8 @@ export const make = (options: GeminiOptions = {}): Provider<GeminiInput> => ({
   parse: parseOutput,
   classify: classifyRun,
   watch,
+  // Gemini API keys, and Google Cloud's for Vertex AI and Code Assist.
+  environment: { always: ["GEMINI_*", "GOOGLE_*", "CLOUDSDK_*"] },
   identity: {
     packages: ["@google/gemini-cli"],
     // `--version` prints a bare version ("0.61.0"): the help tells.

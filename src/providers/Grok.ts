@@ -362,6 +362,7 @@ export const make = (_options: GrokOptions = {}): Provider<GrokInput> => ({
   parse: parseOutput,
   classify: classifyRun,
   watch,
+  environment: { always: ["XAI_*", "GROK_*"] },
   identity: {
     // xAI's Grok Build is installed by its own script, not from npm.
     packages: [],

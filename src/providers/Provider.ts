@@ -9,6 +9,7 @@ import type * as Either from "effect/Either"
 import type { Cli } from "../domain/Cli.js"
 import type { CliFailure, InvalidRequest } from "../domain/errors.js"
 import type { Usage } from "../domain/Usage.js"
+import type { VendorVariables } from "../process/childEnvironment.js"
 import type { JsonStream } from "./jsonl.js"
 
 /**
@@ -195,4 +196,6 @@ export interface Provider<Request> {
   readonly watch?: ((stream: "stdout" | "stderr", line: string) => RunSignal) | undefined
   /** How to tell that a binary is this CLI. */
   readonly identity: CliIdentitySpec
+  /** The vendor's variables this CLI inherits from the gateway's environment (no other CLI gets them). */
+  readonly environment: VendorVariables
 }

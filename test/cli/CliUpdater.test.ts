@@ -166,7 +166,13 @@ describe("versions (real processes)", () => {
         ["grok", "1.0.0"],
         ["claude", "2.0.0"]
       ])
-      expect(f.records().map((r) => r.cli).sort()).toEqual(["claude", "grok"])
+      // One `--version` each; grok, whose version line does not tell it from another program, also shows its help
+      // to the identity check (once: it is remembered).
+      const argvOf = (r: { readonly argv?: ReadonlyArray<string> | undefined }) => r.argv ?? []
+      expect(f.records().filter((r) => argvOf(r)[0] === "--version").map((r) => r.cli).sort()).toEqual(["claude", "grok"])
+      expect(f.records().filter((r) => argvOf(r)[0] !== "--version").map((r) => [r.cli, ...argvOf(r)])).toEqual([
+        ["grok", "--help"]
+      ])
       expect(allGone(f)).toBe(true)
     }).pipe(Effect.provide(f.layer))
   })
@@ -366,6 +372,8 @@ describe("upgrade (real processes)", () => {
         const outcome = yield* updater.upgrade({ cli: run.cli, target: run.target, dryRun: false, timeoutMs: 20_000 })
         expect(f.records().map((r) => ({ cli: r.cli, argv: r.argv }))).toEqual([
           { cli: run.cli, argv: ["--version"] },
+          // The identity check: gemini's and grok's version lines do not tell, their help does.
+          ...(run.cli === "gemini" || run.cli === "grok" ? [{ cli: run.cli, argv: ["--help"] }] : []),
           run.recorded,
           { cli: run.cli, argv: ["--version"] }
         ])

@@ -59,7 +59,9 @@ export const setup = (options: Setup = {}): Fixture => {
       grok: fixture("grok"),
       ...options.binaries
     },
-    killGraceMs: 200
+    killGraceMs: 200,
+    // The fakes keep their state in the folder FAKE_UPGRADE_STATE names: let it through, as a user would.
+    childEnv: ["FAKE_UPGRADE_STATE"]
   })
   const runner = Layer.effect(
     CommandRunner,

@@ -118,7 +118,8 @@ describe("cli_versions (real processes)", () => {
       expect(answer.structured).toEqual({
         versions: [{ cli: "grok", status: "installed", command: fixture("grok"), path: fixture("grok"), version: "1.0.0", raw: "grok 1.0.0" }]
       })
-      expect(f.records().map((r) => r.cli)).toEqual(["grok"])
+      // Its --version, and its help for the identity check (grok's version line does not tell it from another program).
+      expect(f.records().map((r) => [r.cli, ...(r.argv ?? [])])).toEqual([["grok", "--version"], ["grok", "--help"]])
     }).pipe(Effect.provide(f.layer))
   })
 

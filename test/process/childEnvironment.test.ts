@@ -1,5 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { childEnvironment, cliInheritance, matcher, nestingMarkers } from "../../src/process/childEnvironment.js"
+import * as Claude from "../../src/providers/Claude.js"
+import * as Codex from "../../src/providers/Codex.js"
+import * as Gemini from "../../src/providers/Gemini.js"
+import * as Grok from "../../src/providers/Grok.js"
 
 const gateway = {
   PATH: "/usr/bin",
@@ -10,6 +14,9 @@ const gateway = {
   OPENAI_API_KEY: "sk-x",
   GEMINI_API_KEY: "g",
   XAI_API_KEY: "x",
+  AWS_SECRET_ACCESS_KEY: "aws",
+  AWS_REGION: "eu-west-1",
+  GOOGLE_APPLICATION_CREDENTIALS: "/k.json",
   HTTPS_PROXY: "http://proxy:3128",
   JAVA_HOME: "/usr/lib/jvm/default",
   LLM_GATEWAY_JOBS_DB: "/secret/place.db",
@@ -21,29 +28,47 @@ const gateway = {
 }
 
 describe("childEnvironment", () => {
-  it("a CLI gets the system's, its provider's and the network's variables; not the gateway's or unrelated ones", () => {
-    const env = childEnvironment(gateway, { GEMINI_CLI_TRUST: "1" }, cliInheritance())
-    expect(Object.keys(env).sort()).toEqual([
-      "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GEMINI_CLI_TRUST", "HOME", "HTTPS_PROXY", "JAVA_HOME", "LANG", "LC_ALL",
-      "OPENAI_API_KEY",
-      "PATH", "XAI_API_KEY"
-    ])
+  it("a CLI gets the system's, the network's and its own vendor's variables; not another vendor's, the gateway's or unrelated ones", () => {
+    const shared = ["HOME", "HTTPS_PROXY", "JAVA_HOME", "LANG", "LC_ALL", "PATH"]
+    const keys = (vendor: Parameters<typeof cliInheritance>[0]) =>
+      Object.keys(childEnvironment(gateway, {}, cliInheritance(vendor))).sort()
+    expect(keys(Claude.provider.environment)).toEqual(["ANTHROPIC_API_KEY", ...shared].sort())
+    expect(keys(Codex.provider.environment)).toEqual(["OPENAI_API_KEY", ...shared].sort())
+    expect(keys(Gemini.provider.environment)).toEqual(["GEMINI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", ...shared].sort())
+    expect(keys(Grok.provider.environment)).toEqual(["XAI_API_KEY", ...shared].sort())
+    // No vendor (another command): no provider's secrets at all.
+    expect(keys(undefined)).toEqual(shared.sort())
+    expect(childEnvironment(gateway, { GEMINI_CLI_TRUST: "1" }, cliInheritance()).GEMINI_CLI_TRUST).toBe("1")
+  })
+
+  it("claude gets the AWS credentials only when configured for Bedrock, Google Cloud's only for Vertex AI", () => {
+    const claude = (extra: Record<string, string>) =>
+      childEnvironment({ ...gateway, ...extra }, {}, cliInheritance(Claude.provider.environment))
+    expect(claude({}).AWS_SECRET_ACCESS_KEY).toBeUndefined()
+    expect(claude({ CLAUDE_CODE_USE_BEDROCK: "0" }).AWS_SECRET_ACCESS_KEY).toBeUndefined()
+    expect(claude({ CLAUDE_CODE_USE_BEDROCK: "1" })).toMatchObject({ AWS_SECRET_ACCESS_KEY: "aws", AWS_REGION: "eu-west-1" })
+    expect(claude({}).GOOGLE_APPLICATION_CREDENTIALS).toBeUndefined()
+    expect(claude({ CLAUDE_CODE_USE_VERTEX: "1" }).GOOGLE_APPLICATION_CREDENTIALS).toBe("/k.json")
+    // codex never gets them.
+    const codex = childEnvironment({ ...gateway, CLAUDE_CODE_USE_BEDROCK: "1" }, {}, cliInheritance(Codex.provider.environment))
+    expect(codex.AWS_SECRET_ACCESS_KEY).toBeUndefined()
+    expect(codex.ANTHROPIC_API_KEY).toBeUndefined()
   })
 
   it("LLM_GATEWAY_CHILD_ENV adds names and prefixes; `*` passes everything on but the nesting markers", () => {
-    expect(Object.keys(childEnvironment(gateway, {}, cliInheritance(["SECRET_TOKEN", "FAKE_CLI_*"])))).toEqual(
+    expect(Object.keys(childEnvironment(gateway, {}, cliInheritance(undefined, ["SECRET_TOKEN", "FAKE_CLI_*"])))).toEqual(
       expect.arrayContaining(["SECRET_TOKEN", "FAKE_CLI_STATE"])
     )
-    expect(childEnvironment(gateway, {}, cliInheritance(["FAKE_CLI_*"])).DATABASE_URL).toBeUndefined()
-    const all = childEnvironment(gateway, {}, cliInheritance(["*"]))
+    expect(childEnvironment(gateway, {}, cliInheritance(undefined, ["FAKE_CLI_*"])).DATABASE_URL).toBeUndefined()
+    const all = childEnvironment(gateway, {}, cliInheritance(undefined, ["*"]))
     expect(all.DATABASE_URL).toBe(gateway.DATABASE_URL)
     expect(all.LLM_GATEWAY_JOBS_DB).toBe(gateway.LLM_GATEWAY_JOBS_DB)
     for (const marker of nestingMarkers) expect(all[marker]).toBeUndefined()
   })
 
   it("the gateway's own settings are never inherited through a prefix", () => {
-    expect(cliInheritance(["LLM_*"])("LLM_GATEWAY_JOBS_DB")).toBe(false)
-    expect(cliInheritance(["LLM_*"])("LLM_OTHER")).toBe(true)
+    expect(cliInheritance(undefined, ["LLM_*"])("LLM_GATEWAY_JOBS_DB")).toBe(false)
+    expect(cliInheritance(undefined, ["LLM_*"])("LLM_OTHER")).toBe(true)
   })
 
   it("without a filter (other commands: npm, version probes) only the nesting markers are removed", () => {

@@ -7,7 +7,8 @@
 import { afterAll, describe, expect, it } from "vitest"
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { childEnvironment, cliInheritance, cliVariables, nestingMarkers } from "../../src/process/childEnvironment.js"
+import { childEnvironment, cliInheritance, nestingMarkers, sharedVariables } from "../../src/process/childEnvironment.js"
+import * as Providers from "../../src/providers/Providers.js"
 import { suiteRecorder } from "./helpers/results.js"
 import { baseEnv, recordsIn, startRaw, tempDir, waitUntil, withDb } from "./helpers/server.js"
 
@@ -22,8 +23,13 @@ afterAll(() => results.flush())
 const SECRETS = {
   LLM_GATEWAY_TEST_SECRET: "gw-secret-7c1d2e",
   SECRET_TOKEN: "unrelated-secret-93ab4f",
-  ANTHROPIC_API_KEY: "sk-ant-api03-secretkey-5f6e7d"
+  ANTHROPIC_API_KEY: "sk-ant-api03-secretkey-5f6e7d",
+  OPENAI_API_KEY: "sk-proj-secretkey-0a1b2c",
+  AWS_SECRET_ACCESS_KEY: "aws-secret-9f8e7d"
 }
+/** The vendor whose CLI may receive each secret (no vendor: none may). */
+const OWNER: Readonly<Record<string, string | undefined>> = { ANTHROPIC_API_KEY: "claude", OPENAI_API_KEY: "codex" }
+const adapters = Providers.make({ geminiTrustWorkspace: true })
 const MARKERS = { CLAUDECODE: "1", CLAUDE_CODE_ENTRYPOINT: "cli", GEMINI_CLI: "1", CODEX_SANDBOX: "seatbelt" }
 
 describe("what a CLI gets, and where secrets go", () => {
@@ -50,21 +56,28 @@ describe("what a CLI gets, and where secrets go", () => {
 
       // 1. What each CLI received: the allowed part of the server's environment (the harness allows the fakes'
       // FAKE_CLI_* through LLM_GATEWAY_CHILD_ENV), less the nesting markers, plus the adapter's own.
-      const policy = childEnvironment(serverEnv, {}, cliInheritance(["FAKE_CLI_*"]))
       const received = new Map<string, ReadonlyArray<string>>()
-      for (const cli of ["claude", "codex", "gemini", "grok"]) {
+      const reached = new Map<string, Array<string>>()
+      for (const cli of ["claude", "codex", "gemini", "grok"] as const) {
+        const policy = childEnvironment(serverEnv, {}, cliInheritance(adapters[cli].environment, ["FAKE_CLI_*"]))
         const rec = recordsIn(dir).find((r) => r.cli === cli && String(r.prompt).includes("record-env"))!
         const env = rec.env ?? {}
         for (const marker of nestingMarkers) expect(env[marker], `${cli} got ${marker}`).toBeUndefined()
         for (const [k, v] of Object.entries(policy)) expect(env[k], `${cli}: ${k}`).toBe(v)
         received.set(cli, Object.keys(env).filter((k) => !(k in policy)).sort())
-        // A secret reaches the CLI exactly when the policy passes it on.
-        for (const k of Object.keys(SECRETS)) expect(k in env).toBe(k in policy)
+        // A secret reaches the CLI exactly when the policy passes it on: a vendor's key only its own CLI,
+        // AWS credentials none (claude gets them only when configured for Bedrock).
+        for (const k of Object.keys(SECRETS)) {
+          expect(k in env, `${cli}: ${k}`).toBe(k in policy)
+          expect(k in env, `${cli}: ${k}`).toBe(OWNER[k] === cli)
+          if (k in env) reached.set(k, [...(reached.get(k) ?? []), cli])
+        }
         // The gateway's own settings and unrelated variables stay with the gateway; the provider's key goes on.
         expect(env.LLM_GATEWAY_TEST_SECRET, `${cli} got LLM_GATEWAY_TEST_SECRET`).toBeUndefined()
         expect(env.SECRET_TOKEN, `${cli} got SECRET_TOKEN`).toBeUndefined()
         expect(Object.keys(env).some((k) => k.startsWith("LLM_GATEWAY_")), `${cli} got an LLM_GATEWAY_ variable`).toBe(false)
-        expect(env.ANTHROPIC_API_KEY).toBe(SECRETS.ANTHROPIC_API_KEY)
+        expect(env.ANTHROPIC_API_KEY).toBe(cli === "claude" ? SECRETS.ANTHROPIC_API_KEY : undefined)
+        expect(env.AWS_SECRET_ACCESS_KEY, `${cli} got AWS_SECRET_ACCESS_KEY`).toBeUndefined()
       }
 
       // 2. Secrets never written to the database file (job rows, output, sessions, flight recorder) or the log.
@@ -81,14 +94,14 @@ describe("what a CLI gets, and where secrets go", () => {
       for (const secret of Object.values(SECRETS)) expect(server.stderr().includes(secret), `${secret} in the log`).toBe(false)
       const flightRecorder = tables.filter((t) => /flight|request_log|recorder/i.test(t))
 
-      const passed = Object.keys(SECRETS).filter((k) => k in policy)
+      const passed = [...reached].map(([k, clis]) => `${k} (${clis.join(", ")} only)`)
       row.pass(
         `every CLI received only the allowed variables of the server's environment, never the nesting markers (${nestingMarkers.join(", ")}), plus its adapter's ` +
           `own variables; no secret value in the database files (${files.join(", ")}: tables ${tables.join(", ")}) or in the ` +
           `${Math.round(server.stderr().length / 1024)} KiB of debug log. ` +
           (passed.length > 0
-            ? `The CLI receives ${passed.join(", ")} (its provider's credential, on the allow list); ` +
-              `${Object.keys(SECRETS).filter((k) => !(k in policy)).join(", ")} never reached a CLI`
+            ? `A CLI receives its own vendor's credential only: ${passed.join(", ")}; ` +
+              `${Object.keys(SECRETS).filter((k) => !reached.has(k)).join(", ")} never reached a CLI`
             : "No secret reached a CLI"),
         {
           "added by the adapters": [...received].map(([cli, keys]) => `${cli}: ${keys.length === 0 ? "none" : keys.join(", ")}`).join("; "),
@@ -98,7 +111,11 @@ describe("what a CLI gets, and where secrets go", () => {
       results.note(
         "policy",
         "**What a CLI is started with** (`src/process/childEnvironment.ts`): only the variables it and the tools it runs " +
-          "need, by name or prefix: " + cliVariables.map((v) => `\`${v}\``).join(", ") + ". Never the gateway's own " +
+          "need, by name or prefix: the shared " + sharedVariables.map((v) => `\`${v}\``).join(", ") + "; and its own " +
+          "vendor's only: " + (["claude", "codex", "gemini", "grok"] as const).map((cli) =>
+            `${cli} ${adapters[cli].environment.always.map((v) => `\`${v}\``).join(", ")}${
+              (adapters[cli].environment.when ?? []).map((w) => `, with \`${w.set}\` set ${w.variables.map((v) => `\`${v}\``).join(", ")}`).join("")
+            }`).join("; ") + ". Never the gateway's own " +
           "`LLM_GATEWAY_*` settings, never the nesting markers `" + nestingMarkers.join("`, `") + "` (which make a CLI believe it " +
           "runs inside another agent), and nothing else the MCP client gave the server; `LLM_GATEWAY_CHILD_ENV` adds names or " +
           "`PREFIX*` patterns (`*` passes everything on). The adapter's own variables are added last (listed above). Secrets " +
