@@ -134,6 +134,20 @@ export const DEFAULT_UPGRADE_TIMEOUT_MS = 600_000
 const TAIL_CHARS = 4_000
 const VERSION_OUTPUT_BYTES = 64 * 1024
 
+const incompatibleReport = (
+  cli: Cli,
+  command: string,
+  found: Extract<Identity, { readonly _tag: "Incompatible" }>
+): VersionReport => ({
+  cli,
+  status: "incompatible",
+  command,
+  path: found.path,
+  found: found.found,
+  expected: found.expected,
+  hint: incompatibleHint(cli, found.expected)
+})
+
 /** The last characters of a stream, kept as output arrives. */
 class Tail {
   private text = ""
@@ -176,6 +190,9 @@ export const make = (
           return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
         }
         const path = resolved.right
+        // A binary already known to be another program (its package says so, or an earlier check did) is not run.
+        const known = yield* Effect.either(identity.identify(cli, { spawn: false }))
+        if (known._tag === "Right" && known.right._tag === "Incompatible") return incompatibleReport(cli, command, known.right)
         const run = yield* runner.exec({
           command: path,
           args: VERSION_ARGS,
@@ -212,16 +229,7 @@ export const make = (
         // Another program under the CLI's name is reported as such, whatever version it prints.
         const identified = yield* Effect.either(identity.identify(cli, { versionText: `${result.stdout}\n${result.stderr}` }))
         if (identified._tag === "Right" && identified.right._tag === "Incompatible") {
-          const found = identified.right
-          return {
-            cli,
-            status: "incompatible",
-            command,
-            path: found.path,
-            found: found.found,
-            expected: found.expected,
-            hint: incompatibleHint(cli, found.expected)
-          } as const
+          return incompatibleReport(cli, command, identified.right)
         }
         const parsed = parseVersion(result.stdout).pipe(Option.orElse(() => parseVersion(result.stderr)))
         const raw = firstLine(result.stdout) || firstLine(result.stderr)

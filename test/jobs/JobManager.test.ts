@@ -13,7 +13,6 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as TestClock from "effect/TestClock"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -23,6 +22,7 @@ import * as Gateway from "../../src/Gateway.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import * as Database from "../../src/storage/Database.js"
+import { advance, claudeRequest, settle } from "./clock.js"
 import { CommandRunner, type CommandSpec, requireSuccess } from "../../src/process/CommandRunner.js"
 
 /** One claude stream-json line per step, written at the step's time. */
@@ -79,24 +79,7 @@ const managerLayer = (
   )
 }
 
-const request = (prompt: string) => ({
-  prompt,
-  createNewSession: false,
-  continueSession: false,
-  outputFormat: "text" as const,
-  approvalStrategy: "legacy" as const,
-  mcpServers: [],
-  dangerouslySkipPermissions: false,
-  strictMcpConfig: false,
-  optimizePrompt: false,
-  forceRefresh: false
-})
-
-/** Lets every runnable fiber run until it waits on the clock or on I/O. */
-const settle = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow(), { discard: true })
-
-/** Moves the test clock, letting fibers reach their sleeps first. */
-const advance = (ms: number) => Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms)))
+const request = claudeRequest
 
 const JobStoreOnly = (path: string) =>
   Layer.provideMerge(JobStoreLayer, Database.layerAt(path))

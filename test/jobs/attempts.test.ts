@@ -12,10 +12,10 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as TestClock from "effect/TestClock"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import * as GatewayConfig from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import { attemptFailed, attemptsEnded, attemptStarted } from "../../src/jobs/attempts.js"
@@ -25,6 +25,7 @@ import { llmJobStatus } from "../../src/mcp/tools/jobs.js"
 import { jobLine, jobStatus } from "../../src/mcp/tools/jobView.js"
 import { CommandRunner, type CommandSpec, requireSuccess, type ScriptedRun } from "../../src/process/CommandRunner.js"
 import * as Database from "../../src/storage/Database.js"
+import { advance, claudeRequest } from "./clock.js"
 
 const OK: ScriptedRun = { stdout: "{\"type\":\"result\",\"subtype\":\"success\",\"result\":\"ok\",\"session_id\":\"s1\"}\n" }
 /** A wall-clock timeout (`timeout(1)`'s exit code): transient, so the gateway runs the CLI again. */
@@ -78,28 +79,11 @@ const scriptedRunner = (script: (n: number) => ScriptedRun, seen: Array<CommandS
 
 /** The services over an in-memory database, with 3 attempts, 1 s then 2 s apart (less jitter). */
 const managerLayer = (script: (n: number) => ScriptedRun, seen: Array<CommandSpec>) =>
-  Gateway.layerServicesWith(scriptedRunner(script, seen)).pipe(
+  Gateway.layerServicesWith(scriptedRunner(script, seen), CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(GatewayConfig.layerTest({ retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 } }))
   )
 
-const request = (prompt: string) => ({
-  prompt,
-  createNewSession: false,
-  continueSession: false,
-  outputFormat: "text" as const,
-  approvalStrategy: "legacy" as const,
-  mcpServers: [],
-  dangerouslySkipPermissions: false,
-  strictMcpConfig: false,
-  optimizePrompt: false,
-  forceRefresh: false
-})
-
-/** Lets every runnable fiber run until it waits on the clock or on I/O. */
-const settle = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow(), { discard: true })
-
-/** Moves the test clock, letting fibers reach their sleeps first. */
-const advance = (ms: number) => Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms)))
+const request = claudeRequest
 
 /** Submits a request and moves the clock until its job ends. */
 const runToEnd = (prompt: string) =>
