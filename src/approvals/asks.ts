@@ -20,6 +20,7 @@ export type AskKind =
   | "none"
   | "mcp-servers"
   | "read-tools"
+  | "unknown-tools"
   | "narrowing"
   | "shell-rule"
   | "include-dirs"
@@ -75,7 +76,65 @@ export interface ApprovalSubject {
   readonly permissionMode?: string | undefined
 }
 
-const SHELL_TOOLS = new Set(["bash", "shell", "sh", "run_shell_command", "shelltool", "shell_command", "powershell"])
+const SHELL_TOOLS = new Set([
+  "bash",
+  "shell",
+  "sh",
+  "zsh",
+  "run_shell_command",
+  "shelltool",
+  "shell_command",
+  "local_shell",
+  "exec_command",
+  "powershell",
+  "terminal"
+])
+/** Tools known to only read (claude's, gemini's, codex's names). Anything else is not taken for read-only. */
+const READ_TOOLS = new Set([
+  "read",
+  "grep",
+  "glob",
+  "ls",
+  "notebookread",
+  "webfetch",
+  "websearch",
+  "todowrite",
+  "todoread",
+  "read_file",
+  "read_many_files",
+  "list_directory",
+  "search_file_content",
+  "grep_search",
+  "glob_search",
+  "google_web_search",
+  "web_fetch",
+  "view",
+  "readfiletool",
+  "grepttool",
+  "globtool",
+  "lstool"
+])
+/**
+ * Commands that run any other command they are given: a shell rule for one
+ * of them (`Bash(sh:*)`, `Bash(env:*)`, `Bash(xargs:*)`), or with a `-c` /
+ * `-e` form (`Bash(bash -c:*)`, `Bash(python -c:*)`), is an unrestricted
+ * shell.
+ */
+const INTERPRETERS = new Set([
+  "sh", "bash", "zsh", "dash", "ksh", "mksh", "fish", "csh", "tcsh", "ash", "busybox",
+  "env", "exec", "eval", "command", "builtin", "sudo", "su", "doas", "runuser", "nohup", "setsid", "timeout", "nice",
+  "ionice", "time", "xargs", "parallel", "watch", "script", "chroot", "nsenter", "unshare", "strace", "ltrace",
+  "pwsh", "powershell", "cmd", "cmd.exe",
+  "python", "python2", "python3", "node", "nodejs", "deno", "bun", "perl", "ruby", "php", "lua", "tclsh", "awk", "gawk",
+  "npx", "bunx", "pnpx", "uvx", "pipx", "osascript"
+])
+
+/** Whether a shell rule lets any command through an interpreter or a command runner. */
+const runsAnything = (rule: string): boolean => {
+  const words = rule.replace(/[:*]+\s*$/, "").trim().split(/[\s:]+/).filter((w) => w !== "")
+  const first = (words[0] ?? "").replace(/^.*\//, "").toLowerCase()
+  return INTERPRETERS.has(first) || /^(python|pip|node)\d/.test(first) || words.some((w) => /^-[a-z]*[ce]$/.test(w))
+}
 const WRITE_TOOLS = new Set([
   "edit",
   "write",
@@ -107,6 +166,7 @@ const list = (items: ReadonlyArray<string>) => items.map((i) => JSON.stringify(i
 const autoApprovedTools = (cli: Cli, tools: ReadonlyArray<string>): ReadonlyArray<Ask> => {
   const asks: Array<Ask> = []
   const reads: Array<string> = []
+  const unknown: Array<string> = []
   const ask = (kind: AskKind, what: string) => asks.push({ kind, field: "allowedTools", what })
   for (const tool of tools) {
     const { name, rule } = splitRule(tool)
@@ -117,17 +177,33 @@ const autoApprovedTools = (cli: Cli, tools: ReadonlyArray<string>): ReadonlyArra
     } else if (SHELL_TOOLS.has(lower)) {
       if (matchesEverything(rule)) {
         ask("unrestricted-shell", `${quoted} lets ${cli} run any shell command without asking (unrestricted shell)`)
+      } else if (runsAnything(rule!)) {
+        ask(
+          "unrestricted-shell",
+          `${quoted} lets ${cli} run an interpreter or command runner, and so any command, without asking (unrestricted shell)`
+        )
       } else {
         ask("shell-rule", `${quoted} lets ${cli} run shell commands matching ${JSON.stringify(rule)} without asking`)
       }
     } else if (WRITE_TOOLS.has(lower)) {
       ask("write", `${quoted} lets ${cli} change files without asking`)
-    } else {
+    } else if (READ_TOOLS.has(lower)) {
       reads.push(tool)
+    } else {
+      unknown.push(tool)
     }
   }
   if (reads.length > 0) {
     asks.push({ kind: "read-tools", field: "allowedTools", what: `${list(reads)} may run without asking` })
+  }
+  if (unknown.length > 0) {
+    asks.push({
+      kind: "unknown-tools",
+      field: "allowedTools",
+      what: `${list(unknown)} may run without asking, and the gateway does not know what ${
+        unknown.length === 1 ? "it does" : "they do"
+      } (an MCP server's tool, or another CLI's name): not taken for read-only`
+    })
   }
   return asks
 }

@@ -9,24 +9,30 @@
  * | ---------------------------------------------------------------- | ------ | ------ | -------- | ---------- |
  * | Nothing beyond the CLI's defaults                                | low    | yes    | yes      | yes        |
  * | MCP servers (`mcpServers`)                                       | low    | yes    | yes      | yes        |
- * | Tools that only read, or narrow the tool set (`allowedTools`     | low    | yes    | yes      | yes        |
- * |   such as `Read`, `Grep`; grok's `--tools`; `disallowedTools`;   |        |        |          |            |
- * |   grok `permissionMode` `default`, `plan`, `dontAsk`)            |        |        |          |            |
- * | Shell limited by a rule (`Bash(git log:*)`)                      | medium | yes    | yes      | yes        |
+ * | Tools known to only read, or narrowing the tool set              | low    | yes    | yes      | yes        |
+ * |   (`allowedTools` such as `Read`, `Grep`; grok's `--tools`;      |        |        |          |            |
+ * |   `disallowedTools`; grok `permissionMode` `default`, `plan`,    |        |        |          |            |
+ * |   `dontAsk`)                                                     |        |        |          |            |
+ * | Tools the gateway does not know (an MCP tool, another name)      | medium | **no** | yes      | yes        |
+ * | Shell limited by a rule (`Bash(git log:*)`,                      | medium | **no** | yes      | yes        |
+ * |   `run_shell_command(git status)`)                               |        |        |          |            |
  * | Extra folders (gemini `includeDirs`, claude `addDirs`)           | medium | yes    | yes      | yes        |
  * | Workspace writes without asking: codex `fullAuto`, gemini        | medium | **no** | yes      | yes        |
  * |   `approvalMode: auto_edit`, grok `permissionMode` `acceptEdits` |        |        |          |            |
  * |   or `auto`, edit tools in `allowedTools` (`Edit`, `Write`, …)   |        |        |          |            |
  * | Unrestricted shell: `Bash` (or gemini `run_shell_command`)       | high   | **no** | **no**   | yes        |
- * |   without a rule, or with a rule that matches everything (`*`)   |        |        |          |            |
+ * |   without a rule, with a rule that matches everything (`*`), or  |        |        |          |            |
+ * |   whose rule runs an interpreter or command runner (`sh`, `bash  |        |        |          |            |
+ * |   -c`, `env`, `xargs`, `sudo`, `python -c`, `npx`, …)            |        |        |          |            |
  * | Every tool without asking: `*` in `allowedTools`                 | high   | **no** | **no**   | yes        |
  * | Full bypass: claude `dangerouslySkipPermissions`, codex          | high   | **no** | **no**   | yes, with  |
  * |   `dangerouslyBypassApprovalsAndSandbox`, gemini `approvalMode:  |        |        |          | `bypass`   |
  * |   yolo`, grok `alwaysApprove` or `permissionMode:                |        |        |          |            |
  * |   bypassPermissions`                                             |        |        |          |            |
  *
- * - `strict`: the CLI may read, and run shell commands only by explicit
- *   rule; it may not change anything without asking.
+ * - `strict`: the CLI may only read, with tools known to read; no shell
+ *   command of any kind, no tool it does not know, no change, without
+ *   asking.
  * - `balanced` (the default): the CLI may change the workspace, but nothing
  *   that escapes it: no full bypass, no unrestricted shell, no "every tool".
  * - `permissive`: everything is approved; an approved full bypass comes with
@@ -67,6 +73,7 @@ export const riskOf: Readonly<Record<AskKind, Risk>> = {
   "none": "low",
   "mcp-servers": "low",
   "read-tools": "low",
+  "unknown-tools": "medium",
   "narrowing": "low",
   "shell-rule": "medium",
   "include-dirs": "medium",
@@ -82,7 +89,7 @@ export const riskOf: Readonly<Record<AskKind, Risk>> = {
  * @since 0.1.0
  */
 export const refuses: Readonly<Record<ApprovalPolicy, ReadonlySet<AskKind>>> = {
-  strict: new Set<AskKind>(["write", "unrestricted-shell", "all-tools", "full-bypass"]),
+  strict: new Set<AskKind>(["write", "shell-rule", "unknown-tools", "unrestricted-shell", "all-tools", "full-bypass"]),
   balanced: new Set<AskKind>(["unrestricted-shell", "all-tools", "full-bypass"]),
   permissive: new Set<AskKind>()
 }

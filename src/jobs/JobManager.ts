@@ -252,6 +252,9 @@ export const make = Effect.gen(function*() {
       const { model } = yield* models.resolveModel(cli, request.model)
       const { model: _asked, ...rest } = withSession
       const resolved = (model === undefined ? rest : { ...rest, model }) as RequestOf[C]
+      // A request the adapter refuses (a comma in a gemini tool name, say) is refused before any decision is
+      // recorded: the approval log holds only requests that could run.
+      yield* runner.plan(cli, resolved, { ...options, correlationId, context: { bypassAllowed: false } })
       const decision = yield* approvals.evaluate(cli, resolved, { correlationId })
       // claude and gemini get the named MCP servers the user's registry defines; strict fails on a missing one.
       const mcp = cli === "claude" || cli === "gemini"

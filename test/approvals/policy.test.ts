@@ -60,7 +60,16 @@ const cases: ReadonlyArray<Case> = [
   c("claude", "MCP servers", { mcpServers: ["sqry", "exa"] }, "aaa", "low"),
   c("claude", "read-only tools", { allowedTools: ["Read", "Grep", "Glob"] }, "aaa", "low"),
   c("claude", "disallowed tools", { disallowedTools: ["Bash", "Edit"] }, "aaa", "low"),
-  c("claude", "shell by rule", { allowedTools: ["Bash(git log:*)"] }, "aaa", "medium"),
+  c("claude", "shell by rule", { allowedTools: ["Bash(git log:*)"] }, "daa", "medium", false, "allowedTools"),
+  // A rule for an interpreter or a command runner lets any command through: an unrestricted shell.
+  c("claude", "Bash(sh:*)", { allowedTools: ["Bash(sh:*)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "Bash(bash -c:*)", { allowedTools: ["Bash(bash -c:*)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "Bash(env:*)", { allowedTools: ["Bash(env:*)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "Bash(zsh)", { allowedTools: ["Bash(zsh)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "Bash(python3 -c:*)", { allowedTools: ["Bash(python3 -c:*)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "Bash(/usr/bin/xargs:*)", { allowedTools: ["Bash(/usr/bin/xargs:*)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "Bash(find -exec:*)", { allowedTools: ["Bash(find . -exec:*)"] }, "dda", "high", false, "allowedTools"),
+  c("claude", "a tool the gateway does not know", { allowedTools: ["mcp__db__query"] }, "daa", "medium", false, "allowedTools"),
   c("claude", "edit tools", { allowedTools: ["Read", "Edit"] }, "daa", "medium", false, "allowedTools"),
   c("claude", "Write with a rule", { allowedTools: ["Write(src/**)"] }, "daa", "medium", false, "allowedTools"),
   c("claude", "Bash without a rule", { allowedTools: ["Bash"] }, "dda", "high", false, "allowedTools"),
@@ -85,7 +94,9 @@ const cases: ReadonlyArray<Case> = [
   c("gemini", "approvalMode default", { approvalMode: "default" }, "aaa", "low"),
   c("gemini", "extra folders", { includeDirs: ["/data/other"] }, "aaa", "medium"),
   c("gemini", "read tools", { allowedTools: ["read_file", "glob"] }, "aaa", "low"),
-  c("gemini", "shell by rule", { allowedTools: ["run_shell_command(git status)"] }, "aaa", "medium"),
+  c("gemini", "shell by rule", { allowedTools: ["run_shell_command(git status)"] }, "daa", "medium", false, "allowedTools"),
+  c("gemini", "run_shell_command(rm)", { allowedTools: ["run_shell_command(rm)"] }, "daa", "medium", false, "allowedTools"),
+  c("gemini", "run_shell_command(bash)", { allowedTools: ["run_shell_command(bash)"] }, "dda", "high", false, "allowedTools"),
   c("gemini", "write_file", { allowedTools: ["write_file"] }, "daa", "medium", false, "allowedTools"),
   c("gemini", "approvalMode auto_edit", { approvalMode: "auto_edit" }, "daa", "medium", false, "approvalMode"),
   c("gemini", "unrestricted run_shell_command", { allowedTools: ["run_shell_command"] }, "dda", "high", false, "allowedTools"),
@@ -156,10 +167,15 @@ describe("decide: details", () => {
   })
 
   it("one denied thing denies the whole request; the risk is the highest asked for", () => {
-    const decision = decide("claude", request("claude", { allowedTools: ["Read", "Bash(git diff:*)", "Edit"] }), "strict")
-    expect(decision.status).toBe("denied")
+    const decision = decide("claude", request("claude", { allowedTools: ["Read", "Bash(git diff:*)", "Edit"] }), "balanced")
+    expect(decision.status).toBe("approved")
     expect(decision.risk).toBe("medium")
-    expect(decision.reasons.filter((r) => r.startsWith("denied"))).toHaveLength(1)
+    const strict = decide("claude", request("claude", { allowedTools: ["Read", "Bash(git diff:*)", "Edit"] }), "strict")
+    expect(strict.status).toBe("denied")
+    expect(strict.risk).toBe("medium")
+    // The shell rule and the edit tool are denied; reading is allowed.
+    expect(strict.reasons.filter((r) => r.startsWith("denied"))).toHaveLength(2)
+    expect(strict.reasons.filter((r) => r.startsWith("allowed"))).toHaveLength(1)
   })
 
   it("only the fields that belong to the CLI count", () => {

@@ -107,6 +107,40 @@ describe("the 1.4.0 surface end to end", () => {
     const run = gateway.records().slice(before).find((r) => r.cli === "codex")!
     expect(run.argv).toContain("--dangerously-bypass-approvals-and-sandbox")
   })
+
+  it("approvals: strict refuses every shell form; a request the adapter refuses is not logged as approved", async () => {
+    const forms: ReadonlyArray<readonly [string, string]> = [
+      ["claude", "Bash(sh:*)"],
+      ["claude", "Bash(bash -c:*)"],
+      ["claude", "Bash(env:*)"],
+      ["claude", "Bash(git log:*)"],
+      ["gemini", "run_shell_command(rm)"],
+      ["gemini", "run_shell_command"]
+    ]
+    const before = gateway.records().length
+    for (const [cli, tool] of forms) {
+      const denied = await callTool(gateway, `${cli}_request`, {
+        prompt: "tidy up",
+        approvalStrategy: "mcp_managed",
+        allowedTools: [tool]
+      })
+      expect(denied.structuredContent!.error._tag, tool).toBe("ApprovalDenied")
+    }
+    expect(gateway.records().length).toBe(before)
+    const logged = async () =>
+      ((await callTool(gateway, "approval_list", { cli: "gemini", limit: 500 })).structuredContent!.approvals as Array<unknown>)
+        .length
+    const count = await logged()
+    // balanced would approve the shell rule, but gemini reads the comma as a list separator: refused, and not logged.
+    const comma = await callTool(gateway, "gemini_request", {
+      prompt: "read two files",
+      approvalStrategy: "mcp_managed",
+      approvalPolicy: "balanced",
+      allowedTools: ["run_shell_command(git log,git diff)"]
+    })
+    expect(comma.structuredContent!.error._tag).toBe("InvalidRequest")
+    expect(await logged()).toBe(count)
+  })
 })
 
 describe("MCP servers from the user's registry", () => {
