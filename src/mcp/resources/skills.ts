@@ -98,8 +98,8 @@ Give each a \`correlationId\` that ties them together, such as \`review-42-codex
 the ids appear in the gateway's logs and in the \`flight_recorder\` table, so the review can be traced later.
 
 Reviews read; they do not need to write. To be sure, pass \`"approvalStrategy": "mcp_managed"\` and
-\`"approvalPolicy": "strict"\`: a request asking for write access, an unrestricted shell, every tool or a
-full bypass is then refused with \`ApprovalDenied\` before anything runs. \`approval_list\` shows the
+\`"approvalPolicy": "strict"\`: a request asking for write access, any shell command, a tool the gateway does
+not know, every tool or a full bypass is then refused with \`ApprovalDenied\` before anything runs. \`approval_list\` shows the
 decisions.
 
 ## 3. Collect
