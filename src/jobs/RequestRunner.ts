@@ -9,8 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { randomUUID } from "node:crypto"
-import { mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
@@ -31,6 +30,7 @@ import { writePrivateConfig } from "../mcpServers/configFile.js"
 import type { McpConfig } from "../mcpServers/McpServerRegistry.js"
 import type { Invocation, PlanContext } from "../providers/Provider.js"
 import { cliInheritance } from "../process/childEnvironment.js"
+import { privateFolder } from "../process/privateFolder.js"
 import { checkRequest } from "../providers/checkRequest.js"
 import { JsonLineCollector } from "../providers/JsonLineCollector.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
@@ -134,23 +134,20 @@ const installHints: Readonly<Record<Cli, string>> = {
 }
 
 /**
- * A private folder (mode 0700) holding the prompt file (mode 0600), removed
- * when the run ends.
+ * The prompt in a private file (mode 0600) of a private folder (see
+ * `process/privateFolder`), removed when the run ends.
  */
 const promptFile = (text: string) =>
-  Effect.acquireRelease(
+  Effect.flatMap(privateFolder("prompt file"), (dir) =>
     Effect.tryPromise({
       try: async () => {
-        const dir = await mkdtemp(join(tmpdir(), "llm-cli-gateway-"))
         const path = join(dir, "prompt.txt")
         await writeFile(path, text, { mode: 0o600, flag: "wx" })
         return { dir, path }
       },
       catch: (e) =>
         new SpawnFailed({ message: `could not write the prompt file: ${String(e)}`, command: "prompt-file" })
-    }),
-    ({ dir }) => Effect.promise(() => rm(dir, { recursive: true, force: true }))
-  )
+    }))
 
 /**
  * @since 0.1.0

@@ -14,6 +14,7 @@ import { GatewayConfig } from "../Config.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { Instances } from "./Instances.js"
+import { sweep } from "../process/privateFolder.js"
 import { JobStore } from "./JobStore.js"
 
 /** How often an instance looks for cancel requests of its jobs. */
@@ -46,9 +47,14 @@ export const forkHousekeeping = (stopLocal: (jobId: string, message: string) => 
         Effect.repeat(Schedule.spaced(CANCEL_POLL))
       )
     )
-    // Purge finished jobs, sessions unused and approval decisions older than the retention, now and then.
+    // Purge finished jobs, sessions unused and approval decisions older than the retention, now and then;
+    // and the private folders (prompts, MCP configs with their tokens) that servers killed mid-run left.
     yield* Effect.forkScoped(
       Effect.gen(function*() {
+        const leftovers = yield* Effect.try(() => sweep()).pipe(
+          Effect.catchAll((e) => Effect.as(Effect.logWarning("could not sweep leftover private folders", e), 0))
+        )
+        if (leftovers > 0) yield* Effect.logInfo(`removed ${leftovers} private folders left by servers that are gone`)
         const before = (yield* Clock.currentTimeMillis) - config.jobRetentionDays * 24 * 3_600_000
         const jobs = yield* store.purge(before)
         const oldSessions = yield* sessions.purge(before)

@@ -72,6 +72,6 @@ describe("writePrivateConfig", () => {
         Effect.scoped(writePrivateConfig({ mcpServers: {} }, { directory: join(scratch, "no", "such", "folder") }))
       )
       expect(error._tag).toBe("SpawnFailed")
-      expect(error.message).toContain("could not write the MCP config file")
+      expect(error.message).toContain("could not make a private folder for the MCP config file")
     }))
 })

@@ -6,7 +6,7 @@
  * docs/RELIABILITY.md.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { chmodSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { ms, suiteRecorder } from "./helpers/results.js"
 import {
@@ -475,3 +475,46 @@ describe("the CLI binary", () => {
     }
   }, 40_000)
 })
+
+describe("the server killed with SIGKILL while a CLI holds a private file", () => {
+  it("the prompt and MCP config folders it left are removed by the next server", async () => {
+    const row = results.begin("F23", "SIGKILL of the server while grok reads its prompt file and claude its MCP config")
+    const dir = tempDir()
+    const registry = join(dir, "mcp-servers.json")
+    writeFileSync(registry, JSON.stringify({ mcpServers: { docs: { command: "docs", env: { TOKEN: "mcp-token-4f2a" } } } }))
+    // TMPDIR here: the private folders' parent is <TMPDIR>/llm-cli-gateway-<uid>.
+    const env = envFor(dir, { TMPDIR: dir, LLM_GATEWAY_MCP_SERVERS: registry })
+    const parent = join(dir, `llm-cli-gateway-${process.getuid?.() ?? "user"}`)
+    const folders = () => (existsSync(parent) ? readdirSync(parent).filter((f) => f.startsWith("run-")) : [])
+    const a = await startGateway(env, { dir })
+    const pids: Array<number> = []
+    try {
+      await callTool(a, "grok_request_async", { prompt: "[[fake:silent]] a secret prompt 7e1c" })
+      await callTool(a, "claude_request_async", { prompt: "[[fake:silent]] with docs", mcpServers: ["docs"] })
+      await waitUntil(() => cliRunsOf(a).length === 2 && folders().length === 2, 10_000)
+      pids.push(...cliRunsOf(a).map((r) => r.pid!))
+      process.kill(a.transport.pid!, "SIGKILL")
+      await waitUntil(() => !alive(a.transport.pid!), 3_000)
+      expect(folders()).toHaveLength(2)
+
+      const restartAt = Date.now()
+      const b = await startGateway(env, { dir })
+      try {
+        await timeUntil(() => folders().length === 0, 10_000)
+        const sweptAt = Date.now()
+        expect(readdirSync(parent)).toEqual([])
+        row.pass("the grok prompt file's and the claude MCP config's private folders, left by the killed server, are gone after the next start", {
+          "restart to folders gone": ms(sweptAt - restartAt)
+        })
+      } finally {
+        await b.close()
+      }
+    } finally {
+      await a.close().catch(() => undefined)
+      for (const pid of pids) killGroup(pid)
+    }
+  }, 40_000)
+})
+
+const cliRunsOf = (gateway: Gateway) => gateway.records().filter((r) => r.cli === "grok" || r.cli === "claude")
+
