@@ -119,6 +119,8 @@ export class CommandRunner extends Context.Tag("llm-cli-gateway/CommandRunner")<
 
 /** How long to wait, after the child exits, for its pipes to drain. */
 const DRAIN_AFTER_EXIT = Duration.millis(250)
+/** The longest the run waits after the child's exit for output that keeps arriving. */
+const DRAIN_MAX_MS = 2_000
 
 /**
  * Fails a result that did not exit 0.
@@ -192,7 +194,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         const startedAt = clock.unsafeCurrentTimeMillis()
         let lastActivity = startedAt
         // Ends at 'close' (the process exited and its pipes are drained), or DRAIN_AFTER_EXIT after
-        // 'exit' when something else (a grandchild) still holds the pipes open.
+        // 'exit' with no more output when something else (a grandchild) still holds the pipes open.
         const ended = yield* Deferred.make<{ readonly code: number | null; readonly signal: string | null }>()
         let drainTimer: ReturnType<typeof setTimeout> | undefined
         const chunks = spec.onOutput !== undefined ? yield* Queue.unbounded<OutputChunk | null>() : undefined
@@ -232,10 +234,22 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
             child.stdout!.on("data", onData("stdout", stdout))
             child.stderr!.on("data", onData("stderr", stderr))
             child.on("exit", (code, signal) => {
-              drainTimer = setTimeout(
-                () => Deferred.unsafeDone(ended, Effect.succeed({ code, signal })),
-                Duration.toMillis(DRAIN_AFTER_EXIT)
-              )
+              // Output already in the pipes must be read before the run ends, however late the event loop
+              // is: the timer fires in the timers phase, before that turn's reads (the poll phase), so the
+              // check waits for the check phase after them, and waits again while output still arrives.
+              let seen = stdout.totalBytes + stderr.totalBytes
+              const exitedAt = Date.now()
+              const settle = () => {
+                const now = stdout.totalBytes + stderr.totalBytes
+                // A grandchild that keeps printing into the pipes does not hold the run past DRAIN_MAX.
+                if (now !== seen && Date.now() - exitedAt < DRAIN_MAX_MS) {
+                  seen = now
+                  drainTimer = setTimeout(() => setImmediate(settle), Duration.toMillis(DRAIN_AFTER_EXIT))
+                  return
+                }
+                Deferred.unsafeDone(ended, Effect.succeed({ code, signal }))
+              }
+              drainTimer = setTimeout(() => setImmediate(settle), Duration.toMillis(DRAIN_AFTER_EXIT))
             })
             child.on("close", (code, signal) => {
               clearTimeout(drainTimer)
