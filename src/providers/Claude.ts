@@ -19,19 +19,14 @@ import {
   type InvalidRequest
 } from "../domain/errors.js"
 import type { ClaudeAsyncRequest } from "../domain/requests.js"
-import type { Usage } from "../domain/Usage.js"
 import { cliWords, NETWORK, sessionNotFound, tail, withRetriedByCli } from "./classify.js"
 import {
-  arr,
   classifyFailedRun,
   classifyReported,
   type JsonObject,
   num,
-  obj,
-  readJsonStream,
   readWholeObject,
-  str,
-  usageOf
+  str
 } from "./jsonl.js"
 import {
   defaultPlanContext,
@@ -43,6 +38,14 @@ import {
   type Reply,
   type RunSignal
 } from "./Provider.js"
+import {
+  costOfResult,
+  type ClaudeStream,
+  isErrorResult,
+  read,
+  resultWords,
+  usageOfResult
+} from "./claudeStream.js"
 import { sessionChoice } from "./sessions.js"
 
 /**
@@ -119,113 +122,6 @@ const plan =
           : {})
       } satisfies Invocation
     })
-
-// ---------------------------------------------------------------------------
-// reading the output
-// ---------------------------------------------------------------------------
-
-interface ClaudeStream {
-  readonly events: ReadonlyArray<JsonObject>
-  readonly noise: ReadonlyArray<string>
-  readonly result: JsonObject | undefined
-  readonly sessionId: string | undefined
-  readonly model: string | undefined
-  /** The text of the last assistant message that had text. */
-  readonly assistantText: string | undefined
-  /** Text deltas of the last partially streamed message. */
-  readonly partialText: string | undefined
-}
-
-const textBlocks = (message: JsonObject | undefined): ReadonlyArray<string> =>
-  arr(message, "content").flatMap((block) => {
-    if (typeof block !== "object" || block === null) return []
-    const b = block as JsonObject
-    return str(b, "type") === "text" && typeof b["text"] === "string" ? [b["text"]] : []
-  })
-
-const read = (output: Pick<RawOutput, "stdout" | "events">): ClaudeStream => {
-  const { events, noise } = output.events ?? readJsonStream(output.stdout)
-  let result: JsonObject | undefined
-  let initSession: string | undefined
-  let anySession: string | undefined
-  let model: string | undefined
-  let assistantModel: string | undefined
-  // claude prints one `assistant` line per content block; lines of one API
-  // message share `message.id`.
-  let currentId: string | undefined
-  let current: Array<string> = []
-  let lastWithText: string | undefined
-  let partial: string | undefined
-  for (const event of events) {
-    const type = str(event, "type")
-    anySession = str(event, "session_id") ?? anySession
-    if (type === "system" && str(event, "subtype") === "init") {
-      initSession = str(event, "session_id") ?? initSession
-      model = str(event, "model") ?? model
-    } else if (type === "result") {
-      result = event
-    } else if (type === "assistant") {
-      const message = obj(event, "message")
-      assistantModel = str(message, "model") ?? assistantModel
-      const id = str(message, "id")
-      if (id === undefined || id !== currentId) {
-        currentId = id
-        current = []
-      }
-      const texts = textBlocks(message)
-      if (texts.length > 0) {
-        current.push(...texts)
-        lastWithText = current.join("")
-      }
-    } else if (type === "stream_event") {
-      const inner = obj(event, "event")
-      const innerType = str(inner, "type")
-      if (innerType === "message_start") partial = ""
-      else if (innerType === "content_block_delta") {
-        const delta = obj(inner, "delta")
-        const text = str(delta, "type") === "text_delta" ? str(delta, "text") : undefined
-        if (text !== undefined) partial = (partial ?? "") + text
-      }
-    }
-  }
-  return {
-    events,
-    noise,
-    result,
-    sessionId: str(result, "session_id") ?? initSession ?? anySession,
-    model: model ?? assistantModel,
-    assistantText: lastWithText,
-    partialText: partial === "" ? undefined : partial
-  }
-}
-
-const usageOfResult = (result: JsonObject | undefined): Usage | undefined => {
-  const u = obj(result, "usage")
-  if (u === undefined) return undefined
-  return usageOf({
-    inputTokens: num(u, "input_tokens"),
-    outputTokens: num(u, "output_tokens"),
-    cachedInputTokens: num(u, "cache_read_input_tokens"),
-    cacheCreationInputTokens: num(u, "cache_creation_input_tokens"),
-    reasoningTokens: undefined,
-    totalTokens: undefined
-  })
-}
-
-const costOfResult = (result: JsonObject | undefined): number | undefined =>
-  num(result, "total_cost_usd") ?? num(result, "cost_usd")
-
-const isErrorResult = (result: JsonObject): boolean =>
-  result["is_error"] === true || (str(result, "subtype") ?? "").startsWith("error")
-
-/** What an error result says: its `result` text, its `errors`, or its subtype. */
-const resultWords = (result: JsonObject): string => {
-  const text = str(result, "result")
-  if (text !== undefined && text.trim() !== "") return text.trim().slice(0, 2000)
-  const errors = arr(result, "errors").filter((e): e is string => typeof e === "string")
-  if (errors.length > 0) return errors.join("; ").slice(0, 2000)
-  return str(result, "subtype") ?? "error"
-}
 
 // claude's own words for a model it cannot use ("There's an issue with the
 // selected model (x). It may not exist or you may not have access to it.",

@@ -19,22 +19,18 @@
 import * as Either from "effect/Either"
 import type { GeminiAsyncRequest } from "../domain/requests.js"
 import { type CliFailure, CliRunFailed, CliTurnLimit, CliWorkspaceUntrusted, InvalidRequest } from "../domain/errors.js"
-import type { Usage } from "../domain/Usage.js"
 import { authRequired, NETWORK, sessionNotFound, tail } from "./classify.js"
 import {
   classifyByMessages,
   diagnose,
   failureInOutput,
-  heaviestKey,
   isObject,
   type JsonObject,
   num,
   obj,
   readJsonLines,
   readWholeObject,
-  str,
-  sumOf,
-  usageOf
+  str
 } from "./jsonl.js"
 import {
   defaultPlanContext,
@@ -46,6 +42,7 @@ import {
   type Reply,
   type RunSignal
 } from "./Provider.js"
+import { mainModel, usageFromMetrics, usageFromStreamStats } from "./geminiStats.js"
 import { sessionChoice } from "./sessions.js"
 
 /** What the gemini adapter accepts (sync and async requests both fit). @since 0.1.0 */
@@ -285,46 +282,6 @@ const watch = (stream: "stdout" | "stderr", line: string): RunSignal => {
 // ---------------------------------------------------------------------------
 // parse
 // ---------------------------------------------------------------------------
-
-/** Usage of the `json` format's `SessionMetrics` (summed over models). */
-const usageFromMetrics = (stats: JsonObject | undefined): Usage | undefined => {
-  const models = obj(stats, "models")
-  if (models === undefined) return undefined
-  const tokens = Object.values(models).flatMap((m) => {
-    const t = isObject(m) ? obj(m, "tokens") : undefined
-    return t !== undefined ? [t] : []
-  })
-  if (tokens.length === 0) return undefined
-  return usageOf({
-    inputTokens: sumOf(tokens.map((t) => num(t, "prompt") ?? num(t, "input"))),
-    outputTokens: sumOf(tokens.map((t) => num(t, "candidates"))),
-    cachedInputTokens: sumOf(tokens.map((t) => num(t, "cached"))),
-    cacheCreationInputTokens: undefined,
-    reasoningTokens: sumOf(tokens.map((t) => num(t, "thoughts"))),
-    totalTokens: sumOf(tokens.map((t) => num(t, "total")))
-  })
-}
-
-/** Usage of a stream-json `result` event's flat `stats`. */
-const usageFromStreamStats = (stats: JsonObject | undefined): Usage | undefined => {
-  if (stats === undefined) return undefined
-  const perModel = Object.values(obj(stats, "models") ?? {}).filter(isObject)
-  const thoughts = sumOf(
-    perModel.map((m) => num(m, "thoughts") ?? num(m, "thoughts_tokens") ?? num(obj(m, "tokens"), "thoughts"))
-  )
-  return usageOf({
-    inputTokens: num(stats, "input_tokens"),
-    outputTokens: num(stats, "output_tokens"),
-    cachedInputTokens: num(stats, "cached"),
-    cacheCreationInputTokens: undefined,
-    reasoningTokens: num(stats, "thoughts") ?? thoughts,
-    totalTokens: num(stats, "total_tokens")
-  })
-}
-
-/** The model that did most of the work, from a `models` map. */
-const mainModel = (stats: JsonObject | undefined): string | undefined =>
-  heaviestKey(obj(stats, "models"), (m) => num(obj(m, "tokens"), "total") ?? num(m, "total_tokens") ?? 0)
 
 const parseJsonObject = (invocation: Invocation, output: RawOutput, whole: JsonObject): Either.Either<Reply, CliFailure> => {
   if (isObject(whole.error)) return Either.left(failedInOutput(invocation, output))
