@@ -132,6 +132,48 @@ export const invalidArguments = (tool: string, error: ParseResult.ParseError): I
   })
 }
 
+/** No tool's parameters nest deeper than a few levels; a value nested deeper is refused before decoding. */
+const MAX_ARGUMENT_DEPTH = 32
+
+/**
+ * Whether a value nests objects or arrays deeper than `max` levels. Walks
+ * it with a stack of its own (never the call stack), so a value nested a
+ * million deep is measured, not a stack overflow.
+ *
+ * @since 0.1.0
+ */
+export const nestsDeeperThan = (value: unknown, max: number): boolean => {
+  // The arguments object itself is level 1.
+  const stack: Array<readonly [unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!
+    if (typeof v !== "object" || v === null) continue
+    if (depth > max) return true
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1])
+    }
+  }
+  return false
+}
+
+/**
+ * Refuses arguments nested deeper than any tool's parameters (before they
+ * are decoded, whose messages would quote them recursively).
+ *
+ * @since 0.1.0
+ */
+export const shallowArguments = (tool: string, args: unknown): Effect.Effect<void, InvalidRequest> =>
+  Effect.suspend(() =>
+    nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)
+      ? Effect.fail(
+        new InvalidRequest({
+          message: `invalid arguments for ${tool}: they nest deeper than ${MAX_ARGUMENT_DEPTH} levels; ` +
+            "no parameter of this tool nests that deep"
+        })
+      )
+      : Effect.void
+  )
+
 // Several tools share an output Schema (the request tools, the job tools): derive each JSON Schema once.
 const outputJsonSchemas = new WeakMap<OutputSchema, JsonObject>()
 const outputJsonSchemaOf = (output: OutputSchema): JsonObject => {
@@ -186,8 +228,11 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
     },
     annotations: definition.annotations,
     call: (args, context = {}) =>
-      decode(args ?? {}).pipe(
-        Effect.mapError((e) => invalidArguments(definition.name, e)),
+      Effect.zipRight(
+        shallowArguments(definition.name, args),
+        // Suspended: a decoder may run as soon as it is called.
+        Effect.suspend(() => Effect.mapError(decode(args ?? {}), (e) => invalidArguments(definition.name, e)))
+      ).pipe(
         Effect.flatMap((input) => definition.handler(input, context)),
         Effect.flatMap((answer) =>
           Effect.map(encode(answer.structured), (structured): ToolAnswer => ({ text: answer.text, structured }))

@@ -30,7 +30,7 @@ import { JobManager } from "../jobs/JobManager.js"
 import { JobStore } from "../jobs/JobStore.js"
 import type { RequestOf } from "../providers/Providers.js"
 import type { TaskBackend } from "./taskHandlers.js"
-import { invalidArguments, type ToolAnswer } from "./Tool.js"
+import { invalidArguments, shallowArguments, type ToolAnswer } from "./Tool.js"
 import { withJobProgress } from "./tools/jobProgress.js"
 import { jobLine, jobStatus } from "./tools/jobView.js"
 import type { ToolServices } from "./tools/index.js"
@@ -184,7 +184,10 @@ export const make = (): TaskBackend<ToolServices> => {
       Effect.gen(function*() {
         const taskTool = taskTools[tool]!
         const { cli, input } = taskTool
-        const request = yield* decoderOf(tool, input)(args ?? {}).pipe(Effect.mapError((e) => invalidArguments(tool, e)))
+        yield* shallowArguments(tool, args)
+        const request = yield* Effect.suspend(() => decoderOf(tool, input)(args ?? {})).pipe(
+          Effect.mapError((e) => invalidArguments(tool, e))
+        )
         const manager = yield* JobManager
         const { deduped, job, mcpServers } = yield* manager.submit(cli, request as RequestOf[typeof cli])
         remember(job.id, taskTool)

@@ -197,3 +197,27 @@ describe("structured output", () => {
     expect(() => tool.outputSchema).toThrow()
   })
 })
+
+describe("arguments nested very deeply", () => {
+  const deep = (levels: number): unknown => {
+    let v: unknown = "x"
+    for (let i = 0; i < levels; i++) v = { a: v }
+    return v
+  }
+
+  it("nestsDeeperThan measures without recursion", () => {
+    // Four levels: the object, a, b, and the object in b.
+    expect(Tool.nestsDeeperThan({ a: { b: [1, { c: 2 }] } }, 4)).toBe(false)
+    expect(Tool.nestsDeeperThan({ a: { b: [1, { c: 2 }] } }, 3)).toBe(true)
+    expect(Tool.nestsDeeperThan(deep(200_000), 32)).toBe(true)
+    expect(Tool.nestsDeeperThan("text", 0)).toBe(false)
+  })
+
+  it.effect("are refused with InvalidRequest, not a stack overflow", () =>
+    Effect.gen(function*() {
+      const { layer } = recording()
+      const error = yield* Effect.flip(call("claude_request", { prompt: "hi", model: deep(200_000) })).pipe(Effect.provide(layer))
+      expect(error._tag).toBe("InvalidRequest")
+      expect(error.message).toContain("nest deeper than 32 levels")
+    }))
+})
