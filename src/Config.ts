@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { Cli } from "./domain/Cli.js"
+import { byCli, type Cli } from "./domain/Cli.js"
 import { make as makeModelConfig, type ModelConfig, modelConfig } from "./models/config.js"
 
 /**
@@ -170,12 +170,7 @@ const logLevel = Config.all({
  * @category config
  */
 export const config: Config.Config<GatewayConfigShape> = Config.all({
-  binaries: Config.all({
-    claude: binary("claude"),
-    codex: binary("codex"),
-    gemini: binary("gemini"),
-    grok: binary("grok")
-  }),
+  binaries: Config.all(byCli(binary)),
   idleTimeoutMs: positiveInt("LLM_GATEWAY_IDLE_TIMEOUT_MS", 600_000),
   killGraceMs: positiveInt("LLM_GATEWAY_KILL_GRACE_MS", 500),
   maxRunMs: positiveInt("LLM_GATEWAY_MAX_RUN_MS", 3_600_000),
@@ -248,7 +243,7 @@ export const layer: Layer.Layer<GatewayConfig, import("effect/ConfigError").Conf
  * @category layers
  */
 export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfigShape => ({
-  binaries: { claude: "claude", codex: "codex", gemini: "gemini", grok: "grok" },
+  binaries: byCli((cli) => cli),
   idleTimeoutMs: 600_000,
   killGraceMs: 500,
   maxRunMs: 3_600_000,

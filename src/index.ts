@@ -17,8 +17,14 @@ export * as Errors from "./domain/errors.js"
 /** Strict shapes of request values. @since 0.1.0 */
 export * as Fields from "./domain/fields.js"
 
-/** Request Schemas of the request tools. @since 0.1.0 */
+/** What every request tool shares (each CLI's own Schemas are in `Agents`). @since 0.1.0 */
 export * as Requests from "./domain/requests.js"
+
+/** Every CLI the gateway runs: its facts, request Schemas, adapter and approvals. @since 0.1.0 */
+export * as Agents from "./agents/registry.js"
+
+/** What an agent is. @since 0.1.0 */
+export * as Agent from "./agents/Agent.js"
 
 /** Jobs: statuses, rows, replies. @since 0.1.0 */
 export * as Job from "./domain/Job.js"

@@ -53,7 +53,7 @@
  */
 import type { Cli } from "../domain/Cli.js"
 import type { ApprovalPolicy } from "../domain/requests.js"
-import { type ApprovalSubject, type Ask, type AskKind, asksOf } from "./asks.js"
+import { approvalFieldsOf, type ApprovalSubject, type Ask, type AskKind, asksOf } from "./asks.js"
 
 /**
  * What a request asks for (defined in `approvals/asks`).
@@ -213,25 +213,19 @@ export const legacyDecision = (cli: Cli, request: ApprovalSubject): LegacyDecisi
  */
 export const summarize = (cli: Cli, request: ApprovalSubject): Record<string, unknown> => {
   const out: Record<string, unknown> = { cli, promptLength: request.prompt.length }
-  const keep = (key: keyof ApprovalSubject) => {
+  const keep = (key: string) => {
     const value = request[key]
     if (value === undefined || value === false) return
     if (Array.isArray(value) && value.length === 0) return
     out[key] = value
   }
-  const common: ReadonlyArray<keyof ApprovalSubject> = [
+  const common: ReadonlyArray<string> = [
     "model",
     "sessionId",
     "approvalStrategy",
     "approvalPolicy",
     "mcpServers"
   ]
-  const byCli: Readonly<Record<Cli, ReadonlyArray<keyof ApprovalSubject>>> = {
-    claude: ["dangerouslySkipPermissions", "allowedTools", "disallowedTools", "strictMcpConfig", "addDirs"],
-    codex: ["fullAuto", "dangerouslyBypassApprovalsAndSandbox"],
-    gemini: ["approvalMode", "allowedTools", "includeDirs"],
-    grok: ["alwaysApprove", "permissionMode", "allowedTools", "disallowedTools"]
-  }
-  for (const key of [...common, ...byCli[cli]]) keep(key)
+  for (const key of [...common, ...approvalFieldsOf(cli)]) keep(key)
   return out
 }

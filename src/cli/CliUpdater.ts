@@ -177,7 +177,7 @@ export const make = (
     const oneUpgradeAtATime = yield* Effect.makeSemaphore(1)
     // A CLI's version and update commands get what its requests get: the shared variables, its own vendor's
     // and LLM_GATEWAY_CHILD_ENV's; npm gets no vendor's.
-    const adapters = Providers.make({ geminiTrustWorkspace: config.geminiTrustWorkspace })
+    const adapters = Providers.make({ trustWorkspace: config.geminiTrustWorkspace })
     const inheritEnvOf = (cli: Cli | undefined) =>
       cliInheritance(cli === undefined ? undefined : adapters[cli].environment, config.childEnv)
 

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { Cli } from "../domain/Cli.js"
+import { agentFacts } from "../agents/facts.js"
+import { allClis, type Cli } from "../domain/Cli.js"
 import { UpgradeTargetInvalid } from "./errors.js"
 
 /** Longest target accepted. @since 0.1.0 */
@@ -26,10 +27,12 @@ export const isValidTarget = (target: string): boolean =>
   target.length >= 1 && target.length <= TARGET_MAX_LENGTH && TARGET_PATTERN.test(target)
 
 /** The npm packages of the CLIs installed with npm. @since 0.1.0 */
-export const NPM_PACKAGES = {
-  codex: "@openai/codex",
-  gemini: "@google/gemini-cli"
-} as const
+export const NPM_PACKAGES: Readonly<Partial<Record<Cli, string>>> = Object.fromEntries(
+  allClis.flatMap((cli) => {
+    const pkg = agentFacts[cli].npmPackage
+    return pkg === undefined ? [] : [[cli, pkg]]
+  })
+)
 
 /**
  * How a plan upgrades: the CLI's own updater, its own installer of a given
@@ -57,7 +60,7 @@ export interface UpgradePlan {
 const targetHint = "Give a version such as 1.2.3 or 1.2.3-rc.1, or a dist-tag such as latest, next, beta or stable."
 
 /**
- * The plan of 1.4.0's strategy for a CLI and target (already validated):
+ * The plan of a CLI's upgrade strategy (its agent's `upgrade`) for a target (already validated); 1.4.0's:
  * claude `update` / `install <target>`; codex `update` / npm
  * `@openai/codex@<target>`; gemini npm `@google/gemini-cli@<target>`; grok
  * `update` / `update --version <target>`.
@@ -69,7 +72,6 @@ export const buildPlan = (
   target: string,
   commands: { readonly binary: string; readonly npm: string }
 ): UpgradePlan => {
-  const latest = target === "latest"
   const plan = (strategy: UpgradeStrategy, command: string, args: ReadonlyArray<string>): UpgradePlan => ({
     cli,
     target,
@@ -78,19 +80,10 @@ export const buildPlan = (
     args,
     argv: [command, ...args]
   })
-  const npm = (pkg: string) => plan("npm-global-install", commands.npm, ["install", "-g", `${pkg}@${target}`])
-  switch (cli) {
-    case "claude":
-      return latest ? plan("self-update", commands.binary, ["update"]) : plan("self-install", commands.binary, ["install", target])
-    case "codex":
-      return latest ? plan("self-update", commands.binary, ["update"]) : npm(NPM_PACKAGES.codex)
-    case "gemini":
-      return npm(NPM_PACKAGES.gemini)
-    case "grok":
-      return latest
-        ? plan("self-update", commands.binary, ["update"])
-        : plan("self-update", commands.binary, ["update", "--version", target])
-  }
+  const step = agentFacts[cli].upgrade(target)
+  return step._tag === "Self"
+    ? plan(step.strategy, commands.binary, step.args)
+    : plan("npm-global-install", commands.npm, ["install", "-g", `${step.package}@${target}`])
 }
 
 /**

@@ -20,7 +20,8 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
-import type { Cli } from "../domain/Cli.js"
+import { agentFacts } from "../agents/facts.js"
+import { allClis, type Cli } from "../domain/Cli.js"
 import { type GatewayError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
@@ -94,12 +95,9 @@ export const make = Effect.gen(function*() {
   const fibers = yield* FiberMap.make<string>()
   const live = new Map<string, LiveJob>()
   const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
-  const cliSlots: Record<Cli, Effect.Semaphore> = {
-    claude: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
-    codex: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
-    gemini: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli),
-    grok: yield* Effect.makeSemaphore(config.maxConcurrentJobsPerCli)
-  }
+  const cliSlots: Readonly<Record<Cli, Effect.Semaphore>> = Object.fromEntries(
+    yield* Effect.forEach(allClis, (cli) => Effect.map(Effect.makeSemaphore(config.maxConcurrentJobsPerCli), (s) => [cli, s]))
+  )
   const self = instances.self
 
   const get = (jobId: string) =>
@@ -256,8 +254,8 @@ export const make = Effect.gen(function*() {
       // recorded: the approval log holds only requests that could run.
       yield* runner.plan(cli, resolved, { ...options, correlationId, context: { bypassAllowed: false } })
       const decision = yield* approvals.evaluate(cli, resolved, { correlationId })
-      // claude and gemini get the named MCP servers the user's registry defines; strict fails on a missing one.
-      const mcp = cli === "claude" || cli === "gemini"
+      // The CLIs that take MCP servers get the named ones the user's registry defines; strict fails on a missing one.
+      const mcp = agentFacts[cli].takesMcpServers
         ? yield* mcpServers.resolve(request.mcpServers, {
           strict: "strictMcpConfig" in request && request.strictMcpConfig === true
         })

@@ -12,7 +12,8 @@ import { randomUUID } from "node:crypto"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { GatewayConfig } from "../Config.js"
-import type { Cli } from "../domain/Cli.js"
+import { agentFacts } from "../agents/facts.js"
+import { byCli, type Cli } from "../domain/Cli.js"
 import {
   CliNotFound,
   type GatewayError,
@@ -126,12 +127,8 @@ export interface RequestRunnerShape {
  */
 export class RequestRunner extends Context.Tag("llm-cli-gateway/RequestRunner")<RequestRunner, RequestRunnerShape>() {}
 
-const installHints: Readonly<Record<Cli, string>> = {
-  claude: "Install Claude Code (npm install -g @anthropic-ai/claude-code) or set LLM_GATEWAY_CLAUDE_BIN.",
-  codex: "Install Codex (npm install -g @openai/codex) or set LLM_GATEWAY_CODEX_BIN.",
-  gemini: "Install Gemini CLI (npm install -g @google/gemini-cli) or set LLM_GATEWAY_GEMINI_BIN.",
-  grok: "Install xAI's Grok Build (curl -fsSL https://x.ai/cli/install.sh | bash; see docs.x.ai) or set LLM_GATEWAY_GROK_BIN."
-}
+const installHint = (cli: Cli): string =>
+  `Install ${agentFacts[cli].label} (${agentFacts[cli].install}) or set LLM_GATEWAY_${cli.toUpperCase()}_BIN.`
 
 /**
  * The prompt in a private file (mode 0600) of a private folder (see
@@ -167,12 +164,7 @@ export const make: Effect.Effect<
     const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
     // What each CLI inherits of the gateway's environment: the shared variables, its own vendor's, and
     // LLM_GATEWAY_CHILD_ENV's (src/process/childEnvironment.ts).
-    const inheritEnvOf = {
-      claude: cliInheritance(providers.claude.environment, config.childEnv),
-      codex: cliInheritance(providers.codex.environment, config.childEnv),
-      gemini: cliInheritance(providers.gemini.environment, config.childEnv),
-      grok: cliInheritance(providers.grok.environment, config.childEnv)
-    }
+    const inheritEnvOf = byCli((cli) => cliInheritance(providers[cli].environment, config.childEnv))
 
     const plan = <C extends Cli>(
       cli: C,
@@ -224,7 +216,7 @@ export const make: Effect.Effect<
         message: `${cli} CLI not available: ${e.message}`,
         command: e.command,
         cli,
-        hint: `${e.hint} ${installHints[cli]}`
+        hint: `${e.hint} ${installHint(cli)}`
       })
 
     const attempt = (planned: PlannedRequest, options: RunOptions) =>

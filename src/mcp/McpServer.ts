@@ -24,6 +24,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
+import { allClis, cliList } from "../domain/Cli.js"
 import { VERSION } from "../version.js"
 import * as ClientLogging from "./clientLogging.js"
 import type { RunRequest } from "./mcpErrors.js"
@@ -39,8 +40,8 @@ import type { CallContext, Tool } from "./Tool.js"
  * @since 0.1.0
  */
 export const instructions = [
-  "llm-cli-gateway runs the local coding-agent CLIs claude, codex, gemini and grok.",
-  "claude_request, codex_request, gemini_request and grok_request answer with the reply when the CLI ends; a run",
+  `llm-cli-gateway runs the local coding-agent CLIs ${cliList("and")}.`,
+  `${allClis.map((cli) => `${cli}_request`).join(", ")} answer with the reply when the CLI ends; a run`,
   "still going after SYNC_DEADLINE_MS (45 s) answers with a jobId instead. For long work use the *_request_async",
   "tools, then llm_job_wait (waits up to timeoutMs) and llm_job_result (pages with offset); llm_job_cancel ends a job.",
   "Every request is a durable job: identical requests within an hour share one run (forceRefresh: true for a new",

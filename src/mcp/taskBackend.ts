@@ -13,22 +13,12 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { GatewayConfig } from "../Config.js"
-import type { Cli } from "../domain/Cli.js"
+import { allClis, type Cli } from "../domain/Cli.js"
 import { type GatewayError, InvalidRequest } from "../domain/errors.js"
 import { isFinal, type Job, type JobStatus } from "../domain/Job.js"
-import {
-  ClaudeAsyncRequest,
-  ClaudeRequest,
-  CodexAsyncRequest,
-  CodexRequest,
-  GeminiAsyncRequest,
-  GeminiRequest,
-  GrokAsyncRequest,
-  GrokRequest
-} from "../domain/requests.js"
 import { JobManager } from "../jobs/JobManager.js"
 import { JobStore } from "../jobs/JobStore.js"
-import type { RequestOf } from "../providers/Providers.js"
+import { agents, type RequestOf } from "../agents/registry.js"
 import type { TaskBackend } from "./taskHandlers.js"
 import { invalidArguments, shallowArguments, type ToolAnswer } from "./Tool.js"
 import { withJobProgress } from "./tools/jobProgress.js"
@@ -121,16 +111,12 @@ interface TaskTool {
   readonly input: Schema.Schema.AnyNoContext
   readonly answer: (job: Job) => Effect.Effect<ToolAnswer, GatewayError, ToolServices>
 }
-const taskTools: Readonly<Record<string, TaskTool>> = {
-  claude_request: { cli: "claude", input: ClaudeRequest, answer: syncAnswer },
-  codex_request: { cli: "codex", input: CodexRequest, answer: syncAnswer },
-  gemini_request: { cli: "gemini", input: GeminiRequest, answer: syncAnswer },
-  grok_request: { cli: "grok", input: GrokRequest, answer: syncAnswer },
-  claude_request_async: { cli: "claude", input: ClaudeAsyncRequest, answer: asyncAnswer },
-  codex_request_async: { cli: "codex", input: CodexAsyncRequest, answer: asyncAnswer },
-  gemini_request_async: { cli: "gemini", input: GeminiAsyncRequest, answer: asyncAnswer },
-  grok_request_async: { cli: "grok", input: GrokAsyncRequest, answer: asyncAnswer }
-}
+const taskTools: Readonly<Record<string, TaskTool>> = Object.fromEntries(
+  allClis.flatMap((cli) => [
+    [`${cli}_request`, { cli, input: agents[cli].request, answer: syncAnswer }],
+    [`${cli}_request_async`, { cli, input: agents[cli].asyncRequest, answer: asyncAnswer }]
+  ])
+)
 
 const decoders = new Map<string, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>()
 const decoderOf = (tool: string, input: Schema.Schema.AnyNoContext) => {

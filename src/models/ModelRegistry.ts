@@ -25,6 +25,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { agents } from "../agents/registry.js"
 import { GatewayConfig } from "../Config.js"
 import { allClis, type Cli } from "../domain/Cli.js"
 import { type AliasEntry, envPrefix, isReservedName, type ModelConfig } from "./config.js"
@@ -32,9 +33,6 @@ import {
   type ConfigFacts,
   defaultHistoryLimits,
   type HistoryLimits,
-  readClaudeSettings,
-  readCodexConfig,
-  readGeminiSettings,
   scanGeminiHistory
 } from "./discovery.js"
 import { fallbackModels } from "./fallbacks.js"
@@ -169,19 +167,8 @@ export interface ModelRegistryShape {
 export class ModelRegistry extends Context.Tag("llm-cli-gateway/ModelRegistry")<ModelRegistry, ModelRegistryShape>() {}
 
 /** Reads what a CLI's own files say (never throws). */
-const configFacts = (config: ModelConfig, cli: Cli): ConfigFacts => {
-  const p = config.paths
-  switch (cli) {
-    case "claude":
-      return readClaudeSettings(p.claudeSettings, p.claudeSettingsLocal)
-    case "codex":
-      return readCodexConfig(p.codexConfig)
-    case "gemini":
-      return readGeminiSettings(p.geminiSettings)
-    case "grok":
-      return { defaultModel: undefined, models: [], warnings: [] }
-  }
-}
+const configFacts = (config: ModelConfig, cli: Cli): ConfigFacts =>
+  agents[cli].readModelConfig?.(config.paths) ?? { defaultModel: undefined, models: [], warnings: [] }
 
 interface DefaultChoice {
   readonly model: string

@@ -26,7 +26,7 @@ import * as Config from "effect/Config"
 import * as Option from "effect/Option"
 import { homedir } from "node:os"
 import { join } from "node:path"
-import type { Cli } from "../domain/Cli.js"
+import { byCli, type Cli } from "../domain/Cli.js"
 import {
   type AliasEntry,
   type ModelEntry,
@@ -97,12 +97,7 @@ export interface ModelConfig {
 }
 
 /** @since 0.1.0 */
-export const envPrefix: Readonly<Record<Cli, string>> = {
-  claude: "CLAUDE",
-  codex: "CODEX",
-  gemini: "GEMINI",
-  grok: "GROK"
-}
+export const envPrefix: Readonly<Record<Cli, string>> = byCli((cli) => cli.toUpperCase())
 
 /**
  * The raw values of the variables (unset and empty alike are `undefined`).
@@ -161,12 +156,7 @@ export const fromRaw = (raw: RawModelEnv): ModelConfig => {
   }
 
   return {
-    clis: {
-      claude: cliConfig("claude"),
-      codex: cliConfig("codex"),
-      gemini: cliConfig("gemini"),
-      grok: cliConfig("grok")
-    },
+    clis: byCli(cliConfig),
     paths: raw.paths,
     discovery: discovery.discovery,
     warnings: general
@@ -192,7 +182,7 @@ export const make = (options: {
     ...options.clis?.[c]
   })
   return {
-    clis: { claude: cli("claude"), codex: cli("codex"), gemini: cli("gemini"), grok: cli("grok") },
+    clis: byCli(cli),
     paths: options.paths,
     discovery: options.discovery ?? true,
     warnings: []
@@ -243,12 +233,7 @@ const cliVars = (cli: Cli) =>
  * @category config
  */
 export const rawModelEnv: Config.Config<RawModelEnv> = Config.all({
-  clis: Config.all({
-    claude: cliVars("claude"),
-    codex: cliVars("codex"),
-    gemini: cliVars("gemini"),
-    grok: cliVars("grok")
-  }),
+  clis: Config.all(byCli(cliVars)),
   gatewayAliases: optional("LLM_GATEWAY_MODEL_ALIASES"),
   disableDiscovery: optional("LLM_GATEWAY_DISABLE_MODEL_DISCOVERY"),
   paths

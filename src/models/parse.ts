@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { allClis, type Cli } from "../domain/Cli.js"
+import { allClis, byCli, type Cli } from "../domain/Cli.js"
 import { ModelName } from "../domain/fields.js"
 
 /**
@@ -216,14 +216,14 @@ export const parseGatewayAliases = (raw: string): {
 } => {
   const variable = "LLM_GATEWAY_MODEL_ALIASES"
   const { pairs, warnings: general } = parsePairs(variable, raw)
-  const aliases: Record<Cli, Array<AliasEntry>> = { claude: [], codex: [], gemini: [], grok: [] }
-  const warnings: Record<Cli, Array<string>> = { claude: [], codex: [], gemini: [], grok: [] }
+  const aliases: Record<Cli, Array<AliasEntry>> = { ...byCli((): Array<AliasEntry> => []) }
+  const warnings: Record<Cli, Array<string>> = { ...byCli((): Array<string> => []) }
   for (const { key, model } of pairs) {
     const dot = key.indexOf(".")
     const cli = (dot < 0 ? "" : key.slice(0, dot).trim().toLowerCase()) as Cli
     if (dot < 0 || !allClis.includes(cli)) {
       general.push(
-        `${variable}: entry ${show(`${key}=${model}`)} does not start with a CLI (claude., codex., gemini. or grok.); ignored`
+        `${variable}: entry ${show(`${key}=${model}`)} does not start with a CLI (${allClis.map((c) => `${c}.`).join(", ")}); ignored`
       )
       continue
     }

@@ -12,7 +12,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { allClis, type Cli } from "../domain/Cli.js"
+import { allClis, byCli, type Cli } from "../domain/Cli.js"
 
 /** Durations kept per CLI for percentiles (the most recent ones). @since 0.1.0 */
 export const DURATION_WINDOW = 1024
@@ -88,7 +88,7 @@ export const MetricsSnapshot = Schema.Struct({
   }),
   /** Flight-recorder writes that failed (each was logged; no request failed for it). */
   recorderErrors: Schema.Number,
-  clis: Schema.Struct({ claude: CliMetrics, codex: CliMetrics, gemini: CliMetrics, grok: CliMetrics })
+  clis: Schema.Struct(byCli(() => CliMetrics))
 })
 
 /** @since 0.1.0 */

@@ -10,21 +10,16 @@
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { Cli } from "../domain/Cli.js"
+import { agents } from "../agents/registry.js"
+import { byCli, type Cli } from "../domain/Cli.js"
 import { InvalidRequest } from "../domain/errors.js"
-import {
-  ClaudeAsyncRequest,
-  CodexAsyncRequest,
-  GeminiAsyncRequest,
-  GrokAsyncRequest
-} from "../domain/requests.js"
 
-const validators: Readonly<Record<Cli, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>> = {
-  claude: Schema.decodeUnknown(ClaudeAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
-  codex: Schema.decodeUnknown(CodexAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
-  gemini: Schema.decodeUnknown(GeminiAsyncRequest, { onExcessProperty: "ignore", errors: "all" }),
-  grok: Schema.decodeUnknown(GrokAsyncRequest, { onExcessProperty: "ignore", errors: "all" })
-}
+const validators: Readonly<Record<Cli, (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>>> = byCli((cli) =>
+  Schema.decodeUnknown(agents[cli].asyncRequest as Schema.Schema<unknown, unknown>, {
+    onExcessProperty: "ignore",
+    errors: "all"
+  })
+)
 
 /**
  * Succeeds when every field of the request keeps its Schema's rules (strict

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { Cli } from "../domain/Cli.js"
+import { agentFacts } from "../agents/facts.js"
+import { byCli, type Cli } from "../domain/Cli.js"
 import {
   CliAuthRequired,
   CliExitedNonZero,
@@ -18,12 +19,7 @@ import {
 import type { FailedRun } from "./Provider.js"
 
 /** The command that logs each CLI in. @since 0.1.0 */
-export const loginCommands: Readonly<Record<Cli, string>> = {
-  claude: "claude /login (or set ANTHROPIC_API_KEY)",
-  codex: "codex login (or set CODEX_API_KEY)",
-  gemini: "gemini (sign in interactively once) or set GEMINI_API_KEY",
-  grok: "grok login (or set XAI_API_KEY)"
-}
+export const loginCommands: Readonly<Record<Cli, string>> = byCli((cli) => agentFacts[cli].login)
 
 const TAIL_BYTES = 4096
 
@@ -145,18 +141,11 @@ export const networkError = (
     ...(endpoint !== undefined ? { endpoint } : {}),
     message: `${cli} could not reach its service${endpoint !== undefined ? ` at ${endpoint}` : ""}${when}: ${words}`,
     hint: `Check this machine's network and DNS, the proxy variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) and ${
-      baseUrlVariables[cli]
+      agentFacts[cli].endpointSettings
     }; the gateway passes only allowed variables to the CLI (add others with LLM_GATEWAY_CHILD_ENV).`
   })
 }
 
-/** The variables that point each CLI at another endpoint. */
-const baseUrlVariables: Readonly<Record<Cli, string>> = {
-  claude: "ANTHROPIC_BASE_URL (or the Bedrock/Vertex settings)",
-  codex: "openai_base_url and model_providers in ~/.codex/config.toml (codex exec reads its key from CODEX_API_KEY)",
-  gemini: "GOOGLE_GEMINI_BASE_URL / GOOGLE_VERTEX_BASE_URL",
-  grok: "XAI_BASE_URL"
-}
 
 /**
  * The failure for a session id the CLI does not know.

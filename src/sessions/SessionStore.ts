@@ -21,7 +21,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { randomUUID } from "node:crypto"
-import { allClis, type Cli } from "../domain/Cli.js"
+import { allClis, byCli, type Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
 import { GATEWAY_SESSION_PREFIX, isGatewaySessionId } from "../providers/sessions.js"
 import { GatewaySessionUnlinked, SessionCliMismatch, SessionNotFound } from "./errors.js"
@@ -162,7 +162,7 @@ const fromRow = (row: SessionRow): Session => ({
   active: row.active !== 0
 })
 
-const LABELS: Readonly<Record<Cli, string>> = { claude: "Claude", codex: "Codex", gemini: "Gemini", grok: "Grok" }
+const LABELS: Readonly<Record<Cli, string>> = byCli((cli) => cli.charAt(0).toUpperCase() + cli.slice(1))
 
 /** What a gateway session is called when no description is given, as 1.4.0 names it. @since 0.1.0 */
 export const defaultDescription = (cli: Cli): string => `${LABELS[cli]} Session`

@@ -11,7 +11,10 @@ import { ApprovalPolicy, type ApprovalPolicyOptions, layer } from "../../src/app
 import { ApprovalDenied } from "../../src/approvals/errors.js"
 import type { ApprovalSubject } from "../../src/approvals/policy.js"
 import type { Cli } from "../../src/domain/Cli.js"
-import { ClaudeRequest, CodexRequest, GeminiRequest, GrokRequest } from "../../src/domain/requests.js"
+import { ClaudeRequest } from "../../src/agents/claude/request.js"
+import { CodexRequest } from "../../src/agents/codex/request.js"
+import { GeminiRequest } from "../../src/agents/gemini/request.js"
+import { GrokRequest } from "../../src/agents/grok/request.js"
 import { approvalList, approvalTools } from "../../src/mcp/tools/approvals.js"
 import { layerAt } from "../../src/storage/Database.js"
 

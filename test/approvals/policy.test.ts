@@ -9,7 +9,10 @@ import {
   summarize
 } from "../../src/approvals/policy.js"
 import type { Cli } from "../../src/domain/Cli.js"
-import { ClaudeRequest, CodexRequest, GeminiRequest, GrokRequest } from "../../src/domain/requests.js"
+import { ClaudeRequest } from "../../src/agents/claude/request.js"
+import { CodexRequest } from "../../src/agents/codex/request.js"
+import { GeminiRequest } from "../../src/agents/gemini/request.js"
+import { GrokRequest } from "../../src/agents/grok/request.js"
 
 /** The request as the tool decodes it (defaults filled in), without MCP servers unless given. */
 const decoders = {

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as TestClock from "effect/TestClock"
 import { LineSplitter, make } from "../../src/jobs/networkWatch.js"
-import * as Codex from "../../src/providers/Codex.js"
+import * as Codex from "../../src/agents/codex/adapter.js"
 import { WATCHED_LINE_MAX } from "../../src/providers/Provider.js"
 
 const bytes = (text: string) => new TextEncoder().encode(text)

@@ -4,12 +4,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import {
-  ClaudeAsyncRequest,
-  CodexAsyncRequest,
-  GeminiAsyncRequest,
-  GrokAsyncRequest
-} from "../../src/domain/requests.js"
+import { ClaudeAsyncRequest } from "../../src/agents/claude/request.js"
+import { CodexAsyncRequest } from "../../src/agents/codex/request.js"
+import { GeminiAsyncRequest } from "../../src/agents/gemini/request.js"
+import { GrokAsyncRequest } from "../../src/agents/grok/request.js"
 import { inputJsonSchema } from "../../src/mcp/jsonSchema.js"
 import { tools } from "../../src/mcp/tools/index.js"
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { childEnvironment, cliInheritance, matcher, nestingMarkers } from "../../src/process/childEnvironment.js"
-import * as Claude from "../../src/providers/Claude.js"
-import * as Codex from "../../src/providers/Codex.js"
-import * as Gemini from "../../src/providers/Gemini.js"
-import * as Grok from "../../src/providers/Grok.js"
+import * as Claude from "../../src/agents/claude/adapter.js"
+import * as Codex from "../../src/agents/codex/adapter.js"
+import * as Gemini from "../../src/agents/gemini/adapter.js"
+import * as Grok from "../../src/agents/grok/adapter.js"
 
 const gateway = {
   PATH: "/usr/bin",

@@ -29,7 +29,7 @@ const SECRETS = {
 }
 /** The vendor whose CLI may receive each secret (no vendor: none may). */
 const OWNER: Readonly<Record<string, string | undefined>> = { ANTHROPIC_API_KEY: "claude", OPENAI_API_KEY: "codex" }
-const adapters = Providers.make({ geminiTrustWorkspace: true })
+const adapters = Providers.make({ trustWorkspace: true })
 const MARKERS = { CLAUDECODE: "1", CLAUDE_CODE_ENTRYPOINT: "cli", GEMINI_CLI: "1", CODEX_SANDBOX: "seatbelt" }
 
 describe("what a CLI gets, and where secrets go", () => {

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { allClis, cliList } from "../../domain/Cli.js"
 import * as Resource from "../Resource.js"
 
 /**
@@ -26,15 +27,14 @@ const asyncOrchestration: Skill = {
   description: "Start long CLI runs in the background, wait without polling, read big replies in pages, cancel.",
   markdown: `# Long runs as durable jobs
 
-Every request to claude, codex, gemini or grok is a **job** stored in the gateway's SQLite database. A job
+Every request to a CLI (${cliList()}) is a **job** stored in the gateway's SQLite database. A job
 survives a client timeout and a server restart; any gateway process on the same database can report it.
 
 ## Start
-- \`claude_request\`, \`codex_request\`, \`gemini_request\`, \`grok_request\` answer with the reply when
+- \`<cli>_request\` (${allClis.map((c) => "`" + c + "_request`").join(", ")}) answers with the reply when
   the CLI ends. If it is still running after \`SYNC_DEADLINE_MS\` (45 s by default) the answer is a
   *deferred* job reference instead: \`structuredContent.deferred: true\` and a \`jobId\`. The run goes on.
-- For work you expect to take long, start it with \`claude_request_async\`, \`codex_request_async\`,
-  \`gemini_request_async\` or \`grok_request_async\`: they answer at once with \`jobId\` and \`status\`
+- For work you expect to take long, start it with \`<cli>_request_async\`: it answers at once with \`jobId\` and \`status\`
   (\`queued\` or \`running\`).
 
 ## Wait, then read

@@ -106,9 +106,8 @@ export const cliVersions = Tool.make({
 /** @since 0.1.0 */
 export const cliUpgrade = Tool.make({
   name: "cli_upgrade",
-  description: "Upgrade a CLI to the latest or a given version: claude `update` / `install <target>`, codex `update` / " +
-    "`npm install -g @openai/codex@<target>`, gemini `npm install -g @google/gemini-cli@<target>`, grok `update` / " +
-    "`update --version <target>`. A dry run (the default) only returns the command; with dryRun: false it runs, " +
+  description: "Upgrade a CLI to the latest or a given version, with its own updater or `npm install -g <package>@<target>`. " +
+    "A dry run (the default) only returns the command; with dryRun: false it runs, " +
     "bounded by timeoutMs, and answers exit code, duration, output tails and the version before and after. The target " +
     "must be a plain version (1.2.3, 1.2.3-rc.1) or a dist-tag (latest, next, beta, …).",
   input: Schema.Struct({

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { Cli } from "../../domain/Cli.js"
+import { byCli, Cli } from "../../domain/Cli.js"
 import { type CliModels, type ModelListing, ModelRegistry } from "../../models/ModelRegistry.js"
 import * as Tool from "../Tool.js"
 
@@ -48,12 +48,7 @@ export const CliModelsView = Schema.Struct({
  * @since 0.1.0
  */
 export const ListModelsOutput = Schema.Struct({
-  clis: Schema.Struct({
-    claude: Schema.optional(CliModelsView),
-    codex: Schema.optional(CliModelsView),
-    gemini: Schema.optional(CliModelsView),
-    grok: Schema.optional(CliModelsView)
-  }),
+  clis: Schema.Struct(byCli(() => Schema.optional(CliModelsView))),
   warnings: Schema.Array(Schema.String)
 })
 

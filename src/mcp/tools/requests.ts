@@ -10,23 +10,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { GatewayConfig } from "../../Config.js"
-import { Cli } from "../../domain/Cli.js"
+import { allClis, Cli } from "../../domain/Cli.js"
 import { isFinal, type Job } from "../../domain/Job.js"
-import {
-  ClaudeAsyncRequest,
-  ClaudeRequest,
-  CodexAsyncRequest,
-  CodexRequest,
-  GeminiAsyncRequest,
-  GeminiRequest,
-  GrokAsyncRequest,
-  GrokRequest
-} from "../../domain/requests.js"
 import { Usage } from "../../domain/Usage.js"
 import type { GatewayError } from "../../domain/errors.js"
 import { JobManager, type Submitted } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
-import type { RequestOf } from "../../providers/Providers.js"
+import { agents, type RequestOf } from "../../agents/registry.js"
 import * as Tool from "../Tool.js"
 import { optimizeAnswer, ResponseOptimization } from "../../optimizer/request.js"
 import { withJobProgress } from "./jobProgress.js"
@@ -166,12 +156,6 @@ export const settledAnswer = (
     return { text, structured: { ...replyStructured(job, deduped, page), ...mcp } }
   })
 
-const descriptions: Readonly<Record<Cli, string>> = {
-  claude: "Run Claude Code (`claude -p`) on a prompt and return its reply. The prompt travels on stdin, never as an option.",
-  codex: "Run Codex (`codex exec`) on a prompt and return its final message. The prompt travels on stdin, never as an option.",
-  gemini: "Run Gemini CLI headless on a prompt and return its reply. The prompt travels on stdin, never as an option.",
-  grok: "Run Grok Build headless on a prompt and return its reply. The prompt travels in a private file, never as an option."
-}
 
 const SYNC_NOTE = " Identical requests within the dedup window share one run. A run still going after SYNC_DEADLINE_MS " +
   "(default 45 s) answers with its job id; collect it with llm_job_wait / llm_job_result."
@@ -189,7 +173,7 @@ const requestAnnotations = (title: string): Tool.ToolAnnotations => ({
 const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S) =>
   Tool.make({
     name: `${cli}_request`,
-    description: descriptions[cli] + SYNC_NOTE,
+    description: agents[cli].summary + SYNC_NOTE,
     input,
     output: SyncRequestOutput,
     annotations: requestAnnotations(`Ask ${cli}`),
@@ -221,7 +205,7 @@ const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, i
 const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S) =>
   Tool.make({
     name: `${cli}_request_async`,
-    description: descriptions[cli] + ASYNC_NOTE,
+    description: agents[cli].summary + ASYNC_NOTE,
     input,
     output: AsyncRequestOutput,
     annotations: requestAnnotations(`Start ${cli} in the background`),
@@ -240,12 +224,6 @@ const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, 
  * @since 0.1.0
  */
 export const requestTools = [
-  syncTool("claude", ClaudeRequest),
-  syncTool("codex", CodexRequest),
-  syncTool("gemini", GeminiRequest),
-  syncTool("grok", GrokRequest),
-  asyncTool("claude", ClaudeAsyncRequest),
-  asyncTool("codex", CodexAsyncRequest),
-  asyncTool("gemini", GeminiAsyncRequest),
-  asyncTool("grok", GrokAsyncRequest)
-] as const
+  ...allClis.map((cli) => syncTool(cli, agents[cli].request)),
+  ...allClis.map((cli) => asyncTool(cli, agents[cli].asyncRequest))
+]

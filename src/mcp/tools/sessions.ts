@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { Cli } from "../../domain/Cli.js"
+import { byCli, Cli, cliList } from "../../domain/Cli.js"
 import { SessionId, withDefault } from "../../domain/fields.js"
 import { DESCRIPTION_MAX_LENGTH, type Session, SessionStore } from "../../sessions/SessionStore.js"
 import * as Tool from "../Tool.js"
@@ -65,7 +65,7 @@ const sessionLine = (session: Session): string => {
   return parts.join(" · ")
 }
 
-const CliParameter = Cli.annotations({ description: "The CLI (claude, codex, gemini or grok)." })
+const CliParameter = Cli.annotations({ description: `The CLI (${cliList()}).` })
 
 const Description = Schema.String.pipe(
   Schema.maxLength(DESCRIPTION_MAX_LENGTH, {
@@ -120,12 +120,7 @@ export const sessionList = Tool.make({
   output: Schema.Struct({
     cli: Schema.NullOr(Cli),
     total: Schema.Number,
-    activeSessions: Schema.Struct({
-      claude: Schema.optional(Schema.NullOr(Schema.String)),
-      codex: Schema.optional(Schema.NullOr(Schema.String)),
-      gemini: Schema.optional(Schema.NullOr(Schema.String)),
-      grok: Schema.optional(Schema.NullOr(Schema.String))
-    }).annotations({ description: "The active session id of each CLI listed (null: none)." }),
+    activeSessions: Schema.Struct(byCli(() => Schema.optional(Schema.NullOr(Schema.String)))).annotations({ description: "The active session id of each CLI listed (null: none)." }),
     sessions: Schema.Array(SessionView)
   }),
   annotations: Tool.readOnly("List sessions"),

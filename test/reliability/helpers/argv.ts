@@ -1,6 +1,6 @@
 /**
  * What may reach a CLI's argv. The flags are the ones the adapters write
- * (read from src/providers, so a new flag needs no change here); a value
+ * (read from each agent's adapter, src/agents/<cli>/adapter.ts, so a new flag needs no change here); a value
  * that came from a request (it carries MARK) may only stand right after an
  * option whose value the gateway validated, or in the `--flag=value` form of
  * the tool lists, and never starts with a dash. A prompt (PROMPT_MARK) never
@@ -13,10 +13,12 @@ import { root } from "./server.js"
 
 /** Every flag literal in the adapters' source. */
 export const knownFlags: ReadonlySet<string> = (() => {
-  const dir = join(root, "src/providers")
+  const dir = join(root, "src/agents")
   const flags = new Set<string>(["-"])
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
-    for (const m of readFileSync(join(dir, file), "utf8").matchAll(/["'`](--?[A-Za-z][A-Za-z0-9-]*)["'`=]/g)) flags.add(m[1]!)
+  const agents = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory())
+  for (const agent of agents) {
+    const source = readFileSync(join(dir, agent.name, "adapter.ts"), "utf8")
+    for (const m of source.matchAll(/["'`](--?[A-Za-z][A-Za-z0-9-]*)["'`=]/g)) flags.add(m[1]!)
   }
   return flags
 })()

@@ -5,11 +5,11 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { CodexAsyncRequest, CodexRequest } from "../../src/domain/requests.js"
-import * as Codex from "../../src/providers/Codex.js"
-import type { FailedRun, Invocation, RawOutput } from "../../src/providers/Provider.js"
+import { CodexAsyncRequest, CodexRequest } from "../../../src/agents/codex/request.js"
+import * as Codex from "../../../src/agents/codex/adapter.js"
+import type { FailedRun, Invocation, RawOutput } from "../../../src/providers/Provider.js"
 
-const root = resolve(import.meta.dirname, "../..")
+const root = resolve(import.meta.dirname, "../../..")
 const fixture = (name: string) => readFileSync(join(root, "test/fixtures/output/codex", name), "utf8")
 const fakeCodex = join(root, "test/fixtures/bin/codex")
 

@@ -6,13 +6,13 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { GeminiAsyncRequest, GeminiRequest } from "../../src/domain/requests.js"
-import * as Gemini from "../../src/providers/Gemini.js"
-import type { FailedRun, Invocation, RawOutput } from "../../src/providers/Provider.js"
-import { failedRunOf, failureWith, parsedWith } from "./helpers.js"
+import { GeminiAsyncRequest, GeminiRequest } from "../../../src/agents/gemini/request.js"
+import * as Gemini from "../../../src/agents/gemini/adapter.js"
+import type { FailedRun, Invocation, RawOutput } from "../../../src/providers/Provider.js"
+import { failedRunOf, failureWith, parsedWith } from "../../providers/helpers.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const fixtures = path.join(here, "..", "fixtures")
+const fixtures = path.join(here, "..", "..", "fixtures")
 const sample = (name: string): string => fs.readFileSync(path.join(fixtures, "output", "gemini", name), "utf8")
 const FAKE = path.join(fixtures, "bin", "gemini")
 

@@ -14,10 +14,10 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import type { GrokAsyncRequest } from "../domain/requests.js"
-import { type CliFailure, CliTurnLimit, InvalidRequest } from "../domain/errors.js"
-import type { Usage } from "../domain/Usage.js"
-import { authRequired, NETWORK, tail } from "./classify.js"
+import type { GrokAsyncRequest } from "./request.js"
+import { type CliFailure, CliTurnLimit, InvalidRequest } from "../../domain/errors.js"
+import type { Usage } from "../../domain/Usage.js"
+import { authRequired, NETWORK, tail } from "../../providers/classify.js"
 import {
   classifyByMessages,
   diagnose,
@@ -32,7 +32,7 @@ import {
   str,
   sumOf,
   usageOf
-} from "./jsonl.js"
+} from "../../providers/jsonl.js"
 import {
   defaultPlanContext,
   type FailedRun,
@@ -42,8 +42,8 @@ import {
   type RawOutput,
   type Reply,
   type RunSignal
-} from "./Provider.js"
-import { sessionChoice } from "./sessions.js"
+} from "../../providers/Provider.js"
+import { sessionChoice } from "../../providers/sessions.js"
 
 /** What the grok adapter accepts (sync and async requests both fit). @since 0.1.0 */
 export type GrokInput = typeof GrokAsyncRequest.Type

@@ -17,9 +17,9 @@ import {
   CliTurnLimit,
   type CliFailure,
   type InvalidRequest
-} from "../domain/errors.js"
-import type { ClaudeAsyncRequest } from "../domain/requests.js"
-import { cliWords, NETWORK, sessionNotFound, tail, withRetriedByCli } from "./classify.js"
+} from "../../domain/errors.js"
+import type { ClaudeAsyncRequest } from "./request.js"
+import { cliWords, NETWORK, sessionNotFound, tail, withRetriedByCli } from "../../providers/classify.js"
 import {
   classifyFailedRun,
   classifyReported,
@@ -27,7 +27,7 @@ import {
   num,
   readWholeObject,
   str
-} from "./jsonl.js"
+} from "../../providers/jsonl.js"
 import {
   defaultPlanContext,
   type FailedRun,
@@ -37,7 +37,7 @@ import {
   type RawOutput,
   type Reply,
   type RunSignal
-} from "./Provider.js"
+} from "../../providers/Provider.js"
 import {
   costOfResult,
   type ClaudeStream,
@@ -45,8 +45,8 @@ import {
   read,
   resultWords,
   usageOfResult
-} from "./claudeStream.js"
-import { sessionChoice } from "./sessions.js"
+} from "./stream.js"
+import { sessionChoice } from "../../providers/sessions.js"
 
 /**
  * A claude request, sync or async (the sync one adds `optimizeResponse`,

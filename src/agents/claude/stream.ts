@@ -6,9 +6,9 @@
  *
  * @since 0.1.0
  */
-import type { Usage } from "../domain/Usage.js"
-import { arr, type JsonObject, num, obj, readJsonStream, str, usageOf } from "./jsonl.js"
-import type { RawOutput } from "./Provider.js"
+import type { Usage } from "../../domain/Usage.js"
+import { arr, type JsonObject, num, obj, readJsonStream, str, usageOf } from "../../providers/jsonl.js"
+import type { RawOutput } from "../../providers/Provider.js"
 
 export interface ClaudeStream {
   readonly events: ReadonlyArray<JsonObject>

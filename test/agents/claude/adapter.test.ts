@@ -5,11 +5,11 @@ import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { ClaudeAsyncRequest, ClaudeRequest } from "../../src/domain/requests.js"
-import * as Claude from "../../src/providers/Claude.js"
-import type { FailedRun, Invocation, RawOutput } from "../../src/providers/Provider.js"
+import { ClaudeAsyncRequest, ClaudeRequest } from "../../../src/agents/claude/request.js"
+import * as Claude from "../../../src/agents/claude/adapter.js"
+import type { FailedRun, Invocation, RawOutput } from "../../../src/providers/Provider.js"
 
-const root = resolve(import.meta.dirname, "../..")
+const root = resolve(import.meta.dirname, "../../..")
 const fixture = (name: string) => readFileSync(join(root, "test/fixtures/output/claude", name), "utf8")
 const fakeClaude = join(root, "test/fixtures/bin/claude")
 

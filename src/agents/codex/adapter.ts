@@ -7,10 +7,10 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import { type CliFailure, CliWorkspaceUntrusted, type InvalidRequest } from "../domain/errors.js"
-import type { CodexAsyncRequest } from "../domain/requests.js"
-import type { Usage } from "../domain/Usage.js"
-import { cliWords, NETWORK, sessionNotFound } from "./classify.js"
+import { type CliFailure, CliWorkspaceUntrusted, type InvalidRequest } from "../../domain/errors.js"
+import type { CodexAsyncRequest } from "./request.js"
+import type { Usage } from "../../domain/Usage.js"
+import { cliWords, NETWORK, sessionNotFound } from "../../providers/classify.js"
 import {
   classifyFailedRun,
   classifyReported,
@@ -21,7 +21,7 @@ import {
   readWholeObject,
   str,
   usageOf
-} from "./jsonl.js"
+} from "../../providers/jsonl.js"
 import {
   defaultPlanContext,
   type FailedRun,
@@ -31,8 +31,8 @@ import {
   type RawOutput,
   type Reply,
   type RunSignal
-} from "./Provider.js"
-import { sessionChoice } from "./sessions.js"
+} from "../../providers/Provider.js"
+import { sessionChoice } from "../../providers/sessions.js"
 
 /**
  * A codex request, sync or async.

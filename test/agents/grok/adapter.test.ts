@@ -6,13 +6,13 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { GrokAsyncRequest, GrokRequest } from "../../src/domain/requests.js"
-import * as Grok from "../../src/providers/Grok.js"
-import type { FailedRun, Invocation, RawOutput } from "../../src/providers/Provider.js"
-import { failedRunOf, failureWith, parsedWith } from "./helpers.js"
+import { GrokAsyncRequest, GrokRequest } from "../../../src/agents/grok/request.js"
+import * as Grok from "../../../src/agents/grok/adapter.js"
+import type { FailedRun, Invocation, RawOutput } from "../../../src/providers/Provider.js"
+import { failedRunOf, failureWith, parsedWith } from "../../providers/helpers.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const fixtures = path.join(here, "..", "fixtures")
+const fixtures = path.join(here, "..", "..", "fixtures")
 const sample = (name: string): string => fs.readFileSync(path.join(fixtures, "output", "grok", name), "utf8")
 const FAKE = path.join(fixtures, "bin", "grok")
 

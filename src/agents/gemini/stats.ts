@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { Usage } from "../domain/Usage.js"
-import { heaviestKey, isObject, type JsonObject, num, obj, sumOf, usageOf } from "./jsonl.js"
+import type { Usage } from "../../domain/Usage.js"
+import { heaviestKey, isObject, type JsonObject, num, obj, sumOf, usageOf } from "../../providers/jsonl.js"
 
 /** Usage of the `json` format's `SessionMetrics` (summed over models). */
 export const usageFromMetrics = (stats: JsonObject | undefined): Usage | undefined => {

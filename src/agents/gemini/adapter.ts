@@ -17,9 +17,9 @@
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
-import type { GeminiAsyncRequest } from "../domain/requests.js"
-import { type CliFailure, CliRunFailed, CliTurnLimit, CliWorkspaceUntrusted, InvalidRequest } from "../domain/errors.js"
-import { authRequired, NETWORK, sessionNotFound, tail } from "./classify.js"
+import type { GeminiAsyncRequest } from "./request.js"
+import { type CliFailure, CliRunFailed, CliTurnLimit, CliWorkspaceUntrusted, InvalidRequest } from "../../domain/errors.js"
+import { authRequired, NETWORK, sessionNotFound, tail } from "../../providers/classify.js"
 import {
   classifyByMessages,
   diagnose,
@@ -31,7 +31,7 @@ import {
   readJsonLines,
   readWholeObject,
   str
-} from "./jsonl.js"
+} from "../../providers/jsonl.js"
 import {
   defaultPlanContext,
   type FailedRun,
@@ -41,9 +41,9 @@ import {
   type RawOutput,
   type Reply,
   type RunSignal
-} from "./Provider.js"
-import { mainModel, usageFromMetrics, usageFromStreamStats } from "./geminiStats.js"
-import { sessionChoice } from "./sessions.js"
+} from "../../providers/Provider.js"
+import { mainModel, usageFromMetrics, usageFromStreamStats } from "./stats.js"
+import { sessionChoice } from "../../providers/sessions.js"
 
 /** What the gemini adapter accepts (sync and async requests both fit). @since 0.1.0 */
 export type GeminiInput = typeof GeminiAsyncRequest.Type

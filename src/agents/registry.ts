@@ -1,0 +1,44 @@
+/**
+ * Every agent the gateway runs, by CLI name. Adding a CLI: its name in
+ * `domain/Cli`, its folder under `src/agents/`, its facts in `agents/facts`
+ * and its agent here; the request tools, tasks, approvals, models, versions,
+ * upgrades, sessions, metrics and resources all follow from this list.
+ *
+ * @since 0.1.0
+ */
+import type * as Schema from "effect/Schema"
+import type { Cli } from "../domain/Cli.js"
+import type { Agent } from "./Agent.js"
+import { agent as claude } from "./claude/agent.js"
+import { agent as codex } from "./codex/agent.js"
+import { agent as gemini } from "./gemini/agent.js"
+import { agent as grok } from "./grok/agent.js"
+
+/**
+ * @since 0.1.0
+ */
+export const agents = { claude, codex, gemini, grok } as const satisfies { readonly [C in Cli]: Agent<C, any, any> }
+
+/** @since 0.1.0 */
+export type Agents = typeof agents
+
+/**
+ * The request each CLI's adapter takes (its async tool's parameters).
+ *
+ * @since 0.1.0
+ */
+export type RequestOf = { readonly [C in Cli]: Schema.Schema.Type<Agents[C]["asyncRequest"]> }
+
+/**
+ * The request each CLI's sync tool takes.
+ *
+ * @since 0.1.0
+ */
+export type SyncRequestOf = { readonly [C in Cli]: Schema.Schema.Type<Agents[C]["request"]> }
+
+/**
+ * The agent of a CLI, typed by its name.
+ *
+ * @since 0.1.0
+ */
+export const agentOf = <C extends Cli>(cli: C): Agents[C] => agents[cli]
