@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
- * The MCP server on stdio, bundled as `dist/bin/gateway.cjs`; the binary
- * (`bin.ts`) runs it.
+ * The binary's program, bundled as `dist/bin/gateway.cjs`; the launcher
+ * (`bin.ts`) runs it. With no arguments it serves MCP on stdio; the other
+ * commands (`doctor`, `config CLIENT`, `--version`, `--help`) are in
+ * `commands/`, loaded only when asked for. Unknown arguments exit with 2.
  *
  * @since 0.1.0
  */
@@ -10,7 +12,10 @@ import "./applyHeapMode.js"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import { fileURLToPath } from "node:url"
+import { HELP, parseArgs, USAGE, USAGE_EXIT_CODE } from "./commands/args.js"
 import { GatewayConfig } from "./Config.js"
 import * as Gateway from "./Gateway.js"
 import { tools } from "./mcp/tools/index.js"
@@ -21,26 +26,17 @@ console.log = console.error
 console.info = console.error
 console.debug = console.error
 
-const HELP = `llm-cli-gateway ${VERSION}: an MCP server that runs the claude, codex, gemini and grok CLIs
-
-Usage: llm-cli-gateway            serve MCP on stdin/stdout (what an MCP client starts)
-       llm-cli-gateway --version  print the version
-       llm-cli-gateway --help     print this
-
-Configuration is read from the environment (LLM_GATEWAY_*, see the README).
-`
-
-// The command line, before anything is served: stdout is not the protocol yet.
-const argv = process.argv.slice(2)
-if (argv.includes("--version") || argv.includes("-v")) {
-  process.stdout.write(`${VERSION}\n`)
-  process.exit(0)
-}
-if (argv.includes("--help") || argv.includes("-h")) {
-  process.stdout.write(HELP)
-  process.exit(0)
-}
-if (argv.length > 0) process.stderr.write(`llm-cli-gateway: ignoring unknown arguments ${JSON.stringify(argv)} (see --help)\n`)
+/** Serves MCP on stdio until the client goes. */
+const serve = (): void =>
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    // The pretty logger writes to stdout; Logging.layer puts ours on stderr.
+    disablePrettyLogger: true,
+    // Every resource is released by the time the fiber ends: exit at once.
+    teardown: (exit) => {
+      process.exit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : 0)
+    }
+  })
 
 /** One line on stderr, so a person who starts the server by hand sees that it waits for a client. */
 const announce = Effect.flatMap(GatewayConfig, (config) =>
@@ -58,12 +54,33 @@ const program = Effect.zipRight(announce, Gateway.serveStdio).pipe(
   )
 )
 
-NodeRuntime.runMain(program, {
-  disableErrorReporting: true,
-  // The pretty logger writes to stdout; Logging.layer puts ours on stderr.
-  disablePrettyLogger: true,
-  // Every resource is released by the time the fiber ends: exit at once.
-  teardown: (exit) => {
-    process.exit(Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? 1 : 0)
+// The command line, before anything is served: stdout is not the protocol yet.
+const command = parseArgs(process.argv.slice(2))
+if (Either.isLeft(command)) {
+  process.stderr.write(`llm-cli-gateway: ${command.left.message}\n\n${USAGE}`)
+  process.exit(USAGE_EXIT_CODE)
+}
+switch (command.right._tag) {
+  case "Version":
+    process.stdout.write(`${VERSION}\n`)
+    process.exit(0)
+    break
+  case "Help":
+    process.stdout.write(HELP)
+    process.exit(0)
+    break
+  case "Doctor": {
+    const { json } = command.right
+    void import("./commands/run.js").then((run) => run.runDoctor(json))
+    break
   }
-})
+  case "Config": {
+    const { client, npx } = command.right
+    // The launcher beside this bundle (dist/bin/gateway.cjs): what `bin` points at.
+    const launcher = fileURLToPath(new URL("./llm-cli-gateway.js", import.meta.url))
+    void import("./commands/run.js").then((run) => run.runConfig(client, npx, { execPath: process.execPath, launcher }))
+    break
+  }
+  case "Serve":
+    serve()
+}

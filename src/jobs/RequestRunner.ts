@@ -227,7 +227,7 @@ export const make: Effect.Effect<
         let stdin: string | undefined
         if (invocation.mcpConfig !== undefined) {
           const file = yield* writePrivateConfig(invocation.mcpConfig.config as McpConfig)
-          args.push(invocation.mcpConfig.flag, file.path)
+          args.push(invocation.mcpConfig.flag, `${invocation.mcpConfig.pathPrefix ?? ""}${file.path}`)
         }
         if (invocation.prompt._tag === "Stdin") {
           stdin = invocation.prompt.text

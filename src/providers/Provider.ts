@@ -44,9 +44,15 @@ export interface Invocation {
   readonly outputFormat: string
   /**
    * An MCP configuration the runner writes to a private temporary file
-   * (mode 0600 in a folder of mode 0700), appending `[flag, path]` to argv.
+   * (mode 0600 in a folder of mode 0700), appending `[flag, path]` to argv
+   * (`[flag, pathPrefix + path]` when the CLI wants the path marked, as
+   * copilot's `@<path>`).
    */
-  readonly mcpConfig?: { readonly flag: string; readonly config: unknown } | undefined
+  readonly mcpConfig?: {
+    readonly flag: string
+    readonly config: unknown
+    readonly pathPrefix?: string | undefined
+  } | undefined
   /**
    * True when `parse` and `classify` need only stdout's JSON lines (the
    * reply is rendered from its events, not the raw text): the runner then

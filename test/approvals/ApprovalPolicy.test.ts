@@ -1,3 +1,4 @@
+import { agents } from "../../src/agents/registry.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
@@ -10,11 +11,7 @@ import { join } from "node:path"
 import { ApprovalPolicy, type ApprovalPolicyOptions, layer } from "../../src/approvals/ApprovalPolicy.js"
 import { ApprovalDenied } from "../../src/approvals/errors.js"
 import type { ApprovalSubject } from "../../src/approvals/policy.js"
-import type { Cli } from "../../src/domain/Cli.js"
-import { ClaudeRequest } from "../../src/agents/claude/request.js"
-import { CodexRequest } from "../../src/agents/codex/request.js"
-import { GeminiRequest } from "../../src/agents/gemini/request.js"
-import { GrokRequest } from "../../src/agents/grok/request.js"
+import { byCli, type Cli } from "../../src/domain/Cli.js"
 import { approvalList, approvalTools } from "../../src/mcp/tools/approvals.js"
 import { layerAt } from "../../src/storage/Database.js"
 
@@ -24,12 +21,7 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-approvals-")), "ga
 const approvalsAt = (path: string, options: ApprovalPolicyOptions = {}) =>
   layer(options).pipe(Layer.provideMerge(layerAt(path)))
 
-const decoders = {
-  claude: Schema.decodeUnknownSync(ClaudeRequest),
-  codex: Schema.decodeUnknownSync(CodexRequest),
-  gemini: Schema.decodeUnknownSync(GeminiRequest),
-  grok: Schema.decodeUnknownSync(GrokRequest)
-} as const
+const decoders = byCli((cli) => Schema.decodeUnknownSync(agents[cli].request as unknown as Schema.Schema<ApprovalSubject, unknown>))
 const request = (cli: Cli, fields: Record<string, unknown>): ApprovalSubject =>
   decoders[cli]({ prompt: "do the thing", ...fields })
 
@@ -315,7 +307,7 @@ describe("ApprovalPolicy.list and approval_list", () => {
       ["limit 0", { limit: 0 }, "limit"],
       ["limit 501", { limit: 501 }, "limit"],
       ["a fractional limit", { limit: 2.5 }, "limit"],
-      ["an unknown cli", { cli: "copilot" }, "cli"],
+      ["an unknown cli", { cli: "aider" }, "cli"],
       ["an unknown field", { status: "denied" }, "status"]
     ]
     for (const [what, args, field] of bad) {

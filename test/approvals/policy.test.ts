@@ -1,3 +1,4 @@
+import { agents } from "../../src/agents/registry.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import {
@@ -8,19 +9,10 @@ import {
   type Risk,
   summarize
 } from "../../src/approvals/policy.js"
-import type { Cli } from "../../src/domain/Cli.js"
-import { ClaudeRequest } from "../../src/agents/claude/request.js"
-import { CodexRequest } from "../../src/agents/codex/request.js"
-import { GeminiRequest } from "../../src/agents/gemini/request.js"
-import { GrokRequest } from "../../src/agents/grok/request.js"
+import { byCli, type Cli } from "../../src/domain/Cli.js"
 
 /** The request as the tool decodes it (defaults filled in), without MCP servers unless given. */
-const decoders = {
-  claude: Schema.decodeUnknownSync(ClaudeRequest),
-  codex: Schema.decodeUnknownSync(CodexRequest),
-  gemini: Schema.decodeUnknownSync(GeminiRequest),
-  grok: Schema.decodeUnknownSync(GrokRequest)
-} as const
+const decoders = byCli((cli) => Schema.decodeUnknownSync(agents[cli].request as unknown as Schema.Schema<ApprovalSubject, unknown>))
 const request = (cli: Cli, fields: Record<string, unknown>): ApprovalSubject =>
   decoders[cli]({ prompt: "do the thing", mcpServers: [], ...fields })
 

@@ -25,6 +25,7 @@ import { join } from "node:path"
 import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { byHelp, byPackage, byVersion, packageOf } from "../../src/cli/identify.js"
 import * as GatewayConfig from "../../src/Config.js"
+import { byCli, type Cli } from "../../src/domain/Cli.js"
 import { CommandRunner, make as makeRunner } from "../../src/process/CommandRunner.js"
 import * as Claude from "../../src/agents/claude/adapter.js"
 import * as Codex from "../../src/agents/codex/adapter.js"
@@ -82,14 +83,11 @@ describe("identify (rules, on what the real binaries printed)", () => {
 })
 
 /** The service on real processes, with the binaries given and a record of each run of the community fake. */
-const service = (binaries: Partial<Record<"claude" | "codex" | "gemini" | "grok", string>>, record = "/dev/null") => {
+const service = (binaries: Partial<Record<Cli, string>>, record = "/dev/null") => {
   const config = GatewayConfig.layerTest({
     childEnv: ["FAKE_CLI_COMMUNITY_RECORD"],
     binaries: {
-      claude: join(fixtures, "bin/claude"),
-      codex: join(fixtures, "bin/codex"),
-      gemini: join(fixtures, "bin/gemini"),
-      grok: join(fixtures, "bin/grok"),
+      ...byCli((cli) => join(fixtures, "bin", cli)),
       ...binaries
     },
     identifyTimeoutMs: 10_000

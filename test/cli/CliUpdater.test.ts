@@ -14,7 +14,7 @@ import {
   type VersionReport
 } from "../../src/cli/CliUpdater.js"
 import * as GatewayConfig from "../../src/Config.js"
-import type { Cli } from "../../src/domain/Cli.js"
+import { allClis, byCli as eachCli, type Cli } from "../../src/domain/Cli.js"
 import * as CommandRunner from "../../src/process/CommandRunner.js"
 import { groupAlive } from "../../src/process/processGroup.js"
 import { alive, allGone, binDir, fixture, setup } from "./harness.js"
@@ -122,7 +122,7 @@ describe("upgrade plans (golden argv)", () => {
       expect(bad.target).toBe("npm:other-pkg")
       expect(bad.hint).toContain("1.2.3")
     }).pipe(
-      Effect.provide(GatewayConfig.layerTest({ binaries: { claude: "/x/claude-bin", codex: "codex", gemini: "gemini", grok: "grok" } })),
+      Effect.provide(GatewayConfig.layerTest({ binaries: { ...eachCli((cli) => cli), claude: "/x/claude-bin" } })),
       Effect.provide(CliIdentity.layerTrusting),
       Effect.provide(CommandRunner.layerTest(() => Effect.die("nothing may run")))
     ))
@@ -141,18 +141,27 @@ describe("upgrade plans (golden argv)", () => {
 describe("versions (real processes)", () => {
   it.live("parses each CLI's own format and resolves a bare name to its path", () => {
     const f = setup({
-      binaries: { claude: "claude", codex: "codex", gemini: "gemini", grok: "grok" },
+      binaries: eachCli((cli) => cli),
       path: `${binDir}:${process.env.PATH}`
     })
     return Effect.gen(function*() {
       const updater = yield* CliUpdater
       const reports = yield* updater.versions()
-      expect(reports.map((r) => r.cli)).toEqual(["claude", "codex", "gemini", "grok"])
+      expect(reports.map((r) => r.cli)).toEqual(allClis)
       expect(byCli(reports)).toEqual({
         claude: { cli: "claude", status: "installed", command: "claude", path: join(binDir, "claude"), version: "2.1.0", raw: "2.1.0 (Claude Code)" },
         codex: { cli: "codex", status: "installed", command: "codex", path: join(binDir, "codex"), version: "0.80.0", raw: "codex-cli 0.80.0" },
         gemini: { cli: "gemini", status: "installed", command: "gemini", path: join(binDir, "gemini"), version: "0.20.0", raw: "0.20.0" },
-        grok: { cli: "grok", status: "installed", command: "grok", path: join(binDir, "grok"), version: "1.0.0", raw: "grok 1.0.0" }
+        grok: { cli: "grok", status: "installed", command: "grok", path: join(binDir, "grok"), version: "1.0.0", raw: "grok 1.0.0" },
+        qwen: { cli: "qwen", status: "installed", command: "qwen", path: join(binDir, "qwen"), version: "0.24.4", raw: "0.24.4" },
+        copilot: {
+          cli: "copilot",
+          status: "installed",
+          command: "copilot",
+          path: join(binDir, "copilot"),
+          version: "1.0.102",
+          raw: "GitHub Copilot CLI 1.0.102."
+        }
       })
     }).pipe(Effect.provide(f.layer))
   })
@@ -233,17 +242,16 @@ describe("versions (real processes)", () => {
     }).pipe(Effect.provide(f.layer))
   })
 
-  it.live("the CLIs run at once: four hanging CLIs take one bound, not four", () => {
-    const hang = "version-hang"
-    const f = setup({ modes: { claude: hang, codex: hang, gemini: hang, grok: hang }, updater: { versionTimeoutMs: 800 } })
+  it.live("the CLIs run at once: every CLI hanging takes one bound, not one each", () => {
+    const f = setup({ modes: eachCli(() => "version-hang"), updater: { versionTimeoutMs: 800 } })
     return Effect.gen(function*() {
       const updater = yield* CliUpdater
       const start = Date.now()
       const reports = yield* updater.versions()
       const took = Date.now() - start
-      expect(reports.map((r) => r.status)).toEqual(["timed_out", "timed_out", "timed_out", "timed_out"])
+      expect(reports.map((r) => r.status)).toEqual(allClis.map(() => "timed_out"))
       expect(took).toBeLessThan(2_400)
-      expect(f.records()).toHaveLength(4)
+      expect(f.records()).toHaveLength(allClis.length)
       expect(allGone(f)).toBe(true)
     }).pipe(Effect.provide(f.layer))
   })
@@ -290,7 +298,8 @@ describe("versions (real processes)", () => {
     const f = setup({
       binaries: { claude: "/nonexistent/claude" },
       modes: { codex: "version-fail", gemini: "version-hang" },
-      updater: { versionTimeoutMs: 700 }
+      // Every CLI's --version starts at once: a bound a busy 2-core machine cannot eat.
+      updater: { versionTimeoutMs: 3_000 }
     })
     return Effect.gen(function*() {
       const updater = yield* CliUpdater
@@ -518,7 +527,7 @@ describe("upgrade (real processes)", () => {
     "1.2.3 --force",
     "^1.2.3"
   ]
-  for (const cli of ["claude", "codex", "gemini", "grok"] as const) {
+  for (const cli of allClis) {
     it.live(`${cli}: hostile targets are refused with UpgradeTargetInvalid and nothing runs`, () => {
       const f = setup()
       return Effect.gen(function*() {

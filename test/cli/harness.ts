@@ -10,7 +10,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { CliUpdater, layerWith, type MakeOptions } from "../../src/cli/CliUpdater.js"
 import * as GatewayConfig from "../../src/Config.js"
-import type { Cli } from "../../src/domain/Cli.js"
+import { byCli, type Cli } from "../../src/domain/Cli.js"
 import { CommandRunner, make as makeRunner } from "../../src/process/CommandRunner.js"
 import { groupAlive } from "../../src/process/processGroup.js"
 
@@ -53,10 +53,7 @@ export const setup = (options: Setup = {}): Fixture => {
   for (const [cli, version] of Object.entries(options.versions ?? {})) writeFileSync(join(dir, `${cli}.version`), version!)
   const config = GatewayConfig.layerTest({
     binaries: {
-      claude: fixture("claude"),
-      codex: fixture("codex"),
-      gemini: fixture("gemini"),
-      grok: fixture("grok"),
+      ...byCli(fixture),
       ...options.binaries
     },
     killGraceMs: 200,

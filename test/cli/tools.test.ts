@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { readFileSync } from "node:fs"
 import { UpgradeFailed, UpgradeTargetInvalid, UpgradeTimedOut } from "../../src/cli/errors.js"
+import { allClis } from "../../src/domain/Cli.js"
 import { cliTools, cliUpgrade, cliVersions } from "../../src/mcp/tools/cli.js"
 import { fixture, setup } from "./harness.js"
 
@@ -26,9 +27,10 @@ const facts = (schema: unknown): unknown => {
   return schema
 }
 
+/** 1.4.0's schema with every CLI served today in the `cli` enum (1.4.0 knew claude, codex and gemini). */
 const withGrok = (schema: Record<string, unknown>): unknown => {
   const copy = JSON.parse(JSON.stringify(schema)) as { properties: { cli: { enum: Array<string> } }; required?: unknown }
-  copy.properties.cli.enum = [...copy.properties.cli.enum, "grok"]
+  copy.properties.cli.enum = [...copy.properties.cli.enum, ...allClis.filter((c) => !copy.properties.cli.enum.includes(c))]
   return copy
 }
 
@@ -102,10 +104,12 @@ describe("cli_versions (real processes)", () => {
         ["claude", "installed", "2.0.0"],
         ["codex", "not_installed", undefined],
         ["gemini", "installed", "0.19.0"],
-        ["grok", "installed", "1.0.0"]
+        ["grok", "installed", "1.0.0"],
+        ["qwen", "installed", "0.24.0"],
+        ["copilot", "installed", "1.0.100"]
       ])
       const lines = answer.text.split("\n")
-      expect(lines).toHaveLength(4)
+      expect(lines).toHaveLength(allClis.length)
       expect(lines[0]).toBe(`claude 2.0.0 (${fixture("claude")})`)
       expect(lines[1]).toMatch(/^codex: not installed \(.*\/nonexistent\/codex.*\)\. /)
     }).pipe(Effect.provide(f.layer))

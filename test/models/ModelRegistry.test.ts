@@ -1,3 +1,4 @@
+import { allClis } from "../../src/domain/Cli.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
@@ -106,7 +107,7 @@ describe("defaults", () => {
     Effect.gen(function*() {
       const registry = yield* registryFrom({})
       const listing = yield* registry.list()
-      expect(listing.clis.map((c) => c.cli)).toEqual(["claude", "codex", "gemini", "grok"])
+      expect(listing.clis.map((c) => c.cli)).toEqual(allClis)
       for (const entry of listing.clis) {
         expect(entry.defaultModel).toBeNull()
         expect(entry.defaultModelSource).toBeNull()

@@ -1,3 +1,4 @@
+import { allClis } from "../../src/domain/Cli.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { listModels, modelTools } from "../../src/mcp/tools/models.js"
@@ -18,7 +19,7 @@ describe("list_models", () => {
     expect(listModels.annotations.readOnlyHint).toBe(true)
     expect(listModels.inputSchema).toMatchObject({
       type: "object",
-      properties: { cli: { type: "string", enum: ["claude", "codex", "gemini", "grok"] } },
+      properties: { cli: { type: "string", enum: [...allClis] } },
       additionalProperties: false
     })
     expect((listModels.inputSchema as { required?: unknown }).required ?? []).toEqual([])
@@ -34,7 +35,7 @@ describe("list_models", () => {
         LLM_GATEWAY_MODEL_ALIASES: "oops=x"
       }, {})
       const clis = answer.structured.clis as Record<string, ModelRegistry.CliModels>
-      expect(Object.keys(clis)).toEqual(["claude", "codex", "gemini", "grok"])
+      expect(Object.keys(clis)).toEqual(allClis)
       expect(clis.claude!.defaultModel).toBe("haiku")
       expect(clis.claude!.defaultModelSource).toBe("env")
       expect(clis.claude!.aliases).toEqual([{ alias: "fast", model: "haiku", origin: "CLAUDE_MODEL_ALIASES" }])

@@ -14,6 +14,7 @@
  * of the process group of any process the runner spawned, and no process
  * with the test's HOME in its environment.
  */
+import { agents } from "../../src/agents/registry.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -28,10 +29,6 @@ import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import * as CliUpdater from "../../src/cli/CliUpdater.js"
 import * as GatewayConfig from "../../src/Config.js"
 import type { Cli } from "../../src/domain/Cli.js"
-import { ClaudeAsyncRequest } from "../../src/agents/claude/request.js"
-import { CodexAsyncRequest } from "../../src/agents/codex/request.js"
-import { GeminiAsyncRequest } from "../../src/agents/gemini/request.js"
-import { GrokAsyncRequest } from "../../src/agents/grok/request.js"
 import * as RequestRunner from "../../src/jobs/RequestRunner.js"
 import { childEnvironment } from "../../src/process/childEnvironment.js"
 import * as CommandRunner from "../../src/process/CommandRunner.js"
@@ -183,16 +180,10 @@ const isZombie = (pid: number): boolean => {
 // requests
 // ---------------------------------------------------------------------------
 
-const schemas = {
-  claude: ClaudeAsyncRequest,
-  codex: CodexAsyncRequest,
-  gemini: GeminiAsyncRequest,
-  grok: GrokAsyncRequest
-} as const
 
 /** A full request of `cli`, decoded as a tool would decode it (defaults filled in). */
 const requestOf = <C extends Cli>(cli: C, fields: Record<string, unknown> = {}): RequestOf[C] =>
-  Schema.decodeUnknownSync(schemas[cli] as unknown as Schema.Schema<RequestOf[C], unknown>)({ prompt: PROMPT, ...fields })
+  Schema.decodeUnknownSync(agents[cli].asyncRequest as unknown as Schema.Schema<RequestOf[C], unknown>)({ prompt: PROMPT, ...fields })
 
 /** How a request ended, how long it took, and how many times the CLI itself was started. */
 interface Ended {

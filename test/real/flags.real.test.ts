@@ -231,7 +231,7 @@ const completeArgs = (invocation: Invocation, sandbox: Sandbox, extra: ReadonlyA
   if (invocation.mcpConfig !== undefined) {
     const file = join(sandbox.root, "mcp-config.json")
     writeFileSync(file, JSON.stringify(invocation.mcpConfig.config), { mode: 0o600 })
-    args.push(invocation.mcpConfig.flag, file)
+    args.push(invocation.mcpConfig.flag, `${invocation.mcpConfig.pathPrefix ?? ""}${file}`)
   }
   if (invocation.prompt._tag === "File") {
     const file = join(sandbox.root, "prompt.txt")

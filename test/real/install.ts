@@ -18,8 +18,8 @@ import { copyFile, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises
 import { join, resolve } from "node:path"
 import type { TestProject } from "vitest/node"
 
-/** The four CLIs the suite runs. */
-export type RealCli = "claude" | "codex" | "gemini" | "grok"
+/** The CLIs the suite runs. */
+export type RealCli = "claude" | "codex" | "gemini" | "grok" | "copilot" | "qwen" | "opencode"
 
 /** What the setup hands to the tests. */
 export interface RealClis {
@@ -45,7 +45,10 @@ export const PACKAGES: { readonly [C in RealCli]: string } = {
   claude: "@anthropic-ai/claude-code",
   codex: "@openai/codex",
   gemini: "@google/gemini-cli",
-  grok: "@vibe-kit/grok-cli"
+  grok: "@vibe-kit/grok-cli",
+  copilot: "@github/copilot",
+  qwen: "@qwen-code/qwen-code",
+  opencode: "opencode-ai"
 }
 
 const MARKER = ".llm-cli-gateway-real-installed.json"
@@ -189,12 +192,29 @@ const claudeBin = async (dir: string): Promise<string> => {
   )
 }
 
+/**
+ * opencode's binary: `bin/opencode.exe` once its postinstall linked the
+ * platform package's binary over it; that binary itself when the postinstall
+ * did not run.
+ */
+const opencodeBin = async (dir: string): Promise<string> => {
+  const wrapper = await binOf(dir, PACKAGES.opencode, "opencode")
+  if ((await stat(wrapper)).size > STUB_MAX_BYTES) return wrapper
+  const platform = process.platform === "win32" ? "windows" : process.platform
+  const native = join(dir, "node_modules", `opencode-${platform}-${process.arch}`, "bin", "opencode")
+  if (existsSync(native)) return native
+  throw new Error(`${wrapper} is still opencode's placeholder (its postinstall did not run) and ${native} does not exist`)
+}
+
 const resolveBins = async (dir: string): Promise<RealClis["bin"]> => {
   const bin = {
     claude: await claudeBin(dir),
     codex: await binOf(dir, PACKAGES.codex, "codex"),
     gemini: await binOf(dir, PACKAGES.gemini, "gemini"),
-    grok: await binOf(dir, PACKAGES.grok, "grok")
+    grok: await binOf(dir, PACKAGES.grok, "grok"),
+    copilot: await binOf(dir, PACKAGES.copilot, "copilot"),
+    qwen: await binOf(dir, PACKAGES.qwen, "qwen"),
+    opencode: await opencodeBin(dir)
   }
   for (const path of Object.values(bin)) {
     if (!existsSync(path)) throw new Error(`${path} does not exist`)

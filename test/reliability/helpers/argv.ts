@@ -40,15 +40,23 @@ export const VALUE_OPTIONS: ReadonlySet<string> = new Set([
   "--output-format"
 ])
 
-/** `--flag=value` forms whose value the gateway validated. */
-const EQUALS_FORMS = ["--allowedTools=", "--disallowedTools=", "--add-dir="]
+/**
+ * The `--flag=` prefix of an argument in the `--flag=value` form, when the
+ * flag is one the adapters write (claude's tool lists, and every value of
+ * copilot and qwen, whose parsers take a value that starts with a dash for
+ * an option).
+ */
+const equalsForm = (arg: string): string | undefined => {
+  const eq = arg.startsWith("--") ? arg.indexOf("=") : -1
+  return eq > 2 && knownFlags.has(arg.slice(0, eq)) ? arg.slice(0, eq + 1) : undefined
+}
 
 /** The problems with one recorded argv (empty when none). */
 export const argvProblems = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
   const problems: Array<string> = []
   argv.forEach((arg, i) => {
     if (arg.includes(PROMPT_MARK)) problems.push(`prompt text in argv[${i}]: ${JSON.stringify(arg)}`)
-    const equals = EQUALS_FORMS.find((f) => arg.startsWith(f))
+    const equals = equalsForm(arg)
     if (arg.startsWith("-") && equals === undefined && !knownFlags.has(arg)) {
       problems.push(`unknown option argv[${i}]: ${JSON.stringify(arg)}`)
     }

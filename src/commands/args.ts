@@ -1,0 +1,97 @@
+/**
+ * The command line of the binary: which command, or why the arguments are
+ * not understood (exit code 2). Pure.
+ *
+ * @since 0.1.0
+ */
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
+import { VERSION } from "../version.js"
+import { type Client, clientNames, isClient } from "./clients.js"
+
+/**
+ * @since 0.1.0
+ */
+export type Command =
+  | { readonly _tag: "Serve" }
+  | { readonly _tag: "Version" }
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Doctor"; readonly json: boolean }
+  | { readonly _tag: "Config"; readonly client: Client; readonly npx: boolean }
+
+/**
+ * Arguments the binary does not understand.
+ *
+ * @since 0.1.0
+ */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+/** The exit code of a usage error. @since 0.1.0 */
+export const USAGE_EXIT_CODE = 2
+
+/**
+ * @since 0.1.0
+ */
+export const USAGE = `Usage: llm-cli-gateway                    serve MCP on stdin/stdout
+       llm-cli-gateway doctor [--json]    check this install
+       llm-cli-gateway config CLIENT [--npx]
+                                          print the snippet that adds this server to CLIENT
+                                          (${clientNames.join(", ")})
+       llm-cli-gateway --version | --help
+`
+
+/**
+ * @since 0.1.0
+ */
+export const HELP = `llm-cli-gateway ${VERSION}: an MCP server that runs the claude, codex, gemini and grok CLIs
+
+${USAGE}
+Commands:
+  (none)          Serve MCP on stdin/stdout: what an MCP client starts. stdout carries only the
+                  protocol; log lines go to stderr.
+  doctor          Check what serving needs, without the network and without running any agent:
+                  Node.js, each CLI (where it is, its version, whether it is the right program,
+                  whether a sign-in shows, and what to do if not), the database, and the settings
+                  in effect (secrets redacted). --json prints one JSON object.
+                  Exit code 0: ready to serve (a missing CLI is a warning); 1: it cannot serve
+                  (unusable database, invalid settings, unsupported Node.js).
+  config CLIENT   Print the configuration that adds this server to an MCP client, with this
+                  install's paths: Node.js and the launcher by absolute path, so that clients
+                  with another PATH (desktop apps) start the same server. When this copy is
+                  npx's temporary one, or with --npx (for a configuration shared with others),
+                  the snippet runs \`npx -y llm-cli-gateway\` instead.
+                  The snippet alone goes to stdout (pipe or paste it as it is); where it goes,
+                  and another way to add it, go to stderr.
+                  CLIENT: ${clientNames.join(", ")}.
+
+Configuration is read from the environment (LLM_GATEWAY_*, see the README); \`doctor\` shows it.
+`
+
+const usage = (message: string) => Either.left(new UsageError({ message }))
+
+/**
+ * The command the arguments (after the program name) ask for.
+ *
+ * @since 0.1.0
+ */
+export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Command, UsageError> => {
+  const [first, ...rest] = argv
+  if (first === undefined) return Either.right({ _tag: "Serve" })
+  if (rest.length === 0 && (first === "--version" || first === "-v")) return Either.right({ _tag: "Version" })
+  if (rest.length === 0 && (first === "--help" || first === "-h" || first === "help")) return Either.right({ _tag: "Help" })
+  if (first === "doctor") {
+    if (rest.length === 0) return Either.right({ _tag: "Doctor", json: false })
+    if (rest.length === 1 && rest[0] === "--json") return Either.right({ _tag: "Doctor", json: true })
+    return usage(`doctor takes only --json, not ${JSON.stringify(rest)}`)
+  }
+  if (first === "config") {
+    const npx = rest.includes("--npx")
+    const words = rest.filter((w) => w !== "--npx")
+    const [client, ...extra] = words
+    if (client === undefined) return usage(`config needs a client: ${clientNames.join(", ")}`)
+    if (!isClient(client)) return usage(`unknown client ${JSON.stringify(client)}; the clients are: ${clientNames.join(", ")}`)
+    if (extra.length > 0) return usage(`config takes one client and --npx, not ${JSON.stringify(extra)}`)
+    return Either.right({ _tag: "Config", client, npx })
+  }
+  return usage(`unknown arguments ${JSON.stringify(argv)}`)
+}

@@ -1,0 +1,46 @@
+/**
+ * Running the commands other than serving as the binary does: their
+ * output written (stdout flushed before the process exits), then the exit
+ * code. Loaded only when such a command is asked for.
+ *
+ * @since 0.1.0
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type { Client } from "./clients.js"
+import { configCommand, type Install } from "./config.js"
+import { doctor } from "./doctor.js"
+
+const write = (stream: NodeJS.WriteStream, text: string): Effect.Effect<void> =>
+  text === "" ? Effect.void : Effect.async<void>((resume) => {
+    stream.write(text, () => resume(Effect.void))
+  })
+
+const runToExit = (program: Effect.Effect<number>): void =>
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: (exit) => {
+      // The teardown is generic in the value: the program's is its exit code.
+      process.exit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 1)
+    }
+  })
+
+/**
+ * `doctor` and `doctor --json`.
+ *
+ * @since 0.1.0
+ */
+export const runDoctor = (json: boolean): void =>
+  runToExit(Effect.flatMap(doctor({ json }), ({ exitCode, output }) => Effect.as(write(process.stdout, output), exitCode)))
+
+/**
+ * `config CLIENT [--npx]`.
+ *
+ * @since 0.1.0
+ */
+export const runConfig = (client: Client, npx: boolean, install: Install): void => {
+  const out = configCommand(client, install, { npx })
+  runToExit(Effect.zipRight(write(process.stdout, out.stdout), Effect.as(write(process.stderr, out.stderr), out.exitCode)))
+}

@@ -1,0 +1,151 @@
+/**
+ * The effective configuration: the gateway's configuration read from an
+ * environment exactly as the server reads it (`Config.config`), and each
+ * variable it read with its value and where the value came from. Values
+ * are shown redacted; a variable named like a secret is never shown.
+ *
+ * @since 0.1.0
+ */
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { homedir } from "node:os"
+import { join } from "node:path"
+import { config as gatewayConfig, type GatewayConfigShape } from "../Config.js"
+import { allClis } from "../domain/Cli.js"
+import { REDACTED, redact } from "../observability/redact.js"
+
+/**
+ * One variable of the configuration.
+ *
+ * @since 0.1.0
+ */
+export const Setting = Schema.Struct({
+  name: Schema.String,
+  /** The value in effect, redacted; `(default)` when the default is not a single value. */
+  value: Schema.String,
+  source: Schema.Literal("env", "default"),
+  /** False for an `LLM_GATEWAY_*` variable this version does not read (a typo, or a setting of another version). */
+  known: Schema.Boolean
+})
+
+/** @since 0.1.0 */
+export type Setting = typeof Setting.Type
+
+/**
+ * @since 0.1.0
+ */
+export interface Settings {
+  /** The configuration, or why it does not load (the server would not start). */
+  readonly config: Either.Either<GatewayConfigShape, string>
+  readonly settings: ReadonlyArray<Setting>
+}
+
+type Show = (config: GatewayConfigShape) => string
+
+/** The value in effect of each variable whose default is one value. */
+const shown: Readonly<Record<string, Show>> = {
+  ...Object.fromEntries(allClis.map((cli): [string, Show] => [`LLM_GATEWAY_${cli.toUpperCase()}_BIN`, (c) => c.binaries[cli]])),
+  LLM_GATEWAY_HOME: () => join(homedir(), ".llm-cli-gateway"),
+  LLM_GATEWAY_JOBS_DB: (c) => c.databasePath,
+  LLM_GATEWAY_LOGS_DB: () => "(unset; the older name of LLM_GATEWAY_JOBS_DB)",
+  LLM_GATEWAY_MODEL_ALIASES: () => "(none)",
+  LLM_GATEWAY_MCP_SERVERS: (c) => c.mcpServersPath,
+  LLM_GATEWAY_IDLE_TIMEOUT_MS: (c) => String(c.idleTimeoutMs),
+  LLM_GATEWAY_KILL_GRACE_MS: (c) => String(c.killGraceMs),
+  LLM_GATEWAY_MAX_RUN_MS: (c) => String(c.maxRunMs),
+  LLM_GATEWAY_NETWORK_FAIL_AFTER_MS: (c) => String(c.networkFailAfterMs),
+  LLM_GATEWAY_IDENTIFY_TIMEOUT_MS: (c) => String(c.identifyTimeoutMs),
+  LLM_GATEWAY_MAX_OUTPUT_BYTES: (c) => String(c.maxOutputBytes),
+  LLM_GATEWAY_GEMINI_TRUST_WORKSPACE: (c) => String(c.geminiTrustWorkspace),
+  LLM_GATEWAY_LOG_LEVEL: (c) => c.logLevel.label,
+  LLM_GATEWAY_LOG_FORMAT: (c) => c.logFormat,
+  LLM_GATEWAY_RECORD_CONTENT: (c) => String(c.recordContent),
+  LLM_GATEWAY_RECORD_MAX_CHARS: (c) => String(c.recordMaxChars),
+  LLM_GATEWAY_DEDUP_WINDOW_MS: (c) => String(c.dedupWindowMs),
+  LLM_GATEWAY_JOB_RETENTION_DAYS: (c) => String(c.jobRetentionDays),
+  SYNC_DEADLINE_MS: (c) => String(c.syncDeadlineMs),
+  LLM_GATEWAY_MAX_CONCURRENT_JOBS: (c) => String(c.maxConcurrentJobs),
+  LLM_GATEWAY_MAX_CONCURRENT_PER_CLI: (c) => String(c.maxConcurrentJobsPerCli),
+  LLM_GATEWAY_HEARTBEAT_MS: (c) => String(c.heartbeatMs),
+  LLM_GATEWAY_LEASE_MS: (c) => String(c.leaseMs),
+  LLM_GATEWAY_FLUSH_INTERVAL_MS: (c) => String(c.flushIntervalMs),
+  LLM_GATEWAY_APPROVAL_POLICY: (c) => c.approvalPolicy,
+  LLM_GATEWAY_SYNC_REPLY_MAX_CHARS: (c) => String(c.syncReplyMaxChars),
+  LLM_GATEWAY_PROGRESS_HEARTBEAT_MS: (c) => String(c.progressHeartbeatMs),
+  LLM_GATEWAY_NPM_BIN: (c) => c.npmBinary,
+  LLM_GATEWAY_CHILD_ENV: (c) => c.childEnv.join(","),
+  LLM_GATEWAY_HEAP: (c) => c.heap,
+  LLM_GATEWAY_COMPILE_CACHE: (c) => String(c.compileCache),
+  LLM_GATEWAY_DISABLE_MODEL_DISCOVERY: (c) => String(!c.models.discovery),
+  LLM_GATEWAY_RETRY_MAX_ATTEMPTS: (c) => String(c.retry.maxAttempts),
+  LLM_GATEWAY_RETRY_BASE_DELAY_MS: (c) => String(c.retry.baseDelayMs),
+  LLM_GATEWAY_RETRY_MAX_DELAY_MS: (c) => String(c.retry.maxDelayMs),
+  LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: (c) => String(c.circuitBreaker.failureThreshold),
+  LLM_GATEWAY_CIRCUIT_OPEN_MS: (c) => String(c.circuitBreaker.openMs)
+}
+
+/** Names of the gateway's own that lack the prefix; shown like the prefixed ones. */
+const ownNames: ReadonlySet<string> = new Set(["SYNC_DEADLINE_MS"])
+
+/** Names read only to find folders (`~`): not worth a line. */
+const ambient: ReadonlySet<string> = new Set(["HOME"])
+
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i
+
+/**
+ * A value as the report shows it: redacted, and nothing at all of a
+ * variable named like a secret.
+ *
+ * @since 0.1.0
+ */
+export const displayValue = (name: string, value: string): string =>
+  SECRET_NAME.test(name) && value !== "" ? REDACTED : redact(value)
+
+/** The environment as a provider that remembers every name it is asked for. */
+const tracking = (env: Readonly<Record<string, string | undefined>>, asked: Set<string>): ConfigProvider.ConfigProvider => {
+  const entries = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)
+  const flat = ConfigProvider.fromMap(new Map(entries), { pathDelim: "_", seqDelim: "," }).flattened
+  return ConfigProvider.fromFlat(ConfigProvider.makeFlat({
+    load: (path, primitive, split) => {
+      asked.add(path.join("_"))
+      return flat.load(path, primitive, split)
+    },
+    enumerateChildren: (path) => flat.enumerateChildren(path),
+    patch: flat.patch
+  }))
+}
+
+/**
+ * Reads the configuration from `env` and lists its variables: every
+ * `LLM_GATEWAY_*` one it reads (set or not), any other it reads that is
+ * set, and every `LLM_GATEWAY_*` variable set that it does not read.
+ *
+ * @since 0.1.0
+ */
+export const readSettings = (env: Readonly<Record<string, string | undefined>>): Effect.Effect<Settings> =>
+  Effect.gen(function*() {
+    const asked = new Set<string>()
+    const loaded = yield* Effect.either(tracking(env, asked).load(gatewayConfig))
+    const config = Either.mapLeft(loaded, (error) => redact(String(error)))
+    const settings: Array<Setting> = []
+    for (const name of [...asked].sort()) {
+      const value = env[name]
+      const own = name.startsWith("LLM_GATEWAY_") || ownNames.has(name)
+      if (ambient.has(name)) continue
+      if (value !== undefined) {
+        settings.push({ name, value: displayValue(name, value), source: "env", known: true })
+      } else if (own) {
+        const show = shown[name]
+        const effective = show !== undefined && Either.isRight(config) ? show(config.right) : "(default)"
+        settings.push({ name, value: displayValue(name, effective), source: "default", known: true })
+      }
+    }
+    for (const [name, value] of Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) {
+      if (value !== undefined && name.startsWith("LLM_GATEWAY_") && !asked.has(name)) {
+        settings.push({ name, value: displayValue(name, value), source: "env", known: false })
+      }
+    }
+    return { config, settings }
+  })
