@@ -12,6 +12,9 @@
  *    read and the server's peak RSS (bench/bigReply.ts), and the same
  *    request to a server with V8's own heap settings, for comparison, and
  *    to gemini, codex and grok (each CLI's output format is read its own way).
+ * 5. Tool list: the bytes of the tool list the client's model reads, and of
+ *    the whole `tools/list` answer, next to 1.4.0's (in process:
+ *    bench/toolList.ts).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -23,6 +26,7 @@ import { bigReplyFigures, bigReplyTable, measureBigReply, measureOtherClis, othe
 import { root, runFakeClaude } from "./fakeClaude.js"
 import { gatewayBin, requireOk, startGateway } from "./gateway.js"
 import { measureStartup } from "./startup.js"
+import { measureToolList, toolListFigures, toolListTable } from "./toolList.js"
 import { median, met, ms, quantile, ratio, table } from "./stats.js"
 
 const minimalServer = join(root, "bench/minimal-server.mjs")
@@ -97,6 +101,9 @@ const syncRequests = async (work: string) => {
 const main = async () => {
   process.stdout.write(`llm-cli-gateway benchmark (node ${process.version}, ${STARTUP_RUNS} start-ups, ${SYNC_RUNS} sync requests)\n\n`)
 
+  const toolList = measureToolList()
+  process.stdout.write(toolListTable(toolList) + "\n\n")
+
   const s = await startup()
   const gInit = median(s.gateway.map((x) => x.initializeMs))
   const mInit = median(s.minimal.map((x) => x.initializeMs))
@@ -141,7 +148,8 @@ const main = async () => {
       ["sync request / direct spawn (medians), fake with 120 ms of work", ratio(gMedian, dMedian), "≤ 1.15×", met(gMedian / dMedian <= 1.15)],
       ["sync request / direct spawn (medians), lean fake (~30 ms)", ratio(leanG, leanD), "(≤ 1.15×)", met(leanG / leanD <= 1.15)],
       asyncThroughputFigure(throughput),
-      ...bigReplyFigures(big)
+      ...bigReplyFigures(big),
+      ...toolListFigures(toolList)
     ]) + "\n"
   )
 }

@@ -13,6 +13,7 @@ import * as LogLevel from "effect/LogLevel"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { byCli, type Cli } from "./domain/Cli.js"
+import * as Toolsets from "./mcp/toolsets.js"
 import { make as makeModelConfig, type ModelConfig, modelConfig } from "./models/config.js"
 
 /**
@@ -92,6 +93,8 @@ export interface GatewayConfigShape {
   readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number }
   /** The per-CLI circuit breaker: consecutive failures that open it (0 disables it), how long it stays open (ms). */
   readonly circuitBreaker: { readonly failureThreshold: number; readonly openMs: number }
+  /** The tools served, by group and by CLI (`LLM_GATEWAY_TOOLSETS`, default all; see `mcp/toolsets`). */
+  readonly toolsets: Toolsets.Toolsets
 }
 
 /**
@@ -151,6 +154,14 @@ const levelNamed = (name: string) =>
         : Either.right(level)
     })
   )
+
+/** `LLM_GATEWAY_TOOLSETS`: a name that is no toolset stops the server, and the message lists the toolsets. */
+const toolsets = Config.string("LLM_GATEWAY_TOOLSETS").pipe(
+  Config.withDefault("all"),
+  Config.mapOrFail((value) =>
+    Either.mapLeft(Toolsets.parse(value), (e) => ConfigError.InvalidData(["LLM_GATEWAY_TOOLSETS"], e.message))
+  )
+)
 
 const logLevel = Config.all({
   level: Config.option(levelNamed("LLM_GATEWAY_LOG_LEVEL")),
@@ -220,7 +231,8 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   circuitBreaker: Config.all({
     failureThreshold: nonNegativeInt("LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD", 5),
     openMs: positiveInt("LLM_GATEWAY_CIRCUIT_OPEN_MS", 60_000)
-  })
+  }),
+  toolsets
 })
 
 /**
@@ -285,6 +297,7 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   }),
   retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 },
   circuitBreaker: { failureThreshold: 5, openMs: 60_000 },
+  toolsets: Toolsets.all,
   ...overrides
 })
 

@@ -29,7 +29,8 @@ import * as TaskBackend from "./mcp/taskBackend.js"
 import { mapBackend } from "./mcp/taskHandlers.js"
 import type * as TaskHandlers from "./mcp/taskHandlers.js"
 import type { Tool } from "./mcp/Tool.js"
-import { tools, type ToolServices } from "./mcp/tools/index.js"
+import { servedTools, type ToolServices } from "./mcp/tools/index.js"
+import * as Toolsets from "./mcp/toolsets.js"
 import * as FlightRecorder from "./observability/FlightRecorder.js"
 import * as Logging from "./observability/Logging.js"
 import * as Metrics from "./observability/Metrics.js"
@@ -147,9 +148,10 @@ export type Serve = <R>(
 ) => Effect.Effect<void, never, Scope.Scope | R>
 
 /**
- * Serves every tool, the resources (all of them unless told) and the
- * tasks (the request tools' jobs) through `serve` — any transport — until
- * it ends or the fiber is interrupted. The core knows no transport.
+ * Serves the tools of the configured toolsets (every tool by default), the
+ * resources (all of them unless told) and the tasks (the served request
+ * tools' jobs) through `serve` — any transport — until it ends or the fiber
+ * is interrupted. The core knows no transport.
  *
  * The server answers `initialize`, `tools/list` and `resources/list` at
  * once, while the services (the database, migrations, the instance
@@ -179,7 +181,10 @@ export const serveWith = <E extends GatewayError>(
       ),
       scope
     )
-    const waiting = tools.map((tool): Tool<GatewayConfig.GatewayConfig> => ({
+    // Only the tools of the configured toolsets (LLM_GATEWAY_TOOLSETS) are listed and answered.
+    const { syncDeadlineMs, toolsets } = yield* GatewayConfig.GatewayConfig
+    yield* Effect.forEach(Toolsets.warnings(toolsets, syncDeadlineMs), (w) => Effect.logWarning(w), { discard: true })
+    const waiting = servedTools(toolsets).map((tool): Tool<GatewayConfig.GatewayConfig> => ({
       name: tool.name,
       description: tool.description,
       annotations: tool.annotations,

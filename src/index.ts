@@ -110,6 +110,9 @@ export * as Optimizer from "./optimizer/optimize.js"
 /** The MCP server wiring. @since 0.1.0 */
 export * as McpServer from "./mcp/McpServer.js"
 
+/** Which tools are served (`LLM_GATEWAY_TOOLSETS`). @since 0.1.0 */
+export * as Toolsets from "./mcp/toolsets.js"
+
 /** Tool declarations. @since 0.1.0 */
 export * as Tool from "./mcp/Tool.js"
 

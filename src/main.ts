@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url"
 import { HELP, parseArgs, USAGE, USAGE_EXIT_CODE } from "./commands/args.js"
 import { GatewayConfig } from "./Config.js"
 import * as Gateway from "./Gateway.js"
-import { tools } from "./mcp/tools/index.js"
+import { servedTools } from "./mcp/tools/index.js"
 import { VERSION } from "./version.js"
 
 // stdout carries the protocol; a stray console.log from any library would corrupt it.
@@ -41,7 +41,7 @@ const serve = (): void =>
 /** One line on stderr, so a person who starts the server by hand sees that it waits for a client. */
 const announce = Effect.flatMap(GatewayConfig, (config) =>
   Effect.logInfo(
-    `llm-cli-gateway ${VERSION}: serving MCP on stdio (${tools.length} tools), database ${config.databasePath}; ` +
+    `llm-cli-gateway ${VERSION}: serving MCP on stdio (${servedTools(config.toolsets).length} tools), database ${config.databasePath}; ` +
       `waiting for a client on stdin`
   ))
 
@@ -82,5 +82,7 @@ switch (command.right._tag) {
     break
   }
   case "Serve":
+    // The flag is the variable's value for this process (the configuration reads it like any other).
+    if (command.right.toolsets !== undefined) process.env.LLM_GATEWAY_TOOLSETS = command.right.toolsets
     serve()
 }

@@ -11,7 +11,8 @@ import { facts as codex } from "./codex/facts.js"
 import { facts as copilot } from "./copilot/facts.js"
 import { facts as gemini } from "./gemini/facts.js"
 import { facts as grok } from "./grok/facts.js"
+import { facts as opencode } from "./opencode/facts.js"
 import { facts as qwen } from "./qwen/facts.js"
 
 /** @since 0.1.0 */
-export const agentFacts: { readonly [C in Cli]: AgentFacts } = { claude, codex, gemini, grok, qwen, copilot }
+export const agentFacts: { readonly [C in Cli]: AgentFacts } = { claude, codex, gemini, grok, qwen, copilot, opencode }

@@ -14,12 +14,13 @@ import { agent as codex } from "./codex/agent.js"
 import { agent as copilot } from "./copilot/agent.js"
 import { agent as gemini } from "./gemini/agent.js"
 import { agent as grok } from "./grok/agent.js"
+import { agent as opencode } from "./opencode/agent.js"
 import { agent as qwen } from "./qwen/agent.js"
 
 /**
  * @since 0.1.0
  */
-export const agents = { claude, codex, gemini, grok, qwen, copilot } as const satisfies { readonly [C in Cli]: Agent<C, any, any> }
+export const agents = { claude, codex, gemini, grok, qwen, copilot, opencode } as const satisfies { readonly [C in Cli]: Agent<C, any, any> }
 
 /** @since 0.1.0 */
 export type Agents = typeof agents

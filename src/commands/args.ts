@@ -6,6 +6,9 @@
  */
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
+import { cliList } from "../domain/Cli.js"
+import * as Toolsets from "../mcp/toolsets.js"
+import { groups } from "../mcp/toolsets.js"
 import { VERSION } from "../version.js"
 import { type Client, clientNames, isClient } from "./clients.js"
 
@@ -13,7 +16,7 @@ import { type Client, clientNames, isClient } from "./clients.js"
  * @since 0.1.0
  */
 export type Command =
-  | { readonly _tag: "Serve" }
+  | { readonly _tag: "Serve"; readonly toolsets?: string | undefined }
   | { readonly _tag: "Version" }
   | { readonly _tag: "Help" }
   | { readonly _tag: "Doctor"; readonly json: boolean }
@@ -32,7 +35,7 @@ export const USAGE_EXIT_CODE = 2
 /**
  * @since 0.1.0
  */
-export const USAGE = `Usage: llm-cli-gateway                    serve MCP on stdin/stdout
+export const USAGE = `Usage: llm-cli-gateway [--toolsets LIST]  serve MCP on stdin/stdout
        llm-cli-gateway doctor [--json]    check this install
        llm-cli-gateway config CLIENT [--npx]
                                           print the snippet that adds this server to CLIENT
@@ -43,12 +46,14 @@ export const USAGE = `Usage: llm-cli-gateway                    serve MCP on std
 /**
  * @since 0.1.0
  */
-export const HELP = `llm-cli-gateway ${VERSION}: an MCP server that runs the claude, codex, gemini and grok CLIs
+export const HELP = `llm-cli-gateway ${VERSION}: an MCP server that runs the ${cliList("and")} CLIs
 
 ${USAGE}
 Commands:
   (none)          Serve MCP on stdin/stdout: what an MCP client starts. stdout carries only the
-                  protocol; log lines go to stderr.
+                  protocol; log lines go to stderr. --toolsets LIST (or LLM_GATEWAY_TOOLSETS) serves
+                  fewer tools: comma-separated groups (${groups.join(", ")}) and CLI
+                  names (limit the request tools to those CLIs); default all.
   doctor          Check what serving needs, without the network and without running any agent:
                   Node.js, each CLI (where it is, its version, whether it is the right program,
                   whether a sign-in shows, and what to do if not), the database, and the settings
@@ -77,6 +82,15 @@ const usage = (message: string) => Either.left(new UsageError({ message }))
 export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Command, UsageError> => {
   const [first, ...rest] = argv
   if (first === undefined) return Either.right({ _tag: "Serve" })
+  if (first === "--toolsets" || first.startsWith("--toolsets=")) {
+    const value = first === "--toolsets" ? rest[0] : first.slice("--toolsets=".length)
+    const extra = first === "--toolsets" ? rest.slice(1) : rest
+    if (value === undefined || value === "") return usage(`--toolsets needs a list: ${Toolsets.names().join(", ")}`)
+    if (extra.length > 0) return usage(`unknown arguments ${JSON.stringify(extra)}`)
+    const parsed = Toolsets.parse(value)
+    if (Either.isLeft(parsed)) return usage(`--toolsets: ${parsed.left.message}`)
+    return Either.right({ _tag: "Serve", toolsets: value })
+  }
   if (rest.length === 0 && (first === "--version" || first === "-v")) return Either.right({ _tag: "Version" })
   if (rest.length === 0 && (first === "--help" || first === "-h" || first === "help")) return Either.right({ _tag: "Help" })
   if (first === "doctor") {

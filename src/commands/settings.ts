@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { groups } from "../mcp/toolsets.js"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -83,7 +84,11 @@ const shown: Readonly<Record<string, Show>> = {
   LLM_GATEWAY_RETRY_BASE_DELAY_MS: (c) => String(c.retry.baseDelayMs),
   LLM_GATEWAY_RETRY_MAX_DELAY_MS: (c) => String(c.retry.maxDelayMs),
   LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: (c) => String(c.circuitBreaker.failureThreshold),
-  LLM_GATEWAY_CIRCUIT_OPEN_MS: (c) => String(c.circuitBreaker.openMs)
+  LLM_GATEWAY_CIRCUIT_OPEN_MS: (c) => String(c.circuitBreaker.openMs),
+  LLM_GATEWAY_TOOLSETS: (c) =>
+    c.toolsets.groups.length === groups.length && c.toolsets.clis.length === allClis.length
+      ? "all"
+      : [...c.toolsets.groups, ...c.toolsets.clis].join(",")
 }
 
 /** Names of the gateway's own that lack the prefix; shown like the prefixed ones. */

@@ -108,6 +108,21 @@ export const signInFacts: { readonly [C in Cli]: SignInFacts } = {
     variables: [secret("COPILOT_GITHUB_TOKEN"), secret("GH_TOKEN"), secret("GITHUB_TOKEN"), toggle("COPILOT_PROVIDER_BASE_URL")],
     files: [{ folder: ".config/gh", folderVariable: "GH_CONFIG_DIR", file: "hosts.yml" }],
     elsewhere: { platforms: ["darwin", "linux", "win32"], place: "copilot's own credential store (copilot login)" }
+  },
+  opencode: {
+    install: "npm install -g opencode-ai",
+    login: "opencode auth login (or set the provider's key, e.g. ANTHROPIC_API_KEY; opencode/* models need none)",
+    variables: [
+      secret("ANTHROPIC_API_KEY"),
+      secret("OPENAI_API_KEY"),
+      secret("GEMINI_API_KEY"),
+      secret("GOOGLE_GENERATIVE_AI_API_KEY"),
+      secret("OPENROUTER_API_KEY"),
+      secret("XAI_API_KEY"),
+      secret("OPENCODE_API_KEY"),
+      secret("OPENCODE_AUTH_CONTENT")
+    ],
+    files: [{ folder: ".local/share", folderVariable: "XDG_DATA_HOME", file: "opencode/auth.json" }]
   }
 }
 

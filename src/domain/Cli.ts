@@ -9,7 +9,7 @@
 import * as Schema from "effect/Schema"
 
 /** @since 0.1.0 */
-export const Cli = Schema.Literal("claude", "codex", "gemini", "grok", "qwen", "copilot")
+export const Cli = Schema.Literal("claude", "codex", "gemini", "grok", "qwen", "copilot", "opencode")
 
 /** @since 0.1.0 */
 export type Cli = typeof Cli.Type

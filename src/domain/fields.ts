@@ -5,6 +5,11 @@
  * start with `-`, and free text never goes into argv at all (the prompt
  * travels on stdin or in a private file).
  *
+ * The decoder checks every pattern here, and its message says what is
+ * accepted; the tool list leaves the patterns out (`jsonSchema: {}`): they
+ * cost the client's model tokens on every turn and tell it little. A field
+ * describes itself only where its name, type and bounds do not.
+ *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
@@ -13,7 +18,21 @@ import * as Schema from "effect/Schema"
 export const PROMPT_MAX_LENGTH = 100_000
 
 /**
- * The prompt: 1 – 100,000 characters, no NUL byte.
+ * The patterns the decoder checks (left out of the tool list; see above),
+ * for tools that generate valid values.
+ *
+ * @since 0.1.0
+ */
+export const patterns = {
+  model: /^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]{0,127}$/,
+  sessionId: /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/,
+  toolName: /^[A-Za-z_][A-Za-z0-9_.-]{0,127}(\([^()\u0000-\u001f]{0,512}\))?$/,
+  correlationId: /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+} as const
+
+/**
+ * The prompt: 1 – 100,000 characters, no NUL byte. It travels on stdin or
+ * in a private file, never as an option.
  *
  * @since 0.1.0
  */
@@ -27,7 +46,7 @@ export const Prompt = Schema.String.pipe(
     message: () => "prompt contains a NUL byte (\\u0000), which no CLI can receive; remove it",
     jsonSchema: {}
   })
-).annotations({ description: "The prompt (1 – 100,000 characters). Sent on stdin or in a private file, never as an option." })
+)
 
 /**
  * A model name or alias: letters, digits and `._:/@[]-`, starting with a
@@ -36,11 +55,12 @@ export const Prompt = Schema.String.pipe(
  * @since 0.1.0
  */
 export const ModelName = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._:/@[\]-]{0,127}$/, {
+  Schema.pattern(patterns.model, {
     message: (issue) =>
-      `model ${JSON.stringify(issue.actual)} is not a model name: use letters, digits and . _ : / @ [ ] -, starting with a letter or digit (at most 128 characters)`
+      `model ${JSON.stringify(issue.actual)} is not a model name: use letters, digits and . _ : / @ [ ] -, starting with a letter or digit (at most 128 characters)`,
+    jsonSchema: {}
   })
-).annotations({ description: "Model name or alias (for example `sonnet`, `gpt-5.1-codex`, `gemini-2.5-pro`, `grok-build`)." })
+).annotations({ description: "A name or alias (see list_models)." })
 
 /**
  * A session id: letters, digits, `_` and `-`, starting with a letter or
@@ -49,11 +69,12 @@ export const ModelName = Schema.String.pipe(
  * @since 0.1.0
  */
 export const SessionId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/, {
+  Schema.pattern(patterns.sessionId, {
     message: (issue) =>
-      `sessionId ${JSON.stringify(issue.actual)} is not a session id: use letters, digits, _ and -, starting with a letter or digit (at most 128 characters)`
+      `sessionId ${JSON.stringify(issue.actual)} is not a session id: use letters, digits, _ and -, starting with a letter or digit (at most 128 characters)`,
+    jsonSchema: {}
   })
-).annotations({ description: "The CLI's own session id to resume." })
+).annotations({ description: "A reply's sessionId, or a gw- session." })
 
 /**
  * A tool name or permission rule such as `Read`, `mcp__server__tool` or
@@ -63,9 +84,10 @@ export const SessionId = Schema.String.pipe(
  * @since 0.1.0
  */
 export const ToolName = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z_][A-Za-z0-9_.-]{0,127}(\([^()\u0000-\u001f]{0,512}\))?$/, {
+  Schema.pattern(patterns.toolName, {
     message: (issue) =>
-      `tool ${JSON.stringify(issue.actual)} is not a tool name: a name of letters, digits and _ . - (starting with a letter or _), optionally followed by one (rule) on one line`
+      `tool ${JSON.stringify(issue.actual)} is not a tool name: a name of letters, digits and _ . - (starting with a letter or _), optionally followed by one (rule) on one line`,
+    jsonSchema: {}
   })
 )
 
@@ -92,7 +114,7 @@ export const DirectoryPath = Schema.String.pipe(
     message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a ".." segment; give the path without it`,
     jsonSchema: {}
   })
-).annotations({ description: "A folder path (no control characters, no leading -, no .. segments)." })
+)
 
 /**
  * A correlation id for tracing: letters, digits and `._:-`, at most 128
@@ -101,20 +123,19 @@ export const DirectoryPath = Schema.String.pipe(
  * @since 0.1.0
  */
 export const CorrelationId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, {
+  Schema.pattern(patterns.correlationId, {
     message: (issue) =>
-      `correlationId ${JSON.stringify(issue.actual)} is not accepted: use letters, digits and . _ : -, at most 128 characters`
+      `correlationId ${JSON.stringify(issue.actual)} is not accepted: use letters, digits and . _ : -, at most 128 characters`,
+    jsonSchema: {}
   })
-).annotations({ description: "Request trace id (generated when omitted)." })
+)
 
 /**
  * An idle timeout: 30 s – 1 h, as 1.4.0 bounds it.
  *
  * @since 0.1.0
  */
-export const IdleTimeoutMs = Schema.Int.pipe(Schema.between(30_000, 3_600_000)).annotations({
-  description: "End the CLI when it prints nothing for this many milliseconds (30,000 – 3,600,000; default 600,000)."
-})
+export const IdleTimeoutMs = Schema.Int.pipe(Schema.between(30_000, 3_600_000))
 
 /**
  * The longest a request may run, all attempts included (1 s – 24 h). The
@@ -122,9 +143,7 @@ export const IdleTimeoutMs = Schema.Int.pipe(Schema.between(30_000, 3_600_000)).
  *
  * @since 0.1.0
  */
-export const MaxRunMs = Schema.Int.pipe(Schema.between(1_000, 86_400_000)).annotations({
-  description: "End the run when it has taken this many milliseconds, retries included (1,000 – 86,400,000; default 3,600,000)."
-})
+export const MaxRunMs = Schema.Int.pipe(Schema.between(1_000, 86_400_000))
 
 /**
  * An optional field with a default, whose default also shows in the JSON

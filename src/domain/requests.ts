@@ -51,21 +51,25 @@ export const describe = <S extends Schema.Schema.Any>(schema: S, description: st
   schema.annotations({ description }) as S
 
 /**
- * A list of tool names or rules, described.
+ * A list of tool names or rules, described when the name says too little.
  *
  * @since 0.1.0
  */
-export const Tools = (what: string) => describe(Schema.Array(ToolName), what)
+export const Tools = (what?: string) =>
+  what === undefined ? Schema.Array(ToolName) : describe(Schema.Array(ToolName), what)
 
 /**
- * A list of extra folders, described.
+ * A list of extra folders, described when the name says too little.
  *
  * @since 0.1.0
  */
-export const Folders = (what: string) => describe(Schema.Array(DirectoryPath), what)
+export const Folders = (what?: string) =>
+  what === undefined ? Schema.Array(DirectoryPath) : describe(Schema.Array(DirectoryPath), what)
 
 /**
- * The parameters every request tool takes.
+ * The parameters every request tool takes. Their descriptions say only what
+ * the name, type and bounds do not: the tool list is in every prompt of the
+ * client's model.
  *
  * @since 0.1.0
  */
@@ -73,30 +77,18 @@ export const commonFields = {
   prompt: Prompt,
   model: Schema.optional(ModelName),
   sessionId: Schema.optional(SessionId),
-  createNewSession: withDefault(
-    describe(Schema.Boolean, "Start a fresh CLI session (wins over sessionId and resume flags)."),
-    false
-  ),
+  createNewSession: withDefault(Schema.Boolean, false),
   approvalStrategy: withDefault(
-    describe(ApprovalStrategy, "`legacy` passes the CLI's own bypass flags when asked; `mcp_managed` decides by policy."),
+    describe(ApprovalStrategy, "mcp_managed: the server's policy decides bypasses."),
     "legacy"
   ),
-  approvalPolicy: Schema.optional(describe(ApprovalPolicy, "Policy for `mcp_managed` approvals.")),
-  mcpServers: withDefault(
-    describe(
-      Schema.Array(McpServerName),
-      "MCP servers to enable, by name in your registry (LLM_GATEWAY_MCP_SERVERS), for the CLIs that take them. Default: none."
-    ),
-    []
-  ),
+  approvalPolicy: Schema.optional(ApprovalPolicy),
+  mcpServers: withDefault(describe(Schema.Array(McpServerName), "Names in your MCP server registry."), []),
   correlationId: Schema.optional(CorrelationId),
   optimizePrompt: withDefault(describe(Schema.Boolean, "Rewrite the prompt to save tokens."), false),
   idleTimeoutMs: Schema.optional(IdleTimeoutMs),
   maxRunMs: Schema.optional(MaxRunMs),
-  forceRefresh: withDefault(
-    describe(Schema.Boolean, "Start a fresh run even when an identical recent request exists."),
-    false
-  )
+  forceRefresh: withDefault(describe(Schema.Boolean, "Do not reuse a recent identical run."), false)
 } as const
 
 /**
@@ -104,10 +96,7 @@ export const commonFields = {
  *
  * @since 0.1.0
  */
-export const resumeLatest = withDefault(
-  describe(Schema.Boolean, "Resume the CLI's most recent session (used when no sessionId is given)."),
-  false
-)
+export const resumeLatest = withDefault(Schema.Boolean, false)
 
 /**
  * `optimizeResponse`, which only the sync tools take (as in 1.4.0).
@@ -115,7 +104,7 @@ export const resumeLatest = withDefault(
  * @since 0.1.0
  */
 export const optimizeResponse = withDefault(
-  describe(Schema.Boolean, "Strip noise (ANSI escapes, progress redraws) from the reply."),
+  describe(Schema.Boolean, "Strip ANSI and progress noise from the reply."),
   false
 )
 

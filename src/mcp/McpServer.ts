@@ -14,6 +14,7 @@ import {
   CallToolRequestSchema,
   ErrorCode,
   ListToolsRequestSchema,
+  type ListToolsResult,
   McpError,
   type ProgressNotification,
   type ProgressToken,
@@ -24,36 +25,24 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import type * as Scope from "effect/Scope"
-import { allClis, cliList } from "../domain/Cli.js"
 import { VERSION } from "../version.js"
 import * as ClientLogging from "./clientLogging.js"
+import * as Instructions from "./instructions.js"
 import type { RunRequest } from "./mcpErrors.js"
 import type { AnyResource } from "./Resource.js"
 import * as ResourceHandlers from "./resourceHandlers.js"
 import * as Results from "./results.js"
 import * as TaskHandlers from "./taskHandlers.js"
 import type { CallContext, Tool } from "./Tool.js"
+import * as ToolList from "./toolList.js"
 
 /**
- * What the client's model is told at `initialize`.
+ * What the client's model is told at `initialize` by a server that serves
+ * every tool (a server told to serve fewer says less: `instructionsFor`).
  *
  * @since 0.1.0
  */
-export const instructions = [
-  `llm-cli-gateway runs the local coding-agent CLIs ${cliList("and")}.`,
-  `${allClis.map((cli) => `${cli}_request`).join(", ")} answer with the reply when the CLI ends; a run`,
-  "still going after SYNC_DEADLINE_MS (45 s) answers with a jobId instead. For long work use the *_request_async",
-  "tools, then llm_job_wait (waits up to timeoutMs) and llm_job_result (pages with offset); llm_job_cancel ends a job.",
-  "Every request is a durable job: identical requests within an hour share one run (forceRefresh: true for a new",
-  "one), and results survive restarts. structuredContent carries the CLI's own sessionId (pass it back as",
-  "sessionId to continue), usage and cost. Failures are typed: structuredContent.error._tag (CliAuthRequired,",
-  "CliRateLimited, IdleTimeout, InvalidRequest, JobNotFound, CircuitOpen, ...) and the text says what to do. A CLI",
-  "that prints nothing for idleTimeoutMs (default 10 minutes) is stopped; transient failures are retried.",
-  "Sessions: session_create gives a gw- id that stands for a CLI conversation; session_list and session_get show them.",
-  "Approvals: approvalStrategy mcp_managed lets the server's policy decide on bypass flags; approval_list shows",
-  "the decisions. The request tools also run as MCP tasks (tasks/get, tasks/result, tasks/cancel). Guides:",
-  "skills://async-orchestration, skills://multi-model-review, skills://sessions; job state: jobs://recent."
-].join(" ")
+export const instructions = Instructions.everything
 
 /** The progress a call reports, when its caller sent a progressToken. */
 const progressContext = (
@@ -92,7 +81,8 @@ const LooseCallToolRequestSchema = (() => {
  * answers empty lists) and, when given, a task backend (its tools list
  * `execution.taskSupport: "optional"`; without one the server declares no
  * `tasks` capability). The server lives as long as the scope; calls still
- * running when it closes are interrupted.
+ * running when it closes are interrupted. Its instructions name only the
+ * tools it serves.
  *
  * @since 0.1.0
  * @category constructors
@@ -101,7 +91,14 @@ export const make = <R>(
   tools: ReadonlyArray<Tool<R>>,
   resources: ReadonlyArray<AnyResource<R>> = [],
   tasks?: TaskHandlers.TaskBackend<R>
-): Effect.Effect<Server, never, Scope.Scope | R> =>
+): Effect.Effect<Server, never, Scope.Scope | R> => Effect.map(makeWithList(tools, resources, tasks), ({ server }) => server)
+
+/** The server, and its `tools/list` answer, prepared on first use. */
+const makeWithList = <R>(
+  tools: ReadonlyArray<Tool<R>>,
+  resources: ReadonlyArray<AnyResource<R>>,
+  tasks: TaskHandlers.TaskBackend<R> | undefined
+): Effect.Effect<{ readonly server: Server; readonly toolList: () => ToolList.ToolList }, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const byName = new Map(tools.map((t) => [t.name, t]))
     // Calls run with the client logger: after `logging/setLevel`, their log lines reach the client too.
@@ -116,7 +113,7 @@ export const make = <R>(
           logging: {},
           ...(tasks !== undefined ? { tasks: TaskHandlers.capabilities } : {})
         },
-        instructions
+        instructions: Instructions.instructionsFor(new Set(byName.keys()))
       }
     )
     clientLogging.attach(server)
@@ -142,16 +139,10 @@ export const make = <R>(
     ResourceHandlers.install(server, resources, run)
     if (tasks !== undefined) TaskHandlers.install(server, tasks, run)
 
-    server.setRequestHandler(ListToolsRequestSchema, () => ({
-      tools: tools.map((t) => ({
-        name: t.name,
-        description: t.description,
-        inputSchema: t.inputSchema as { type: "object"; [k: string]: unknown },
-        outputSchema: t.outputSchema as { type: "object"; [k: string]: unknown },
-        annotations: t.annotations,
-        ...(tasks?.supports(t.name) ? { execution: { taskSupport: "optional" as const } } : {})
-      }))
-    }))
+    // Derived once, and the same object answers every `tools/list`.
+    let listed: ToolList.ToolList | undefined
+    const toolList = () => (listed ??= ToolList.make(tools, (name) => tasks?.supports(name) ?? false))
+    server.setRequestHandler(ListToolsRequestSchema, () => toolList() as unknown as ListToolsResult)
 
     server.setRequestHandler(LooseCallToolRequestSchema, (request, extra) => {
       const tool = byName.get(request.params.name)
@@ -192,7 +183,7 @@ export const make = <R>(
       })
     })
 
-    return server
+    return { server, toolList }
   })
 
 /**
@@ -208,7 +199,7 @@ export const serve = <R>(
   tasks?: TaskHandlers.TaskBackend<R>
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const server = yield* make(tools, resources, tasks)
+    const { server, toolList } = yield* makeWithList(tools, resources, tasks)
     const closed = Effect.async<void>((resume) => {
       server.onclose = () => resume(Effect.void)
     })
@@ -216,6 +207,9 @@ export const serve = <R>(
       Effect.promise(() => server.connect(transport)),
       () => Effect.promise(() => server.close()).pipe(Effect.ignore)
     )
+    // The tool list is prepared once the I/O already waiting (the client's `initialize`) has been answered,
+    // so that the `tools/list` that follows finds it ready.
+    yield* Effect.forkScoped(Effect.zipRight(nextTurn, Effect.sync(toolList)))
     yield* closed
   })
 
@@ -257,3 +251,9 @@ export const serveStdio = <R>(
     })
     yield* Effect.raceFirst(serve(tools, transport, resources, tasks), Effect.raceFirst(stdinEnded, stdoutBroken))
   })
+
+/** Resumes in the event loop's check phase, after pending I/O has been handled. */
+const nextTurn: Effect.Effect<void> = Effect.async((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})

@@ -12,7 +12,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { type GatewayError, InvalidRequest } from "../domain/errors.js"
 import { inputJsonSchema, type JsonObject, outputJsonSchema } from "./jsonSchema.js"
-import { ErrorResult } from "./results.js"
 
 /**
  * What the tool tells the client about itself (MCP tool annotations).
@@ -69,6 +68,9 @@ export interface Answer<A> {
  */
 export type OutputSchema = Schema.Schema.AnyNoContext & { readonly Encoded: { readonly [key: string]: unknown } }
 
+/** The field names of an answer, of any branch of a union. */
+type FieldOf<A> = A extends unknown ? keyof A & string : never
+
 /**
  * A progress notification: `progress` grows with each one.
  *
@@ -99,8 +101,8 @@ export interface Tool<R> {
   /** Derived from the input Schema on first use (not at start-up). */
   readonly inputSchema: JsonObject
   /**
-   * Derived from the output Schema on first use: the tool's answer, or (when
-   * `isError`) the error `ErrorResult` describes.
+   * Derived from the output Schema on first use: the answer's top-level
+   * fields, or (when `isError`) the error envelope `ErrorResult` describes.
    */
   readonly outputSchema: JsonObject
   readonly annotations: ToolAnnotations
@@ -175,12 +177,18 @@ export const shallowArguments = (tool: string, args: unknown): Effect.Effect<voi
   )
 
 // Several tools share an output Schema (the request tools, the job tools): derive each JSON Schema once.
-const outputJsonSchemas = new WeakMap<OutputSchema, JsonObject>()
-const outputJsonSchemaOf = (output: OutputSchema): JsonObject => {
-  let json = outputJsonSchemas.get(output)
+const outputJsonSchemas = new WeakMap<OutputSchema, Map<string, JsonObject>>()
+const outputJsonSchemaOf = (output: OutputSchema, fields: ReadonlyArray<string> | undefined): JsonObject => {
+  let byFields = outputJsonSchemas.get(output)
+  if (byFields === undefined) {
+    byFields = new Map()
+    outputJsonSchemas.set(output, byFields)
+  }
+  const key = fields?.join(",") ?? "*"
+  let json = byFields.get(key)
   if (json === undefined) {
-    json = outputJsonSchema(Schema.Union(output, ErrorResult))
-    outputJsonSchemas.set(output, json)
+    json = outputJsonSchema(output, fields)
+    byFields.set(key, json)
   }
   return json
 }
@@ -196,7 +204,20 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
   readonly name: string
   readonly description: string
   readonly input: S
+  /** Whether the listed input schema carries the parameters' descriptions (default true). */
+  readonly describeInput?: boolean
+  /**
+   * The input schema as listed, when it is not the input Schema's own (an
+   * async twin lists only `prompt` and points at its sync tool's
+   * parameters); the call is still decoded by `input`, strictly.
+   */
+  readonly listedInput?: JsonObject | undefined
   readonly output: O
+  /**
+   * The answer's fields the listed output schema names (default: all of its
+   * top-level fields); the others are still sent, and the schema admits them.
+   */
+  readonly outputFields?: ReadonlyArray<FieldOf<Schema.Schema.Encoded<O>>>
   readonly annotations: ToolAnnotations
   readonly handler: (
     input: Schema.Schema.Type<S>,
@@ -221,10 +242,11 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
     name: definition.name,
     description: definition.description,
     get inputSchema() {
-      return (inputJson ??= inputJsonSchema(definition.input))
+      return (inputJson ??= definition.listedInput ??
+        inputJsonSchema(definition.input, { descriptions: definition.describeInput ?? true }))
     },
     get outputSchema() {
-      return (outputJson ??= outputJsonSchemaOf(definition.output))
+      return (outputJson ??= outputJsonSchemaOf(definition.output, definition.outputFields))
     },
     annotations: definition.annotations,
     call: (args, context = {}) =>

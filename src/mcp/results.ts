@@ -23,8 +23,9 @@ export interface CallToolResult {
 
 /**
  * The `structuredContent` of every failed call: the error's tag, message and
- * fields. Every tool's `outputSchema` admits it beside the tool's own answer:
- * the SDK's `Client.callTool` (1.x) validates `structuredContent` against the
+ * fields. Every tool's `outputSchema` admits it beside the tool's own answer
+ * (as `jsonSchema.errorJsonSchema`, the same small object in each): the
+ * SDK's `Client.callTool` (1.x) validates `structuredContent` against the
  * `outputSchema` even when `isError` is true
  * (modelcontextprotocol/typescript-sdk#1943).
  *

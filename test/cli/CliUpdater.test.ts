@@ -161,7 +161,8 @@ describe("versions (real processes)", () => {
           path: join(binDir, "copilot"),
           version: "1.0.102",
           raw: "GitHub Copilot CLI 1.0.102."
-        }
+        },
+        opencode: { cli: "opencode", status: "installed", command: "opencode", path: join(binDir, "opencode"), version: "1.18.33", raw: "1.18.33" }
       })
     }).pipe(Effect.provide(f.layer))
   })

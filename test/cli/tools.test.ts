@@ -106,7 +106,8 @@ describe("cli_versions (real processes)", () => {
         ["gemini", "installed", "0.19.0"],
         ["grok", "installed", "1.0.0"],
         ["qwen", "installed", "0.24.0"],
-        ["copilot", "installed", "1.0.100"]
+        ["copilot", "installed", "1.0.100"],
+        ["opencode", "installed", "1.18.30"]
       ])
       const lines = answer.text.split("\n")
       expect(lines).toHaveLength(allClis.length)

@@ -42,6 +42,16 @@ describe("parseArgs", () => {
     expect(refused(["config", "emacs"])?.message).toContain(clientNames.join(", "))
     expect(refused(["config", "cursor", "vscode"])).toBeDefined()
   })
+
+  it("--toolsets LIST (or --toolsets=LIST) serves those toolsets; an unknown name is refused with the valid ones", () => {
+    expect(command(["--toolsets", "claude,requests,jobs"])).toEqual({ _tag: "Serve", toolsets: "claude,requests,jobs" })
+    expect(command(["--toolsets=sessions"])).toEqual({ _tag: "Serve", toolsets: "sessions" })
+    const bad = refused(["--toolsets", "claude,bogus"])
+    expect(bad?.message).toContain("bogus")
+    expect(bad?.message).toContain("requests")
+    expect(refused(["--toolsets"])?.message).toContain("jobs")
+    expect(refused(["--toolsets", "all", "extra"])).toBeDefined()
+  })
 })
 
 describe("the binary's command line", () => {
@@ -62,6 +72,14 @@ describe("the binary's command line", () => {
     expect(run.stdout).toBe("")
     expect(run.stderr).toContain("unknown arguments")
     expect(run.stderr).toContain("Usage: llm-cli-gateway")
+  })
+
+  it("--toolsets with an unknown name exits with 2 before serving, naming the valid toolsets", async () => {
+    const run = await runBinary(["--toolsets", "bogus"])
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toContain("bogus")
+    expect(run.stderr).toContain("sessions")
   })
 
   it("an unknown client exits with 2 and lists the clients", async () => {

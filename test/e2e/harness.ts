@@ -7,10 +7,15 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
+import { allClis } from "../../src/domain/Cli.js"
 
 export const root = resolve(import.meta.dirname, "../..")
 export const binary = join(root, "dist/bin/llm-cli-gateway.js")
 export const fakeBin = (cli: string) => join(root, "test/fixtures/bin", cli)
+
+/** `LLM_GATEWAY_<CLI>_BIN` of every CLI, pointing at its fake. */
+export const fakeBins = (): Record<string, string> =>
+  Object.fromEntries(allClis.map((cli) => [`LLM_GATEWAY_${cli.toUpperCase()}_BIN`, fakeBin(cli)]))
 
 export interface Recorded {
   readonly cli?: string
@@ -47,10 +52,7 @@ export const startGateway = async (
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       HOME: dir,
-      LLM_GATEWAY_CLAUDE_BIN: fakeBin("claude"),
-      LLM_GATEWAY_CODEX_BIN: fakeBin("codex"),
-      LLM_GATEWAY_GEMINI_BIN: fakeBin("gemini"),
-      LLM_GATEWAY_GROK_BIN: fakeBin("grok"),
+      ...fakeBins(),
       LLM_GATEWAY_CHILD_ENV: "FAKE_CLI_*",
       FAKE_CLI_RECORD: recordFile,
       ...env

@@ -4,6 +4,7 @@
  * `outputSchema` that `tools/list` declares for the tool. A failed call's
  * error envelope validates too (the SDK Client checks it even on isError).
  */
+import { allClis } from "../../src/domain/Cli.js"
 import { Ajv, type ValidateFunction } from "ajv"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { alive, callTool, type Gateway, startGateway, type ToolResult, waitUntil } from "./harness.js"
@@ -45,11 +46,17 @@ describe("structuredContent validates against outputSchema, for every tool", () 
   }
 
   it("the request tools: a reply from each sync tool, a job from each async tool, and a deferred job reference", async () => {
-    for (const cli of ["claude", "codex", "gemini", "grok"]) {
-      const reply = await call(`${cli}_request`, { prompt: `structured ${cli}` })
+    for (const cli of allClis) {
+      const reply = await call(`${cli}_request`, {
+        prompt: `structured ${cli}`,
+        ...(cli === "opencode" ? { model: "opencode/big-pickle" } : {})
+      })
       expect(reply.text.length).toBeGreaterThan(0)
       expect(reply.deferred).toBeUndefined()
-      const job = await call(`${cli}_request_async`, { prompt: `structured async ${cli}` })
+      const job = await call(`${cli}_request_async`, {
+        prompt: `structured async ${cli}`,
+        ...(cli === "opencode" ? { model: "opencode/big-pickle" } : {})
+      })
       expect(job.jobId).toMatch(/^[0-9a-f-]{36}$/)
     }
     // Past the sync deadline (1.5 s here) a sync request answers with its job instead.
@@ -100,10 +107,10 @@ describe("structuredContent validates against outputSchema, for every tool", () 
     expect(log.count).toBeGreaterThanOrEqual(1)
     await call("approval_list", { cli: "codex" })
     const models = await call("list_models", {})
-    expect(Object.keys(models.clis).sort()).toEqual(["claude", "codex", "gemini", "grok"])
+    expect(Object.keys(models.clis).sort()).toEqual([...allClis].sort())
     await call("list_models", { cli: "gemini" })
     const versions = await call("cli_versions", {})
-    expect(versions.versions).toHaveLength(4)
+    expect(versions.versions).toHaveLength(allClis.length)
     const plan = await call("cli_upgrade", { cli: "gemini" })
     expect(plan.dryRun).toBe(true)
   })
@@ -120,6 +127,6 @@ describe("structuredContent validates against outputSchema, for every tool", () 
 
   it("every listed tool was called successfully above", () => {
     expect([...validators.keys()].filter((name) => !succeeded.has(name))).toEqual([])
-    expect(succeeded.size).toBe(23)
+    expect(succeeded.size).toBe(2 * allClis.length + 15)
   })
 })

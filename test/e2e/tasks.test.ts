@@ -3,6 +3,7 @@
  * that IS the job it started; tasks/get, tasks/result, tasks/list and
  * tasks/cancel are served from the job store.
  */
+import { allClis } from "../../src/domain/Cli.js"
 import { ErrorCode, McpError, RELATED_TASK_META_KEY } from "@modelcontextprotocol/sdk/types.js"
 import {
   CallToolResultSchema,
@@ -19,14 +20,8 @@ import { layerAt } from "../../src/storage/Database.js"
 import { alive, callTool, type Gateway, startGateway, tempDir, waitUntil } from "./harness.js"
 
 const requestTools = [
-  "claude_request",
-  "codex_request",
-  "gemini_request",
-  "grok_request",
-  "claude_request_async",
-  "codex_request_async",
-  "gemini_request_async",
-  "grok_request_async"
+  ...allClis.map((cli) => `${cli}_request`),
+  ...allClis.map((cli) => `${cli}_request_async`)
 ]
 
 /** Starts a task-augmented tools/call and answers its task (and the result's _meta). */

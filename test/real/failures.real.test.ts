@@ -453,11 +453,91 @@ describe.concurrent("the failure contract on the real CLIs (no login, no network
       expect(ended.elapsedMs, ended.report).toBeLessThan(30_000)
     })), 90_000)
 
+  it.live("qwen, not logged in (no auth type): CliAuthRequired naming its /auth", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness()
+      const ended = yield* request(h, "qwen")
+      yield* timing("qwen not logged in", ended)
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("CliAuthRequired")
+      expect(error, ended.report).toMatchObject({ cli: "qwen" })
+      expect(error["loginCommand"], ended.report).toContain("/auth")
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(60_000)
+    })), 90_000)
+
+  it.live("copilot, not logged in: CliAuthRequired naming copilot login", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness()
+      const ended = yield* request(h, "copilot")
+      yield* timing("copilot not logged in", ended)
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("CliAuthRequired")
+      expect(error, ended.report).toMatchObject({ cli: "copilot" })
+      expect(error["loginCommand"], ended.report).toContain("copilot login")
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(60_000)
+    })), 90_000)
+
+  it.live("qwen, a dummy key and a refused connection: CliNetworkError, run once (qwen retries by itself)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness({
+        env: { OPENAI_API_KEY: "sk-dummy", OPENAI_BASE_URL: "http://127.0.0.1:9", OPENAI_MODEL: "qwen3-coder-plus" }
+      })
+      const ended = yield* request(h, "qwen")
+      yield* timing("qwen refused connection", ended)
+      expect(ended.runs[0]?.env, ended.report).toMatchObject({ OPENAI_API_KEY: "sk-dummy", OPENAI_BASE_URL: "http://127.0.0.1:9" })
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("CliNetworkError")
+      expect(error, ended.report).toMatchObject({ cli: "qwen", retriedByCli: true })
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(90_000)
+    })), 120_000)
+
+  it.live("copilot, a token and no DNS: CliNetworkError (not CliAuthRequired), run once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness({ env: { GH_TOKEN: "github_pat_11AAAAAAA0dummydummydummydummy" } })
+      const ended = yield* request(h, "copilot")
+      yield* timing("copilot no network", ended)
+      expect(ended.runs[0]?.env, ended.report).toMatchObject({ GH_TOKEN: "github_pat_11AAAAAAA0dummydummydummydummy" })
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("CliNetworkError")
+      expect(error, ended.report).toMatchObject({ cli: "copilot" })
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(90_000)
+    })), 120_000)
+
+  it.live("opencode, a provider's model and no key for it: CliAuthRequired (told from an unknown model by its logs)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness()
+      const ended = yield* request(h, "opencode", { model: "anthropic/claude-sonnet-4-5" })
+      yield* timing("opencode not logged in", ended)
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("CliAuthRequired")
+      expect(error, ended.report).toMatchObject({ cli: "opencode" })
+      expect(error["loginCommand"], ended.report).toContain("opencode auth login")
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(90_000)
+    })), 120_000)
+
+  it.live("opencode, an unknown session id (ses_…): SessionNotFound", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness()
+      const sessionId = "ses_0123456789abcdefABCDEFGHIJ"
+      const ended = yield* request(h, "opencode", { sessionId, model: "anthropic/claude-sonnet-4-5" })
+      yield* timing("opencode unknown session", ended)
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("SessionNotFound")
+      expect(error, ended.report).toMatchObject({ cli: "opencode", sessionId })
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(90_000)
+    })), 120_000)
+
   // -------------------------------------------------------------------------
   // 3. a session id the CLI does not know
   // -------------------------------------------------------------------------
 
-  for (const cli of ["claude", "codex", "gemini"] as const) {
+  for (const cli of ["claude", "codex", "gemini", "qwen", "copilot"] as const) {
     it.live(`${cli}, an unknown session id: SessionNotFound naming ${cli}`, () =>
       Effect.scoped(Effect.gen(function*() {
         const h = yield* harness()
@@ -489,7 +569,7 @@ describe.concurrent("the failure contract on the real CLIs (no login, no network
         h.spawned.map((s) => `${s.command} ${s.args.join(" ")}`).join("\n")
       }`
       const of = (cli: Cli) => reports.find((r) => r.cli === cli)
-      for (const cli of ["claude", "codex", "gemini"] as const) {
+      for (const cli of ["claude", "codex", "gemini", "qwen", "copilot", "opencode"] as const) {
         expect(of(cli), report).toMatchObject({ status: "installed", version: pinned[cli], path: realClis().bin[cli] })
       }
       const grok = of("grok")

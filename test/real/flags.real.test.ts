@@ -26,6 +26,12 @@ import { ClaudeRequest } from "../../src/agents/claude/request.js"
 import { CodexRequest } from "../../src/agents/codex/request.js"
 import { GeminiRequest } from "../../src/agents/gemini/request.js"
 import { GrokRequest } from "../../src/agents/grok/request.js"
+import { QwenRequest } from "../../src/agents/qwen/request.js"
+import { CopilotRequest } from "../../src/agents/copilot/request.js"
+import * as Qwen from "../../src/agents/qwen/adapter.js"
+import * as Copilot from "../../src/agents/copilot/adapter.js"
+import { OpencodeRequest } from "../../src/agents/opencode/request.js"
+import * as Opencode from "../../src/agents/opencode/adapter.js"
 import * as Claude from "../../src/agents/claude/adapter.js"
 import * as Codex from "../../src/agents/codex/adapter.js"
 import * as Gemini from "../../src/agents/gemini/adapter.js"
@@ -135,6 +141,55 @@ const targets: ReadonlyArray<Target> = [
     controls: [
       { extra: [MADE_UP_FLAG], words: "Unknown arguments: such-flag" },
       { extra: ["--approval-mode", "bogus"], words: 'Argument: approval-mode, Given: "bogus"' }
+    ]
+  },
+  {
+    cli: "qwen",
+    schema: QwenRequest,
+    plan: Qwen.make().plan as Target["plan"],
+    model: "qwen3-coder-plus",
+    // yargs' errors, each followed by the usage, and qwen's own conflict checks (test/fixtures/real/qwen).
+    refusalWords: [
+      "Unknown argument",
+      "Invalid values:",
+      "Not enough arguments following:",
+      "Cannot use both",
+      "Usage: qwen [options]"
+    ],
+    controls: [
+      { extra: [MADE_UP_FLAG], words: "Unknown arguments: such-flag" },
+      { extra: ["--approval-mode=bogus"], words: 'Argument: approval-mode, Given: "bogus"' }
+    ]
+  },
+  {
+    cli: "copilot",
+    schema: CopilotRequest,
+    plan: Copilot.make().plan as Target["plan"],
+    model: "auto",
+    // clap's errors (test/fixtures/real/copilot); each ends with this advice.
+    refusalWords: [
+      "error: unexpected argument",
+      "error: invalid value",
+      "error: a value is required",
+      "error: the argument '",
+      "For more information, try '--help'"
+    ],
+    controls: [
+      { extra: [MADE_UP_FLAG], words: "error: unexpected argument '--such-flag' found" },
+      { extra: ["--reasoning-effort=bogus"], words: "error: invalid value 'bogus' for '--reasoning-effort" }
+    ]
+  },
+  {
+    cli: "opencode",
+    schema: OpencodeRequest,
+    plan: Opencode.make().plan as Target["plan"],
+    model: "anthropic/claude-sonnet-4-5",
+    // yargs refuses an unknown option or a bad choice by printing `run`'s whole help, without naming it
+    // (test/fixtures/real/opencode/unknown-option.stderr); a run it accepts never prints the help.
+    refusalWords: ["opencode run [message..]", "Positionals:"],
+    controls: [
+      { extra: [MADE_UP_FLAG], words: "opencode run [message..]" },
+      { extra: ["--log-level=BOGUS"], words: "opencode run [message..]" }
     ]
   }
 ]
@@ -321,7 +376,7 @@ describe.concurrent("grok", () => {
 })
 
 describe.concurrent("the installed binaries are the pinned versions", () => {
-  for (const cli of ["claude", "codex", "gemini"] as const) {
+  for (const cli of ["claude", "codex", "gemini", "qwen", "copilot", "opencode"] as const) {
     it(`${cli} --version`, async () => {
       const run = await runReal(cli, ["--version"], { timeoutMs: 60_000 })
       expect(run.stdout, describeRun(run)).toContain(realClis().versions[cli])

@@ -6,7 +6,7 @@
  *
  * - Folder: `node_modules/.cache/llm-cli-gateway-real/<first 12 hex of the
  *   lockfile's sha256>`, or `LLM_GATEWAY_REAL_CLIS_DIR`.
- * - `npm ci` runs only when the folder holds no marker of a finished install
+ * - `npm install` (over the lockfile) runs only when the folder holds no marker of a finished install
  *   of this very package.json and lockfile; the marker is written last, so an
  *   install cut short is redone.
  * - A failed install fails the suite, with npm's output.
@@ -97,17 +97,24 @@ const npmCommand = (args: ReadonlyArray<string>): { command: string; args: Array
     : { command: "npm", args: [...args] }
 }
 
-/** Runs `npm ci` in `dir`; resolves with its output, rejects with it. */
+/**
+ * Installs the locked packages in `dir`; resolves with npm's output, rejects
+ * with it. `npm install` over the lockfile, not `npm ci`: qwen's optional
+ * `@teddyzhu/clipboard` names platform packages that were never published
+ * (a 404 on the registry), so no lockfile can list them and `npm ci` counts
+ * it as out of sync; `npm install` installs exactly the locked versions and
+ * skips the missing optional ones.
+ */
 const npmCi = (dir: string): Promise<string> =>
   new Promise((resolvePromise, reject) => {
-    // `--include=optional`: the native binaries of claude and codex are optional dependencies.
-    const { command, args } = npmCommand(["ci", "--no-audit", "--no-fund", "--include=optional"])
+    // `--include=optional`: the native binaries of claude, codex, copilot and opencode are optional dependencies.
+    const { command, args } = npmCommand(["install", "--no-audit", "--no-fund", "--include=optional", "--no-save"])
     const child = spawn(command, args, { cwd: dir, env: npmEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true })
     let output = ""
     child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
     const timer = setTimeout(() => {
-      output += `\n[real CLIs] npm ci did not finish in ${seconds(INSTALL_TIMEOUT_MS)}; killed\n`
+      output += `\n[real CLIs] npm install did not finish in ${seconds(INSTALL_TIMEOUT_MS)}; killed\n`
       try {
         process.kill(-child.pid!, "SIGKILL")
       } catch {
@@ -124,7 +131,7 @@ const npmCi = (dir: string): Promise<string> =>
       else {
         reject(
           new Error(
-            `npm ci of the real CLIs failed (${signal ?? `exit ${code}`}) in ${dir}:\n${output.slice(-20_000)}`
+            `npm install of the real CLIs failed (${signal ?? `exit ${code}`}) in ${dir}:\n${output.slice(-20_000)}`
           )
         )
       }
@@ -270,7 +277,7 @@ export const installRealClis = async (): Promise<RealClis> => {
     await rm(join(dir, MARKER), { force: true })
     await copyFile(join(HERE, "package.json"), join(dir, "package.json"))
     await copyFile(join(HERE, "package-lock.json"), join(dir, "package-lock.json"))
-    log(`installing ${Object.entries(pinned).map(([p, v]) => `${p}@${v}`).join(", ")} into ${dir} (npm ci)…`)
+    log(`installing ${Object.entries(pinned).map(([p, v]) => `${p}@${v}`).join(", ")} into ${dir} (npm install over the lockfile)…`)
     const started = Date.now()
     const output = await npmCi(dir)
     const installMs = Date.now() - started

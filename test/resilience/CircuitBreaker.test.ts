@@ -1,3 +1,4 @@
+import { allClis } from "../../src/domain/Cli.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -83,12 +84,7 @@ describe("CircuitBreaker", () => {
       expect((yield* h.breaker.state("codex")).state).toBe("closed")
       expect(Either.isRight(yield* h.succeed("codex"))).toBe(true)
       const all = yield* h.breaker.states
-      expect(all.map((s) => [s.cli, s.state])).toEqual([
-        ["claude", "open"],
-        ["codex", "closed"],
-        ["gemini", "closed"],
-        ["grok", "closed"]
-      ])
+      expect(all.map((s) => [s.cli, s.state])).toEqual(allClis.map((cli) => [cli, cli === "claude" ? "open" : "closed"]))
     }).pipe(Effect.provide(layerTest())))
 
   it.effect("the caller's mistakes and cancels neither count nor reset", () =>

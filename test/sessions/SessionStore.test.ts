@@ -1,3 +1,4 @@
+import { byCli } from "../../src/domain/Cli.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Context from "effect/Context"
@@ -84,7 +85,7 @@ describe("SessionStore", () => {
 
       const all = yield* store.list()
       expect(all.sessions.map((s) => s.id)).toEqual(["claude-conv", a.id, "gem-1", c.id, b.id])
-      expect(all.active).toEqual({ claude: a.id, codex: null, gemini: null, grok: null })
+      expect(all.active).toEqual({ ...byCli(() => null), claude: a.id })
 
       const claude = yield* store.list({ cli: "claude" })
       expect(claude.sessions.map((s) => s.id)).toEqual(["claude-conv", a.id, c.id])
@@ -152,13 +153,13 @@ describe("SessionStore", () => {
 
       expect(yield* store.clearAll({ cli: "claude" })).toBe(3)
       expect((yield* store.list()).sessions.map((s) => s.id)).toEqual([keep.id])
-      expect((yield* store.list()).active).toEqual({ claude: null, codex: null, gemini: null, grok: keep.id })
+      expect((yield* store.list()).active).toEqual({ ...byCli(() => null), grok: keep.id })
       expect(yield* store.clearAll({ cli: "claude" })).toBe(0)
 
       yield* store.create({ cli: "codex", setAsActive: true })
       expect(yield* store.clearAll()).toBe(2)
       expect((yield* store.list()).sessions).toEqual([])
-      expect((yield* store.list()).active).toEqual({ claude: null, codex: null, gemini: null, grok: null })
+      expect((yield* store.list()).active).toEqual(byCli(() => null))
     }).pipe(Effect.provide(storeAt(tempDb()))))
 
   it.effect("purge deletes the sessions last used before the time, never an active one", () =>

@@ -1,3 +1,4 @@
+import { allClis, byCli } from "../../src/domain/Cli.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
@@ -88,7 +89,7 @@ describe("session tools", () => {
       expect(all.structured).toMatchObject({
         cli: null,
         total: 3,
-        activeSessions: { claude: a.id, codex: null, gemini: null, grok: null }
+        activeSessions: { ...byCli(() => null), claude: a.id }
       })
       expect((all.structured.sessions as ReadonlyArray<SessionJson>).map((s) => s.id)).toEqual([c.id, b.id, a.id])
       expect((all.structured.sessions as ReadonlyArray<SessionJson>)[1]).toEqual(b)
@@ -121,12 +122,7 @@ describe("session tools", () => {
       expect(unknown).toMatchObject({ _tag: "SessionNotFound", sessionId: "gw-unknown" })
       const foreign = yield* Effect.flip(sessionSetActive.call({ cli: "claude", sessionId: a.id }))
       expect(foreign).toMatchObject({ _tag: "SessionCliMismatch", cli: "claude", sessionCli: "gemini" })
-      expect((yield* sessionList.call({})).structured.activeSessions).toEqual({
-        claude: null,
-        codex: null,
-        gemini: null,
-        grok: null
-      })
+      expect((yield* sessionList.call({})).structured.activeSessions).toEqual(byCli(() => null))
     }).pipe(Effect.provide(storeAt(tempDb()))))
 
   it.effect("session_get shows a gw- session's linked CLI conversation; an unknown id is SessionNotFound", () =>
@@ -260,7 +256,7 @@ describe("session tools", () => {
         expect([...(ours.required ?? [])].sort()).toEqual([...(theirs.required ?? [])].sort())
         expect(ours.additionalProperties).toBe(false)
         if (theirs.properties.cli !== undefined) {
-          expect(ours.properties.cli!.enum).toEqual(["claude", "codex", "gemini", "grok"])
+          expect(ours.properties.cli!.enum).toEqual([...allClis])
         }
       }
       const create = sessionCreate.inputSchema as { properties: Record<string, Record<string, unknown>> }

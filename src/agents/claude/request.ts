@@ -18,26 +18,14 @@ export const ClaudeEffort = Schema.Literal("low", "medium", "high", "xhigh", "ma
 
 const schemas = requestSchemas({
   ...commonFields,
-  outputFormat: withDefault(
-    describe(ClaudeOutputFormat, "`text`: the reply; `json`: the CLI's result object; `stream-json`: the CLI's event stream."),
-    "text"
-  ),
-  continueSession: withDefault(
-    describe(Schema.Boolean, "Continue the most recent conversation in the working folder."),
-    false
-  ),
-  allowedTools: Schema.optional(Tools("Tools or rules the CLI may use without asking, e.g. `Read`, `Bash(git log:*)`.")),
-  disallowedTools: Schema.optional(Tools("Tools or rules the CLI must not use.")),
-  dangerouslySkipPermissions: withDefault(
-    describe(Schema.Boolean, "Run with `--permission-mode bypassPermissions` (legacy strategy only)."),
-    false
-  ),
-  strictMcpConfig: withDefault(
-    describe(Schema.Boolean, "Use only the MCP servers given here (`--strict-mcp-config`)."),
-    false
-  ),
-  addDirs: Schema.optional(Folders("Extra folders claude may read and edit (`--add-dir`).")),
-  effort: Schema.optional(describe(ClaudeEffort, "Claude's `--effort` (low, medium, high, xhigh, max)."))
+  outputFormat: withDefault(describe(ClaudeOutputFormat, "json, stream-json: the CLI's own output."), "text"),
+  continueSession: withDefault(Schema.Boolean, false),
+  allowedTools: Schema.optional(Tools("Allowed without asking, e.g. Read, Bash(git log:*).")),
+  disallowedTools: Schema.optional(Tools()),
+  dangerouslySkipPermissions: withDefault(describe(Schema.Boolean, "Legacy strategy only."), false),
+  strictMcpConfig: withDefault(describe(Schema.Boolean, "Only the mcpServers given here."), false),
+  addDirs: Schema.optional(Folders()),
+  effort: Schema.optional(ClaudeEffort)
 })
 
 /** `claude_request`. @since 0.1.0 */

@@ -10,14 +10,8 @@ import { commonFields, describe, requestSchemas, resumeLatest } from "../../doma
 
 const schemas = requestSchemas({
   ...commonFields,
-  fullAuto: withDefault(
-    describe(Schema.Boolean, "Let codex edit the workspace (`--sandbox workspace-write`); dropped on resume."),
-    false
-  ),
-  dangerouslyBypassApprovalsAndSandbox: withDefault(
-    describe(Schema.Boolean, "Run without approvals or sandbox (legacy strategy only)."),
-    false
-  ),
+  fullAuto: withDefault(describe(Schema.Boolean, "Let codex edit the workspace (dropped on resume)."), false),
+  dangerouslyBypassApprovalsAndSandbox: withDefault(describe(Schema.Boolean, "Legacy strategy only."), false),
   resumeLatest
 })
 

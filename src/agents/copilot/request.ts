@@ -15,15 +15,13 @@ const schemas = requestSchemas({
   ...commonFields,
   resumeLatest,
   allowAllTools: withDefault(
-    describe(Schema.Boolean, "Allow every tool, path and URL (`--allow-all`; legacy strategy only)."),
+    describe(Schema.Boolean, "Every tool, path and URL; legacy strategy only."),
     false
   ),
-  allowedTools: Schema.optional(Tools("Rules copilot may run without asking (`--allow-tool`), e.g. `shell(git:*)`, `write`.")),
-  disallowedTools: Schema.optional(Tools("Rules copilot must not run (`--deny-tool`); they beat every allow rule.")),
-  addDirs: Schema.optional(Folders("Extra folders copilot may read and edit (`--add-dir`).")),
-  reasoningEffort: Schema.optional(
-    describe(CopilotReasoningEffort, "Copilot's `--reasoning-effort` (none, minimal, low … xhigh, max).")
-  )
+  allowedTools: Schema.optional(Tools("Allowed without asking, e.g. shell(git:*), write.")),
+  disallowedTools: Schema.optional(Tools("Never run; beats every allow rule.")),
+  addDirs: Schema.optional(Folders()),
+  reasoningEffort: Schema.optional(CopilotReasoningEffort)
 })
 
 /** `copilot_request`. @since 0.1.0 */

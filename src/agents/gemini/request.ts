@@ -13,11 +13,9 @@ export const GeminiApprovalMode = Schema.Literal("default", "auto_edit", "yolo",
 const schemas = requestSchemas({
   ...commonFields,
   resumeLatest,
-  approvalMode: Schema.optional(
-    describe(GeminiApprovalMode, "Gemini's `--approval-mode` (`plan`: read-only; `yolo`: approve everything).")
-  ),
-  allowedTools: Schema.optional(Tools("Tools gemini may use without asking.")),
-  includeDirs: Schema.optional(Folders("Extra folders for gemini's workspace (`--include-directories`)."))
+  approvalMode: Schema.optional(describe(GeminiApprovalMode, "plan: read-only; yolo: approve everything.")),
+  allowedTools: Schema.optional(Tools("Allowed without asking.")),
+  includeDirs: Schema.optional(Folders())
 })
 
 /** `gemini_request`. @since 0.1.0 */

@@ -35,21 +35,14 @@ export const GrokReasoningEffort = Schema.String.pipe(
 
 const schemas = requestSchemas({
   ...commonFields,
-  outputFormat: Schema.optional(
-    describe(GrokOutputFormat, "`plain` (default): the reply; `json`: a result object; `streaming-json`: the event stream.")
-  ),
+  outputFormat: Schema.optional(describe(GrokOutputFormat, "Default plain; json, streaming-json: the CLI's own output.")),
   resumeLatest,
-  alwaysApprove: withDefault(
-    describe(Schema.Boolean, "Approve every tool call (`--always-approve`; legacy strategy only)."),
-    false
-  ),
-  permissionMode: Schema.optional(describe(GrokPermissionMode, "Grok's `--permission-mode`.")),
-  effort: Schema.optional(describe(GrokEffort, "Grok's `--effort`.")),
-  reasoningEffort: Schema.optional(
-    describe(GrokReasoningEffort, "Grok's `--reasoning-effort` (none, minimal, low, medium, high, xhigh, max).")
-  ),
-  allowedTools: Schema.optional(Tools("Built-in tools grok may use (`--tools`).")),
-  disallowedTools: Schema.optional(Tools("Built-in tools grok must not use (`--disallowed-tools`)."))
+  alwaysApprove: withDefault(describe(Schema.Boolean, "Legacy strategy only."), false),
+  permissionMode: Schema.optional(GrokPermissionMode),
+  effort: Schema.optional(GrokEffort),
+  reasoningEffort: Schema.optional(describe(GrokReasoningEffort, "none, minimal, low, medium, high, xhigh or max.")),
+  allowedTools: Schema.optional(Tools("Built-in tools grok may use.")),
+  disallowedTools: Schema.optional(Tools())
 })
 
 /** `grok_request`. @since 0.1.0 */

@@ -24,18 +24,18 @@ export const MaxSessionTurns = Schema.Int.pipe(Schema.between(1, 10_000))
 const schemas = requestSchemas({
   ...commonFields,
   outputFormat: withDefault(
-    describe(QwenOutputFormat, "`text`: the reply; `json`: the CLI's result object; `stream-json`: its event stream."),
+    describe(QwenOutputFormat, "json, stream-json: the CLI's own output."),
     "text"
   ),
   resumeLatest,
   approvalMode: Schema.optional(
-    describe(QwenApprovalMode, "qwen's `--approval-mode` (`plan`: read-only; `yolo`: approve everything).")
+    describe(QwenApprovalMode, "plan: read-only; yolo: approve everything.")
   ),
-  allowedTools: Schema.optional(Tools("Tools qwen may run without asking, e.g. `run_shell_command`, `edit`.")),
-  excludeTools: Schema.optional(Tools("Tools qwen must not use (`--exclude-tools`).")),
-  includeDirs: Schema.optional(Folders("Extra folders for qwen's workspace (`--include-directories`).")),
+  allowedTools: Schema.optional(Tools("Allowed without asking, e.g. run_shell_command, edit.")),
+  excludeTools: Schema.optional(Tools()),
+  includeDirs: Schema.optional(Folders()),
   maxSessionTurns: Schema.optional(
-    describe(MaxSessionTurns, "Stop after this many model turns (`--max-session-turns`).")
+    describe(MaxSessionTurns, "Stop after this many model turns.")
   )
 })
 

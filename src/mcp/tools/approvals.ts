@@ -72,17 +72,10 @@ const structured = (r: ApprovalRecord): typeof ApprovalView.Type => ({
 /** @since 0.1.0 */
 export const approvalList = Tool.make({
   name: "approval_list",
-  description: "The approval log, newest first: every decision on an `approvalStrategy: \"mcp_managed\"` request " +
-    "(approved or denied), with its policy, risk and reasons. `legacy` requests are not recorded. Prompts are never " +
-    "stored, only their length.",
+  description: "The decisions on mcp_managed requests, newest first: approved or denied, policy, risk, reasons.",
   input: Schema.Struct({
-    limit: withDefault(
-      Schema.Int.pipe(Schema.between(1, APPROVAL_LIST_MAX)).annotations({
-        description: "How many decisions to return (1 – 500; default 50)."
-      }),
-      50
-    ),
-    cli: Schema.optional(Cli.annotations({ description: "Only the decisions on this CLI's requests." }))
+    limit: withDefault(Schema.Int.pipe(Schema.between(1, APPROVAL_LIST_MAX)), 50),
+    cli: Schema.optional(Cli)
   }),
   output: ApprovalListOutput,
   annotations: Tool.readOnly("Approval log"),

@@ -85,11 +85,8 @@ const upgradeText = (o: UpgradeOutcome): string =>
 /** @since 0.1.0 */
 export const cliVersions = Tool.make({
   name: "cli_versions",
-  description: "The installed version of each CLI (or of one), from `<cli> --version` run with a time bound: the " +
-    "version and binary path, or why there is none (not installed, incompatible: another program under the CLI's name, timed out, exited non-zero, unparsable).",
-  input: Schema.Struct({
-    cli: Schema.optional(Cli.annotations({ description: "Only this CLI (default: all)." }))
-  }),
+  description: "Each CLI's (or one CLI's) installed version and path, or why there is none.",
+  input: Schema.Struct({ cli: Schema.optional(Cli) }),
   output: CliVersionsOutput,
   annotations: Tool.readOnly("CLI versions"),
   handler: ({ cli }) =>
@@ -106,28 +103,17 @@ export const cliVersions = Tool.make({
 /** @since 0.1.0 */
 export const cliUpgrade = Tool.make({
   name: "cli_upgrade",
-  description: "Upgrade a CLI to the latest or a given version, with its own updater or `npm install -g <package>@<target>`. " +
-    "A dry run (the default) only returns the command; with dryRun: false it runs, " +
-    "bounded by timeoutMs, and answers exit code, duration, output tails and the version before and after. The target " +
-    "must be a plain version (1.2.3, 1.2.3-rc.1) or a dist-tag (latest, next, beta, …).",
+  description: "Upgrade a CLI with its own updater or npm. A dry run (the default) only shows the command; " +
+    "dryRun: false runs it and answers the versions before and after.",
   input: Schema.Struct({
-    cli: Cli.annotations({ description: "The CLI to upgrade." }),
+    cli: Cli,
     // The pattern is checked by the service (UpgradeTargetInvalid); the JSON Schema keeps 1.4.0's shape.
     target: withDefault(
-      Schema.String.pipe(Schema.minLength(1)).annotations({
-        description: "A version (1.2.3, 1.2.3-rc.1) or dist-tag (latest, next, beta, stable…); default latest."
-      }),
+      Schema.String.pipe(Schema.minLength(1)).annotations({ description: "A version (1.2.3) or a dist-tag." }),
       "latest"
     ),
-    dryRun: withDefault(
-      Schema.Boolean.annotations({ description: "Only return the command that would run (default true)." }),
-      true
-    ),
-    timeoutMs: Schema.optional(
-      Schema.Int.pipe(Schema.between(30_000, 3_600_000)).annotations({
-        description: "Stop the upgrade after this many milliseconds (30,000 – 3,600,000; default 600,000)."
-      })
-    )
+    dryRun: withDefault(Schema.Boolean, true),
+    timeoutMs: Schema.optional(Schema.Int.pipe(Schema.between(30_000, 3_600_000)))
   }),
   output: CliUpgradeOutput,
   annotations: {

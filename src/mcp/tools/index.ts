@@ -13,11 +13,12 @@ import type { FlightRecorder } from "../../observability/FlightRecorder.js"
 import type { Metrics } from "../../observability/Metrics.js"
 import type { SessionStore } from "../../sessions/SessionStore.js"
 import type { Tool } from "../Tool.js"
+import * as Toolsets from "../toolsets.js"
 import { approvalTools } from "./approvals.js"
 import { cliTools } from "./cli.js"
 import { jobTools } from "./jobs.js"
 import { modelTools } from "./models.js"
-import { requestTools } from "./requests.js"
+import { asyncToolAlone, requestTools } from "./requests.js"
 import { sessionTools } from "./sessions.js"
 
 /**
@@ -36,7 +37,11 @@ export type ToolServices =
   | Metrics
   | FlightRecorder
 
-/** @since 0.1.0 */
+/**
+ * Every tool, in the order the server lists them.
+ *
+ * @since 0.1.0
+ */
 export const tools: ReadonlyArray<Tool<ToolServices>> = [
   ...requestTools,
   ...jobTools,
@@ -45,3 +50,19 @@ export const tools: ReadonlyArray<Tool<ToolServices>> = [
   ...modelTools,
   ...cliTools
 ]
+
+/**
+ * The tools the toolsets serve. An async twin served without its sync tool
+ * describes its parameters itself (listed beside it, it points at it).
+ *
+ * @since 0.1.0
+ */
+export const servedTools = (toolsets: Toolsets.Toolsets): ReadonlyArray<Tool<ToolServices>> => {
+  const served = Toolsets.select(toolsets, tools)
+  const names = new Set(served.map((t) => t.name))
+  return served.map((tool) => {
+    const of = Toolsets.groupsOf(tool.name)
+    const alone = of?.cli !== undefined && of.groups.includes("async") && !names.has(`${of.cli}_request`)
+    return alone ? asyncToolAlone(of.cli!) : tool
+  })
+}

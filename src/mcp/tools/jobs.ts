@@ -58,6 +58,12 @@ export const ProcessHealth = Schema.Struct({
   memory: ProcessMemory
 })
 
+/** The fields of a job's status the listed output schemas name (the answer carries them all). */
+const STATUS_FIELDS = ["jobId", "status", "exitCode", "error", "resultChars", "sessionId"] as const
+
+/** The decoder checks that a job id is a UUID; the listing says only that it is a string. */
+const JobIdParameter = JobId.annotations({ jsonSchema: { type: "string" } })
+
 const statusAnswer = (jobId: string) =>
   Effect.gen(function*() {
     const manager = yield* JobManager
@@ -69,9 +75,10 @@ const statusAnswer = (jobId: string) =>
 /** @since 0.1.0 */
 export const llmJobStatus = Tool.make({
   name: "llm_job_status",
-  description: "The state of a job (any server's): status, timings, exit code, error, output size.",
-  input: Schema.Struct({ jobId: JobId }),
+  description: "A job's state: status, timings, exit code, error, output size.",
+  input: Schema.Struct({ jobId: JobIdParameter }),
   output: JobStatusView,
+  outputFields: STATUS_FIELDS,
   annotations: Tool.readOnly("Job status"),
   handler: ({ jobId }) => statusAnswer(jobId)
 })
@@ -82,18 +89,13 @@ export const WAIT_MAX_MS = 600_000
 /** @since 0.1.0 */
 export const llmJobWait = Tool.make({
   name: "llm_job_wait",
-  description:
-    "Wait up to timeoutMs (default 30,000) for a job to end, then answer like llm_job_status. Saves a polling loop.",
+  description: "Wait up to timeoutMs for a job to end, then answer as llm_job_status.",
   input: Schema.Struct({
-    jobId: JobId,
-    timeoutMs: withDefault(
-      Schema.Int.pipe(Schema.between(0, WAIT_MAX_MS)).annotations({
-        description: "How long to wait at most (0 – 600,000 ms; default 30,000)."
-      }),
-      30_000
-    )
+    jobId: JobIdParameter,
+    timeoutMs: withDefault(Schema.Int.pipe(Schema.between(0, WAIT_MAX_MS)), 30_000)
   }),
   output: JobStatusView,
+  outputFields: STATUS_FIELDS,
   annotations: Tool.readOnly("Wait for a job"),
   handler: ({ jobId, timeoutMs }, context) =>
     Effect.gen(function*() {
@@ -106,24 +108,14 @@ export const llmJobWait = Tool.make({
 /** @since 0.1.0 */
 export const llmJobResult = Tool.make({
   name: "llm_job_result",
-  description: "A page of a job's reply (or, before it completes, of its raw output so far). " +
-    "Read a long reply in pages with offset; nextOffset says where the next page starts.",
+  description: "A page of a job's reply (before it completes, of its output so far); read on from nextOffset.",
   input: Schema.Struct({
-    jobId: JobId,
-    maxChars: withDefault(
-      Schema.Int.pipe(Schema.between(1000, 2_000_000)).annotations({
-        description: "Characters per page (1,000 – 2,000,000; default 200,000)."
-      }),
-      200_000
-    ),
-    offset: withDefault(
-      Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)).annotations({
-        description: "Where the page starts, in characters (default 0)."
-      }),
-      0
-    )
+    jobId: JobIdParameter,
+    maxChars: withDefault(Schema.Int.pipe(Schema.between(1000, 2_000_000)), 200_000),
+    offset: withDefault(Schema.Int.pipe(Schema.greaterThanOrEqualTo(0)), 0)
   }),
   output: JobResultPage,
+  outputFields: ["jobId", "status", "text", "nextOffset", "totalChars"],
   annotations: Tool.readOnly("Job result"),
   handler: ({ jobId, maxChars, offset }) =>
     Effect.gen(function*() {
@@ -164,10 +156,10 @@ export const llmJobResult = Tool.make({
 /** @since 0.1.0 */
 export const llmJobCancel = Tool.make({
   name: "llm_job_cancel",
-  description: "Cancel a job: its CLI's whole process group is ended. A job of another server is ended by that server " +
-    "within about a second.",
-  input: Schema.Struct({ jobId: JobId }),
+  description: "Cancel a job: its CLI's process group is ended.",
+  input: Schema.Struct({ jobId: JobIdParameter }),
   output: JobStatusView,
+  outputFields: STATUS_FIELDS,
   annotations: { title: "Cancel a job", readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
   handler: ({ jobId }) =>
     Effect.gen(function*() {
@@ -180,8 +172,7 @@ export const llmJobCancel = Tool.make({
 /** @since 0.1.0 */
 export const llmProcessHealth = Tool.make({
   name: "llm_process_health",
-  description:
-    "The jobs this server runs now: their CLI processes, output and queue, the concurrency limits, and the server's memory.",
+  description: "The jobs this server runs and queues, its limits and its memory.",
   input: Schema.Struct({}),
   output: ProcessHealth,
   annotations: Tool.readOnly("Process health"),

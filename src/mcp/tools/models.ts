@@ -100,12 +100,9 @@ export const listingText = (listing: ModelListing): string =>
 /** @since 0.1.0 */
 export const listModels = Tool.make({
   name: "list_models",
-  description: "The models each CLI offers (or one CLI's): name, description, source (env, config, fallback, " +
-    "observed) and confidence, the aliases, the default model and where it comes from, and non-fatal warnings. " +
-    "A request's `model` may be any name, an alias, or `default`/`latest` for the configured default.",
-  input: Schema.Struct({
-    cli: Schema.optional(Cli.annotations({ description: "Only this CLI's models (default: all four)." }))
-  }),
+  description: "Each CLI's (or one CLI's) known models, aliases and default, with their sources. A request's " +
+    "model may be any name, an alias, or default/latest for the configured default.",
+  input: Schema.Struct({ cli: Schema.optional(Cli) }),
   output: ListModelsOutput,
   annotations: Tool.readOnly("List models"),
   handler: ({ cli }) =>

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { PROMPT_MAX_LENGTH } from "../../domain/fields.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -157,10 +158,30 @@ export const settledAnswer = (
   })
 
 
-const SYNC_NOTE = " Identical requests within the dedup window share one run. A run still going after SYNC_DEADLINE_MS " +
-  "(default 45 s) answers with its job id; collect it with llm_job_wait / llm_job_result."
+/** "Run Claude Code (`claude -p`) on a prompt and return its reply." from the agent's summary. */
+const firstSentence = (text: string): string => text.match(/^.*?\.(?=\s|$)/)?.[0] ?? text
 
-const ASYNC_NOTE = " Answers at once with a job id; collect the reply with llm_job_wait and llm_job_result."
+const syncDescription = (cli: Cli): string =>
+  `${firstSentence(agents[cli].summary).slice(0, -1)} (a jobId if it runs long).`
+
+/**
+ * Served beside its sync tool, the async twin lists only `prompt` and says
+ * that it takes the sync tool's parameters (the model reads them once, not
+ * twice); the server decodes every call with the full Schema, strictly.
+ * Served without its twin, it lists all of its parameters.
+ */
+const asyncDescription = (cli: Cli, twinServed: boolean): string =>
+  twinServed
+    ? `Start ${agents[cli].label} in the background; answers a jobId for llm_job_wait. Takes every parameter of ` +
+      `${cli}_request except optimizeResponse.`
+    : `${firstSentence(agents[cli].summary).slice(0, -1)}, in the background: answers a jobId for llm_job_wait.`
+
+/** What an async twin lists beside its sync tool: `prompt`, and room for the sync tool's other parameters. */
+const twinInput = {
+  type: "object",
+  properties: { prompt: { type: "string", minLength: 1, maxLength: PROMPT_MAX_LENGTH } },
+  required: ["prompt"]
+} as const
 
 const requestAnnotations = (title: string): Tool.ToolAnnotations => ({
   title,
@@ -173,9 +194,10 @@ const requestAnnotations = (title: string): Tool.ToolAnnotations => ({
 const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S) =>
   Tool.make({
     name: `${cli}_request`,
-    description: agents[cli].summary + SYNC_NOTE,
+    description: syncDescription(cli),
     input,
     output: SyncRequestOutput,
+    outputFields: ["text", "sessionId", "jobId", "deferred", "status", "nextOffset"],
     annotations: requestAnnotations(`Ask ${cli}`),
     handler: (request: RequestOf[C], context) =>
       Effect.gen(function*() {
@@ -202,12 +224,15 @@ const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, i
       })
   })
 
-const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S) =>
+const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, input: S, twinServed: boolean) =>
   Tool.make({
     name: `${cli}_request_async`,
-    description: agents[cli].summary + ASYNC_NOTE,
+    description: asyncDescription(cli, twinServed),
     input,
+    describeInput: !twinServed,
+    listedInput: twinServed ? twinInput : undefined,
     output: AsyncRequestOutput,
+    outputFields: ["jobId", "status"],
     annotations: requestAnnotations(`Start ${cli} in the background`),
     handler: (request: RequestOf[C]) =>
       Effect.gen(function*() {
@@ -221,9 +246,28 @@ const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, 
   })
 
 /**
+ * The request tools: each CLI's sync tool, then each CLI's async twin.
+ *
  * @since 0.1.0
  */
 export const requestTools = [
   ...allClis.map((cli) => syncTool(cli, agents[cli].request)),
-  ...allClis.map((cli) => asyncTool(cli, agents[cli].asyncRequest))
+  ...allClis.map((cli) => asyncTool(cli, agents[cli].asyncRequest, true))
 ]
+
+const alone = new Map<Cli, (typeof requestTools)[number]>()
+
+/**
+ * A CLI's async twin as it is listed when its sync tool is not served: it
+ * describes its parameters itself.
+ *
+ * @since 0.1.0
+ */
+export const asyncToolAlone = (cli: Cli) => {
+  let tool = alone.get(cli)
+  if (tool === undefined) {
+    tool = asyncTool(cli, agents[cli].asyncRequest, false)
+    alone.set(cli, tool)
+  }
+  return tool
+}

@@ -8,7 +8,7 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { byCli, Cli, cliList } from "../../domain/Cli.js"
+import { byCli, Cli } from "../../domain/Cli.js"
 import { SessionId, withDefault } from "../../domain/fields.js"
 import { DESCRIPTION_MAX_LENGTH, type Session, SessionStore } from "../../sessions/SessionStore.js"
 import * as Tool from "../Tool.js"
@@ -65,31 +65,23 @@ const sessionLine = (session: Session): string => {
   return parts.join(" · ")
 }
 
-const CliParameter = Cli.annotations({ description: `The CLI (${cliList()}).` })
-
 const Description = Schema.String.pipe(
   Schema.maxLength(DESCRIPTION_MAX_LENGTH, {
     message: (issue) =>
       `description is ${String(issue.actual).length} characters long; at most ${DESCRIPTION_MAX_LENGTH} are accepted`
   })
-).annotations({ description: "What the session is for (at most 500 characters)." })
+)
 
-const AnySessionId = SessionId.annotations({
-  description: "A session id: a gateway id (gw-…) or a CLI's own session id, as session_list shows them."
-})
+const AnySessionId = SessionId.annotations({ description: "A gw- id or a CLI's own session id." })
 
 /** @since 0.1.0 */
 export const sessionCreate = Tool.make({
   name: "session_create",
-  description: "Create a gateway session (id gw-…) for a CLI, active by default. It is bookkeeping, never passed to " +
-    "the CLI: the first request that runs while it is active links it to the CLI's own conversation, and from then " +
-    "on sessionId gw-… continues that conversation. Before that, a request naming it is refused.",
+  description: "Create a gateway session (gw-…) for a CLI, active by default. Its first request links it to the " +
+    "CLI's conversation; sessionId gw-… then continues it.",
   input: Schema.Struct({
-    cli: CliParameter,
-    setAsActive: withDefault(
-      Schema.Boolean.annotations({ description: "Make it the CLI's active session (default true)." }),
-      true
-    ),
+    cli: Cli,
+    setAsActive: withDefault(Schema.Boolean, true),
     description: Schema.optional(Description)
   }),
   output: Schema.Struct({ session: SessionView }),
@@ -114,9 +106,8 @@ export const sessionCreate = Tool.make({
 /** @since 0.1.0 */
 export const sessionList = Tool.make({
   name: "session_list",
-  description: "The sessions (of one CLI, or all), most recently used first, and the active session of each CLI. " +
-    "Gateway sessions (gw-…) show the CLI conversation they continue (cliSessionId).",
-  input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
+  description: "The sessions (of one CLI or all), most recently used first, and each CLI's active one.",
+  input: Schema.Struct({ cli: Schema.optional(Cli) }),
   output: Schema.Struct({
     cli: Schema.NullOr(Cli),
     total: Schema.Number,
@@ -149,12 +140,10 @@ export const sessionList = Tool.make({
 /** @since 0.1.0 */
 export const sessionSetActive = Tool.make({
   name: "session_set_active",
-  description: "Make a session of the CLI its active one, or clear the CLI's active session with sessionId null.",
+  description: "Make a session the CLI's active one, or clear it with sessionId null.",
   input: Schema.Struct({
-    cli: CliParameter,
-    sessionId: Schema.NullOr(AnySessionId).annotations({
-      description: "The session to make active (one of this CLI's), or null to clear the active session."
-    })
+    cli: Cli,
+    sessionId: Schema.NullOr(AnySessionId)
   }),
   output: Schema.Struct({
     cli: Cli,
@@ -188,8 +177,7 @@ export const sessionSetActive = Tool.make({
 /** @since 0.1.0 */
 export const sessionGet = Tool.make({
   name: "session_get",
-  description: "One session: its CLI, kind, description, times, whether it is active and, for a gateway session " +
-    "(gw-…), the CLI conversation it continues.",
+  description: "One session: CLI, kind, description, times, whether active, and the conversation a gw- session continues.",
   input: Schema.Struct({ sessionId: AnySessionId }),
   output: Schema.Struct({ session: SessionView }),
   annotations: Tool.readOnly("Get a session"),
@@ -204,8 +192,7 @@ export const sessionGet = Tool.make({
 /** @since 0.1.0 */
 export const sessionDelete = Tool.make({
   name: "session_delete",
-  description: "Forget a session (the CLI's own conversation files are left alone). Deleting the active session " +
-    "leaves its CLI without one.",
+  description: "Forget a session (the CLI's own files stay).",
   input: Schema.Struct({ sessionId: AnySessionId }),
   output: Schema.Struct({ deleted: Schema.Boolean, sessionId: Schema.String, cli: Cli, wasActive: Schema.Boolean }),
   annotations: {
@@ -230,9 +217,8 @@ export const sessionDelete = Tool.make({
 /** @since 0.1.0 */
 export const sessionClearAll = Tool.make({
   name: "session_clear_all",
-  description: "Forget every session (of one CLI, or of all) and their active pointers. The CLIs' own conversation " +
-    "files are left alone.",
-  input: Schema.Struct({ cli: Schema.optional(CliParameter) }),
+  description: "Forget every session (of one CLI or all). The CLIs' own files stay.",
+  input: Schema.Struct({ cli: Schema.optional(Cli) }),
   output: Schema.Struct({ cli: Schema.NullOr(Cli), removed: Schema.Number }),
   annotations: {
     title: "Delete all sessions",

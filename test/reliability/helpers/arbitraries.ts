@@ -9,6 +9,7 @@
  * records can be searched for anything that came from a request: MARK in
  * names, PROMPT_MARK in prompts (which must never reach argv at all).
  */
+import { patterns as fieldPatterns } from "../../../src/domain/fields.js"
 import fc from "fast-check"
 
 export const MARK = "qz7"
@@ -44,6 +45,19 @@ export const hostileString = (mark: string = MARK): fc.Arbitrary<string> =>
     fc.string({ unit: "binary", maxLength: 16 }).map((s) => `${mark}${s}`)
   )
 
+/**
+ * The pattern the decoder checks for a field whose listed schema leaves it
+ * out (the tool list omits the gateway's own value patterns to save the
+ * client's tokens): by the field's name, or an array's items by the array's.
+ */
+const patternOf = (name: string, _schema: Record<string, any>): string | undefined => {
+  if (name === "model") return fieldPatterns.model.source
+  if (name === "sessionId") return fieldPatterns.sessionId.source
+  if (name === "correlationId") return fieldPatterns.correlationId.source
+  if (/Tools$/.test(name)) return fieldPatterns.toolName.source
+  return undefined
+}
+
 /** A string for a schema: mostly hostile, sometimes valid by its pattern (with the marker where it fits). */
 const stringFor = (schema: Record<string, any>, name: string): fc.Arbitrary<unknown> => {
   const mark = name === "prompt" ? PROMPT_MARK : MARK
@@ -51,17 +65,18 @@ const stringFor = (schema: Record<string, any>, name: string): fc.Arbitrary<unkn
   if (name === "prompt") {
     options.push(fc.string({ minLength: 1, maxLength: 40 }).map((s) => `${PROMPT_MARK} ${s}`))
     options.push(fc.constantFrom("-", "--", "--help", "-p").map((p) => `${p}${PROMPT_MARK}`))
-  } else if (typeof schema.pattern === "string") {
+  } else if (typeof (schema.pattern ?? patternOf(name, schema)) === "string") {
+    const pattern: string = schema.pattern ?? patternOf(name, schema)
     let valid: fc.Arbitrary<string> | undefined
     try {
-      valid = fc.stringMatching(new RegExp(schema.pattern))
+      valid = fc.stringMatching(new RegExp(pattern))
     } catch {
       valid = undefined
     }
     if (valid !== undefined) {
       options.push(valid)
       // Valid and marked, where the pattern allows it (a UUID does not: no filter that could loop forever).
-      const re = new RegExp(schema.pattern)
+      const re = new RegExp(pattern)
       if (fc.sample(valid, { numRuns: 20, seed: 1 }).some((v) => re.test(`${MARK}${v}`))) {
         options.push(valid.map((v) => (re.test(`${MARK}${v}`) ? `${MARK}${v}` : v)))
       }

@@ -6,20 +6,17 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { binary, fakeBin, type Recorded } from "../../e2e/harness.js"
+import { binary, fakeBins, type Recorded } from "../../e2e/harness.js"
 import { openDatabase, type SqliteDatabase } from "./sqlite.js"
 
-export { alive, callTool, fakeBin, type Gateway, root, startGateway, tempDir, waitUntil } from "../../e2e/harness.js"
+export { alive, callTool, fakeBin, fakeBins, type Gateway, root, startGateway, tempDir, waitUntil } from "../../e2e/harness.js"
 export type { Recorded, ToolResult } from "../../e2e/harness.js"
 
 /** The environment the e2e harness gives the server, for a raw server. */
 export const baseEnv = (dir: string, env: Record<string, string> = {}): Record<string, string> => ({
   PATH: process.env.PATH ?? "/usr/bin:/bin",
   HOME: dir,
-  LLM_GATEWAY_CLAUDE_BIN: fakeBin("claude"),
-  LLM_GATEWAY_CODEX_BIN: fakeBin("codex"),
-  LLM_GATEWAY_GEMINI_BIN: fakeBin("gemini"),
-  LLM_GATEWAY_GROK_BIN: fakeBin("grok"),
+  ...fakeBins(),
   LLM_GATEWAY_CHILD_ENV: "FAKE_CLI_*",
   FAKE_CLI_RECORD: join(dir, "record.jsonl"),
   ...env
