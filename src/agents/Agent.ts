@@ -41,6 +41,47 @@ export type UpgradeStep =
   | { readonly _tag: "Npm"; readonly package: string }
 
 /**
+ * A variable that lets a CLI authenticate: a secret (any non-empty value)
+ * or a switch to another provider (a true-ish value).
+ *
+ * @since 0.1.0
+ */
+export interface SignInVariable {
+  readonly name: string
+  readonly kind: "secret" | "switch"
+}
+
+/** A secret variable. @since 0.1.0 */
+export const secret = (name: string): SignInVariable => ({ name, kind: "secret" })
+
+/** A switch to another provider. @since 0.1.0 */
+export const toggle = (name: string): SignInVariable => ({ name, kind: "switch" })
+
+/**
+ * A file where the CLI keeps its sign-in, in its own folder: `folder` under
+ * the home folder, or the folder a variable names when it is set.
+ *
+ * @since 0.1.0
+ */
+export interface SignInFile {
+  readonly folder: string
+  readonly folderVariable?: string | undefined
+  readonly file: string
+}
+
+/**
+ * Where a CLI's sign-in shows, for `doctor` (which never reads a value).
+ *
+ * @since 0.1.0
+ */
+export interface SignIn {
+  readonly variables: ReadonlyArray<SignInVariable>
+  readonly files: ReadonlyArray<SignInFile>
+  /** Platforms where the CLI may keep its sign-in where no file shows it (a keychain). */
+  readonly elsewhere?: { readonly platforms: ReadonlyArray<NodeJS.Platform>; readonly place: string } | undefined
+}
+
+/**
  * The plain facts of a CLI.
  *
  * @since 0.1.0
@@ -65,6 +106,8 @@ export interface AgentFacts {
   readonly upgrade: (target: string) => UpgradeStep
   /** The models it knows without being told, its own default first. */
   readonly fallbackModels: ReadonlyArray<FallbackModel>
+  /** Where its sign-in shows. */
+  readonly signIn: SignIn
 }
 
 /**

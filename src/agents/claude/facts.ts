@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret, toggle } from "../Agent.js"
 
 // claude (@anthropic-ai/claude-code 2.1.332), read 2026-12-05:
 // - `claude --help`: `--model` takes "an alias for the latest model (e.g. 'fable', 'opus', or 'sonnet') or a
@@ -52,5 +52,16 @@ export const facts: AgentFacts = {
     target === "latest"
       ? { _tag: "Self", strategy: "self-update", args: ["update"] }
       : { _tag: "Self", strategy: "self-install", args: ["install", target] },
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [
+      secret("ANTHROPIC_API_KEY"),
+      secret("CLAUDE_CODE_OAUTH_TOKEN"),
+      secret("ANTHROPIC_AUTH_TOKEN"),
+      toggle("CLAUDE_CODE_USE_BEDROCK"),
+      toggle("CLAUDE_CODE_USE_VERTEX")
+    ],
+    files: [{ folder: ".claude", folderVariable: "CLAUDE_CONFIG_DIR", file: ".credentials.json" }],
+    elsewhere: { platforms: ["darwin"], place: "the macOS keychain" }
+  }
 }

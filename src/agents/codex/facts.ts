@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret } from "../Agent.js"
 
 // codex (@openai/codex 0.171.0), read 2026-12-05:
 // - `codex debug models --bundled` (the catalog inside the binary): listed models by priority gpt-6.2-sol (1),
@@ -39,5 +39,9 @@ export const facts: AgentFacts = {
     target === "latest"
       ? { _tag: "Self", strategy: "self-update", args: ["update"] }
       : { _tag: "Npm", package: "@openai/codex" },
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [secret("OPENAI_API_KEY"), secret("CODEX_API_KEY")],
+    files: [{ folder: ".codex", folderVariable: "CODEX_HOME", file: "auth.json" }]
+  }
 }

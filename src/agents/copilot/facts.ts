@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret, toggle } from "../Agent.js"
 
 // copilot (@github/copilot 1.0.102), read 2026-12-05 (docs/agents/copilot.md):
 // - `copilot --help`: `--model <model>` "Set the AI model to use (use 'auto' to let Copilot pick
@@ -41,5 +41,10 @@ export const facts: AgentFacts = {
   // npm for every target: `copilot update` downloads into copilot's package cache, and the gateway runs
   // copilot with --no-auto-update, which makes it ignore that cache and run the installed version.
   upgrade: () => ({ _tag: "Npm", package: "@github/copilot" }),
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [secret("COPILOT_GITHUB_TOKEN"), secret("GH_TOKEN"), secret("GITHUB_TOKEN"), toggle("COPILOT_PROVIDER_BASE_URL")],
+    files: [{ folder: ".config/gh", folderVariable: "GH_CONFIG_DIR", file: "hosts.yml" }],
+    elsewhere: { platforms: ["darwin", "linux", "win32"], place: "copilot's own credential store (copilot login)" }
+  }
 }

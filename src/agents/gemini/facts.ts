@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret, toggle } from "../Agent.js"
 
 // gemini (@google/gemini-cli 0.61.0), read 2026-12-05:
 // - bundle/chunk-*.js, packages/core/src/config/models.ts: GEMINI_MODEL_ALIAS_AUTO "auto", _PRO "pro",
@@ -49,5 +49,9 @@ export const facts: AgentFacts = {
   npmPackage: "@google/gemini-cli",
   takesMcpServers: true,
   upgrade: () => ({ _tag: "Npm", package: "@google/gemini-cli" }),
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [secret("GEMINI_API_KEY"), secret("GOOGLE_API_KEY"), toggle("GOOGLE_GENAI_USE_VERTEXAI")],
+    files: [{ folder: ".gemini", file: "oauth_creds.json" }]
+  }
 }

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret } from "../Agent.js"
 
 // grok (xAI's Grok Build CLI), read 2026-12-05; not installed here (the npm package called `grok`,
 // @vibe-kit/grok-cli, is a different, community CLI), so from its sources and docs:
@@ -33,5 +33,9 @@ export const facts: AgentFacts = {
     target === "latest"
       ? { _tag: "Self", strategy: "self-update", args: ["update"] }
       : { _tag: "Self", strategy: "self-update", args: ["update", "--version", target] },
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [secret("XAI_API_KEY"), secret("GROK_CODE_XAI_API_KEY")],
+    files: [{ folder: ".grok", folderVariable: "GROK_HOME", file: "auth.json" }]
+  }
 }

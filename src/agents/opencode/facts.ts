@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret } from "../Agent.js"
 
 // opencode (opencode-ai 1.18.33), read 2026-12-05 (docs/agents/opencode.md, "Login, providers, models"):
 // - models are named `provider/model`; with no credentials and no `-m`, `run` picks `opencode/big-pickle`, a
@@ -37,5 +37,18 @@ export const facts: AgentFacts = {
   takesMcpServers: true,
   // `opencode upgrade` runs the same npm install for an npm install, but needs GitHub to find "latest".
   upgrade: () => ({ _tag: "Npm", package: "opencode-ai" }),
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [
+      secret("ANTHROPIC_API_KEY"),
+      secret("OPENAI_API_KEY"),
+      secret("GEMINI_API_KEY"),
+      secret("GOOGLE_GENERATIVE_AI_API_KEY"),
+      secret("OPENROUTER_API_KEY"),
+      secret("XAI_API_KEY"),
+      secret("OPENCODE_API_KEY"),
+      secret("OPENCODE_AUTH_CONTENT")
+    ],
+    files: [{ folder: ".local/share", folderVariable: "XDG_DATA_HOME", file: "opencode/auth.json" }]
+  }
 }

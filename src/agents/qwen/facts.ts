@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AgentFacts, FallbackModel } from "../Agent.js"
+import { type AgentFacts, type FallbackModel, secret } from "../Agent.js"
 
 // qwen (@qwen-code/qwen-code 0.24.4), read 2026-12-05 (docs/agents/qwen.md):
 // - chunks/*.js, packages/core/src/models/constants.ts (`DEFAULT_MODELS`): the default for OpenAI-compatible
@@ -40,5 +40,15 @@ export const facts: AgentFacts = {
   takesMcpServers: true,
   // qwen's own `qwen update` installs managed updates under ~/.qwen/updates; the gateway upgrades the npm install.
   upgrade: () => ({ _tag: "Npm", package: "@qwen-code/qwen-code" }),
-  fallbackModels
+  fallbackModels,
+  signIn: {
+    variables: [
+      secret("OPENAI_API_KEY"),
+      secret("DASHSCOPE_API_KEY"),
+      secret("BAILIAN_CODING_PLAN_API_KEY"),
+      secret("BAILIAN_TOKEN_PLAN_API_KEY"),
+      secret("OPENROUTER_API_KEY")
+    ],
+    files: [{ folder: ".qwen", folderVariable: "QWEN_HOME", file: ".env" }]
+  }
 }
