@@ -1,13 +1,16 @@
 /**
  * Each reliability test records its measured outcome here; when a test file
- * ends, its records go to `.reliability/results/<suite>.json` and
- * docs/RELIABILITY.md is rendered again from every suite's records
- * (scripts/reliability-report.mjs).
+ * ends, its records go to `.reliability/results/<suite>.json` and the run's
+ * report, `.reliability/RELIABILITY.md` (not tracked: a test run leaves the
+ * work tree as it was), is rendered again from every suite's records
+ * (scripts/reliability-report.mjs). `npm run reliability:report` renders the
+ * tracked docs/RELIABILITY.md from the same records, on purpose.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { cpus } from "node:os"
 import { join } from "node:path"
 import {
+  defaultDocPath,
   defaultResultsDir,
   type SuiteRecord,
   type SuiteRow,
@@ -15,6 +18,9 @@ import {
 } from "../../../scripts/reliability-report.mjs"
 
 export type Figures = Record<string, string | number>
+
+/** The report a test run renders (beside its records, not tracked). */
+const runReportPath = join(defaultResultsDir, "..", "RELIABILITY.md")
 
 export interface Row {
   /** The test passed: what it measured. */
@@ -72,7 +78,9 @@ export const suiteRecorder = (suite: string, intro: string): SuiteRecorder => {
       const tmp = `${file}.${process.pid}.tmp`
       writeFileSync(tmp, JSON.stringify(record, null, 2) + "\n")
       renameSync(tmp, file)
-      writeReport()
+      // The run's report starts from the tracked one, so that suites not run this time keep their sections.
+      if (!existsSync(runReportPath) && existsSync(defaultDocPath)) copyFileSync(defaultDocPath, runReportPath)
+      writeReport({ docPath: runReportPath })
     }
   }
 }
