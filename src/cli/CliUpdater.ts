@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { installHint } from "../agents/facts.js"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -187,7 +188,7 @@ export const make = (
         const resolved = yield* Effect.either(runner.resolve(command))
         if (resolved._tag === "Left") {
           const e = resolved.left
-          return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
+          return { cli, status: "not_installed", command, message: e.message, hint: `${e.hint} ${installHint(cli)}` } as const
         }
         const path = resolved.right
         // A binary already known to be another program (its package says so, or an earlier check did) is not run.
@@ -204,7 +205,7 @@ export const make = (
           const e = run.left
           switch (e._tag) {
             case "CliNotFound":
-              return { cli, status: "not_installed", command, message: e.message, hint: e.hint } as const
+              return { cli, status: "not_installed", command, message: e.message, hint: `${e.hint} ${installHint(cli)}` } as const
             case "IdleTimeout":
               return { cli, status: "timed_out", command, path, timeoutMs: versionTimeoutMs } as const
             case "SpawnFailed":

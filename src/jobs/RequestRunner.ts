@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { GatewayConfig } from "../Config.js"
-import { agentFacts } from "../agents/facts.js"
+import { installHint } from "../agents/facts.js"
 import { byCli, type Cli } from "../domain/Cli.js"
 import {
   CliNotFound,
@@ -126,9 +126,6 @@ export interface RequestRunnerShape {
  * @category tags
  */
 export class RequestRunner extends Context.Tag("llm-cli-gateway/RequestRunner")<RequestRunner, RequestRunnerShape>() {}
-
-const installHint = (cli: Cli): string =>
-  `Install ${agentFacts[cli].label} (${agentFacts[cli].install}) or set LLM_GATEWAY_${cli.toUpperCase()}_BIN.`
 
 /**
  * The prompt in a private file (mode 0600) of a private folder (see

@@ -27,7 +27,7 @@ export const unresolved = (command: string, failure: ResolveFailure): CliNotFoun
         command.includes("/") ? "no such file" : "not found on PATH",
         command.includes("/")
           ? "Check the configured binary path."
-          : `Install ${command}, or set LLM_GATEWAY_<CLI>_BIN to its path.`
+          : "Is it installed, and on the PATH the server sees (a desktop client's PATH is not your shell's)?"
       )
   }
 }
@@ -65,7 +65,7 @@ export const missingCwd = (cwd: string, command: string): SpawnFailed =>
 export const spawnError = (command: string, e: unknown): CliNotFound | SpawnFailed => {
   const error = e as NodeJS.ErrnoException
   if (error.code === "ENOENT") {
-    return notFound(command, "no such file (was it removed?)", "Reinstall the CLI or fix LLM_GATEWAY_<CLI>_BIN.")
+    return notFound(command, "no such file (was it removed?)", "Reinstall the CLI, or fix the path the server is configured with.")
   }
   if (error.code === "EACCES") {
     return notFound(command, "permission denied", `Make it executable (chmod +x ${command}).`)

@@ -198,7 +198,10 @@ describe("versions (real processes)", () => {
       expect(r.claude).toMatchObject({ status: "not_installed", command: "/nonexistent/claude" })
       expect(r.codex).toMatchObject({ status: "not_installed", command: "definitely-not-installed-codex-xyz" })
       if (r.codex!.status !== "not_installed") return
-      expect(r.codex!.hint).toContain("LLM_GATEWAY_<CLI>_BIN")
+      // The CLI's own variable and install command, once.
+      expect(r.codex!.hint).toContain("LLM_GATEWAY_CODEX_BIN")
+      expect(r.codex!.hint).toContain("npm install -g @openai/codex")
+      expect(r.codex!.hint).not.toContain("<CLI>")
       expect(f.ran()).toBe(false)
     }).pipe(
       Effect.zipRight(
