@@ -533,6 +533,19 @@ describe.concurrent("the failure contract on the real CLIs (no login, no network
       expect(ended.elapsedMs, ended.report).toBeLessThan(90_000)
     })), 120_000)
 
+  it.live("opencode, a dummy key and no network: CliNetworkError, run once (opencode retries by itself)", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const h = yield* harness({ env: { ANTHROPIC_API_KEY: "sk-ant-api03-dummy" } })
+      const ended = yield* request(h, "opencode", { model: "anthropic/claude-sonnet-4-5" })
+      yield* timing("opencode no network", ended)
+      expect(ended.runs[0]?.env, ended.report).toMatchObject({ ANTHROPIC_API_KEY: "sk-ant-api03-dummy" })
+      const error = failureOf(ended)
+      expect(error._tag, ended.report).toBe("CliNetworkError")
+      expect(error, ended.report).toMatchObject({ cli: "opencode" })
+      expect(ended.runs, ended.report).toHaveLength(1)
+      expect(ended.elapsedMs, ended.report).toBeLessThan(180_000)
+    })), 200_000)
+
   // -------------------------------------------------------------------------
   // 3. a session id the CLI does not know
   // -------------------------------------------------------------------------
