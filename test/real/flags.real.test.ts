@@ -77,6 +77,12 @@ interface Target {
   readonly plan: (request: never, context: PlanContext) => Either.Either<Invocation, unknown>
   /** A model name the CLI knows. */
   readonly model: string
+  /** A session id in the CLI's own form, when it is not a UUID. */
+  readonly sessionId?: string
+  /** Tool names or rules in the CLI's own form, when claude's do not fit it. */
+  readonly tools?: ReadonlyArray<string>
+  /** Fields every request of the target has (so that each run fails fast, before any network). */
+  readonly base?: Readonly<Record<string, unknown>>
   /**
    * The CLI's own words for an argv its parser refuses (an unknown option, a
    * refused or missing value, a conflict), pinned for the version installed.
@@ -184,6 +190,11 @@ const targets: ReadonlyArray<Target> = [
     schema: OpencodeRequest,
     plan: Opencode.make().plan as Target["plan"],
     model: "anthropic/claude-sonnet-4-5",
+    sessionId: "ses_0123456789abcdefABCDEFGHIJ",
+    tools: ["read", "bash(git log *)"],
+    // Without a model opencode takes its free model and tries the network for about 70 s; with a provider's
+    // model and no key for it, it stops within seconds, past its argument parsing.
+    base: { model: "anthropic/claude-sonnet-4-5" },
     // yargs refuses an unknown option or a bad choice by printing `run`'s whole help, without naming it
     // (test/fixtures/real/opencode/unknown-option.stderr); a run it accepts never prints the help.
     refusalWords: ["opencode run [message..]", "Positionals:"],
@@ -209,7 +220,7 @@ const valuesOf = (target: Target, ast: AST.AST): ReadonlyArray<unknown> => {
   if (ast === SessionId.ast) return [SESSION_ID]
   if (AST.isTupleType(ast) && ast.elements.length === 0 && ast.rest.length === 1) {
     const element = ast.rest[0]!.type
-    if (element === ToolName.ast) return [TOOLS]
+    if (element === ToolName.ast) return [target.tools ?? TOOLS]
     if (element === DirectoryPath.ast) return [[includeDir]]
     if (element === McpServerName.ast) return [["fs"]]
     return [[sampleOf(element)]]
@@ -228,7 +239,15 @@ const candidates = (target: Target): ReadonlyArray<Candidate> => {
   const type = AST.typeAST(target.schema.ast)
   if (!AST.isTypeLiteral(type)) throw new Error(`${target.cli}: the request Schema is not a struct`)
   const fields = type.propertySignatures
-    .map((p) => ({ name: String(p.name), values: valuesOf(target, p.type) }))
+    // `model` by name too: an agent may describe the model field anew (opencode's `provider/model`).
+    .map((p) => ({
+      name: String(p.name),
+      values: String(p.name) === "model"
+        ? [target.model]
+        : String(p.name) === "sessionId" && target.sessionId !== undefined
+        ? [target.sessionId]
+        : valuesOf(target, p.type)
+    }))
     .filter((f) => f.name !== "prompt")
   const out: Array<Candidate> = [{ label: "defaults", request: {} }]
   for (const field of fields) {
@@ -256,7 +275,7 @@ const cases = (target: Target): ReadonlyArray<Case> => {
   for (const candidate of candidates(target)) {
     let request: unknown
     try {
-      request = decode({ prompt: PROMPT, ...candidate.request })
+      request = decode({ prompt: PROMPT, ...target.base, ...candidate.request })
     } catch (error) {
       throw new Error(`${target.cli} ${candidate.label}: the sample is not a valid request: ${String(error)}`)
     }
