@@ -13,7 +13,6 @@ import {
   CliExitedNonZero,
   CliModelUnknown,
   CliRateLimited,
-  CliRunFailed,
   CliTurnLimit,
   type CliFailure,
   type InvalidRequest
@@ -40,7 +39,7 @@ import {
 } from "../../providers/Provider.js"
 import {
   costOfResult,
-  type ClaudeStream,
+  cutShort,
   isErrorResult,
   read,
   resultWords,
@@ -207,22 +206,6 @@ const failureOfResult = (
 
 const trimTrailingNewlines = (s: string): string => s.replace(/[\r\n]+$/, "")
 
-/**
- * A stream that stops in the middle of an event, with no result and no text
- * before it, is a run cut short, not a reply, even when claude exited 0.
- */
-const cutShort = (stream: ClaudeStream): CliRunFailed | undefined => {
-  if (stream.result !== undefined || stream.assistantText !== undefined || stream.partialText !== undefined) return undefined
-  const last = stream.noise[stream.noise.length - 1]
-  if (last === undefined || !last.startsWith("{")) return undefined
-  return new CliRunFailed({
-    message: "claude's output stopped in the middle of an event, with no result: the run was cut short",
-    cli: "claude",
-    hint: "Run the request again; the job's raw output (llm_job_result) shows what claude printed.",
-    cliMessage: last.slice(0, 500),
-    exitCode: 0
-  })
-}
 
 const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, CliFailure> => {
   const stream = read(output)
@@ -235,7 +218,7 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
       )
     )
   }
-  const cut = cutShort(stream)
+  const cut = cutShort("claude", stream)
   if (cut !== undefined) return Either.left(cut)
   const resultText = str(result, "result")
   const text =

@@ -6,6 +6,8 @@
  *
  * @since 0.1.0
  */
+import type { Cli } from "../../domain/Cli.js"
+import { CliRunFailed } from "../../domain/errors.js"
 import type { Usage } from "../../domain/Usage.js"
 import { arr, type JsonObject, num, obj, readJsonStream, str, usageOf } from "../../providers/jsonl.js"
 import type { RawOutput } from "../../providers/Provider.js"
@@ -111,4 +113,22 @@ export const resultWords = (result: JsonObject): string => {
   const errors = arr(result, "errors").filter((e): e is string => typeof e === "string")
   if (errors.length > 0) return errors.join("; ").slice(0, 2000)
   return str(result, "subtype") ?? "error"
+}
+
+/**
+ * A Claude-shaped stream (claude's, qwen's) that stops in the middle of an
+ * event, with no result and no text before it, is a run cut short, not a
+ * reply, even when the CLI exited 0.
+ */
+export const cutShort = (cli: Cli, stream: ClaudeStream): CliRunFailed | undefined => {
+  if (stream.result !== undefined || stream.assistantText !== undefined || stream.partialText !== undefined) return undefined
+  const last = stream.noise[stream.noise.length - 1]
+  if (last === undefined || !last.startsWith("{")) return undefined
+  return new CliRunFailed({
+    message: `${cli}'s output stopped in the middle of an event, with no result: the run was cut short`,
+    cli,
+    hint: `Run the request again; the job's raw output (llm_job_result) shows what ${cli} printed.`,
+    cliMessage: last.slice(0, 500),
+    exitCode: 0
+  })
 }

@@ -40,7 +40,7 @@ import {
 } from "../../providers/Provider.js"
 import { sessionChoice } from "../../providers/sessions.js"
 import type { QwenAsyncRequest } from "./request.js"
-import { cleanStderr, errorWords, fatalReport, isErrorResult, type QwenStream, read, usageOfResult } from "./stream.js"
+import { cleanStderr, cutShort, errorWords, fatalReport, isErrorResult, type QwenStream, read, usageOfResult } from "./stream.js"
 
 /** What the qwen adapter accepts (sync and async requests both fit). @since 0.1.0 */
 export type QwenInput = typeof QwenAsyncRequest.Type
@@ -242,19 +242,6 @@ const classify = (run: FailedRun): CliFailure => {
 
 const trimTrailingNewlines = (s: string): string => s.replace(/[\r\n]+$/, "")
 
-/** A stream that stops in the middle of an event, with no result and no text before it, is a run cut short. */
-const cutShort = (stream: QwenStream): CliRunFailed | undefined => {
-  if (stream.result !== undefined || stream.assistantText !== undefined || stream.partialText !== undefined) return undefined
-  const last = stream.noise[stream.noise.length - 1]
-  if (last === undefined || !last.startsWith("{")) return undefined
-  return new CliRunFailed({
-    message: "qwen's output stopped in the middle of an event, with no result: the run was cut short",
-    cli: "qwen",
-    hint: "Run the request again; the job's raw output (llm_job_result) shows what qwen printed.",
-    cliMessage: last.slice(0, 500),
-    exitCode: 0
-  })
-}
 
 const render = (invocation: Invocation, output: RawOutput, stream: QwenStream, text: string): string => {
   switch (invocation.outputFormat) {
@@ -284,7 +271,7 @@ const parse = (invocation: Invocation, output: RawOutput): Either.Either<Reply, 
   if (result === undefined && stream.assistantText?.startsWith("[API Error:") === true) {
     return Either.left(failureOfWords(stream.assistantText.slice(0, 2000), 0, invocation.model))
   }
-  const cut = cutShort(stream)
+  const cut = cutShort("qwen", stream)
   if (cut !== undefined) return Either.left(cut)
   const text = stream.events.length === 0
     ? (output.events !== undefined ? stream.noise.join("\n") : trimTrailingNewlines(output.stdout))

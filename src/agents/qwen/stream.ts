@@ -13,7 +13,7 @@ import type { Usage } from "../../domain/Usage.js"
 import { type JsonObject, num, obj, readWholeObject, str, usageOf } from "../../providers/jsonl.js"
 import { resultWords } from "../claude/stream.js"
 
-export { type ClaudeStream as QwenStream, isErrorResult, read } from "../claude/stream.js"
+export { type ClaudeStream as QwenStream, cutShort, isErrorResult, read } from "../claude/stream.js"
 
 /** What an error result says: `error.message`, else its `result` text, else its subtype. @since 0.1.0 */
 export const errorWords = (result: JsonObject): string => {
