@@ -129,7 +129,10 @@ export interface Agent<C extends string, Request, SyncRequest = Request> extends
   readonly cli: C
   /** The first sentence of its request tools' descriptions. */
   readonly summary: string
-  /** `<cli>_request`'s parameters. */
+  /**
+   * `<cli>_request`'s parameters. (The encoded side is each CLI's own shape;
+   * `Schema` is invariant in it, so it is left open here.)
+   */
   readonly request: Schema.Schema<SyncRequest, any>
   /** `<cli>_request_async`'s parameters (what the adapter plans from). */
   readonly asyncRequest: Schema.Schema<Request, any>

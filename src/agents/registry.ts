@@ -18,6 +18,9 @@ import { agent as opencode } from "./opencode/agent.js"
 import { agent as qwen } from "./qwen/agent.js"
 
 /**
+ * Every agent by name; `satisfies` checks that each CLI has one, of its own
+ * name, while keeping each agent's own request types.
+ *
  * @since 0.1.0
  */
 export const agents = { claude, codex, gemini, grok, qwen, copilot, opencode } as const satisfies { readonly [C in Cli]: Agent<C, any, any> }
