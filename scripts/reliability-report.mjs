@@ -26,6 +26,7 @@ export const SUITES = [
   { id: "load-1000", heading: "Load: 1,000 jobs (npm run test:reliability)" },
   { id: "hostile", heading: "Hostile input: properties" },
   { id: "hostile-named", heading: "Hostile input: named cases" },
+  { id: "limits", heading: "Limits: one caller cannot take down the others" },
   { id: "environment", heading: "Environment" }
 ]
 

@@ -95,6 +95,15 @@ export interface GatewayConfigShape {
   readonly circuitBreaker: { readonly failureThreshold: number; readonly openMs: number }
   /** The tools served, by group and by CLI (`LLM_GATEWAY_TOOLSETS`, default all; see `mcp/toolsets`). */
   readonly toolsets: Toolsets.Toolsets
+  /**
+   * The largest message the server sends (bytes of JSON, `LLM_GATEWAY_MAX_ANSWER_BYTES`, default 8 MiB: under
+   * the 10 MiB an MCP SDK client reads at most). An answer over it is refused as `AnswerTooLarge`.
+   */
+  readonly maxAnswerBytes: number
+  /** The longest input line (one JSON-RPC message on stdio) read (`LLM_GATEWAY_MAX_LINE_BYTES`, default 16 MiB). */
+  readonly maxLineBytes: number
+  /** Calls answered at once; one more is refused at once as `Overloaded` (`LLM_GATEWAY_MAX_CONCURRENT_CALLS`). */
+  readonly maxConcurrentCalls: number
 }
 
 /**
@@ -121,6 +130,19 @@ const nonNegativeInt = (name: string, fallback: number) =>
     Config.validate({ message: "must be 0 or a positive integer", validation: (n) => n >= 0 }),
     Config.withDefault(fallback)
   )
+
+const atLeast = (name: string, min: number, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: `must be an integer of at least ${min}`, validation: (n) => n >= min }),
+    Config.withDefault(fallback)
+  )
+
+/** The answer budget: under the 10 MiB an MCP SDK client reads in one message. @since 0.1.0 */
+export const DEFAULT_MAX_ANSWER_BYTES = 8 * 1024 * 1024
+/** The longest input line read. @since 0.1.0 */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+/** Calls answered at once. @since 0.1.0 */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 256
 
 /** The folder of the gateway's own files. */
 const homeFolder = Config.string("LLM_GATEWAY_HOME").pipe(
@@ -232,7 +254,10 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     failureThreshold: nonNegativeInt("LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD", 5),
     openMs: positiveInt("LLM_GATEWAY_CIRCUIT_OPEN_MS", 60_000)
   }),
-  toolsets
+  toolsets,
+  maxAnswerBytes: atLeast("LLM_GATEWAY_MAX_ANSWER_BYTES", 65_536, DEFAULT_MAX_ANSWER_BYTES),
+  maxLineBytes: atLeast("LLM_GATEWAY_MAX_LINE_BYTES", 65_536, DEFAULT_MAX_LINE_BYTES),
+  maxConcurrentCalls: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_CALLS", DEFAULT_MAX_CONCURRENT_CALLS)
 })
 
 /**
@@ -298,6 +323,9 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 },
   circuitBreaker: { failureThreshold: 5, openMs: 60_000 },
   toolsets: Toolsets.all,
+  maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+  maxConcurrentCalls: DEFAULT_MAX_CONCURRENT_CALLS,
   ...overrides
 })
 

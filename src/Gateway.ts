@@ -144,7 +144,8 @@ export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
 export type Serve = <R>(
   tools: ReadonlyArray<Tool<R>>,
   resources: ReadonlyArray<AnyResource<R>>,
-  tasks: TaskHandlers.TaskBackend<R>
+  tasks: TaskHandlers.TaskBackend<R>,
+  limits: McpServer.Limits
 ) => Effect.Effect<void, never, Scope.Scope | R>
 
 /**
@@ -182,7 +183,7 @@ export const serveWith = <E extends GatewayError>(
       scope
     )
     // Only the tools of the configured toolsets (LLM_GATEWAY_TOOLSETS) are listed and answered.
-    const { syncDeadlineMs, toolsets } = yield* GatewayConfig.GatewayConfig
+    const { maxAnswerBytes, maxConcurrentCalls, syncDeadlineMs, toolsets } = yield* GatewayConfig.GatewayConfig
     yield* Effect.forEach(Toolsets.warnings(toolsets, syncDeadlineMs), (w) => Effect.logWarning(w), { discard: true })
     const waiting = servedTools(toolsets).map((tool): Tool<GatewayConfig.GatewayConfig> => ({
       name: tool.name,
@@ -198,7 +199,8 @@ export const serveWith = <E extends GatewayError>(
     }))
     const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
       Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
-    yield* serve(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady)).pipe(
+    const limits = { maxAnswerBytes, maxConcurrentCalls }
+    yield* serve(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady), limits).pipe(
       Effect.provideService(ClientLogging.ClientLogging, clientLogging)
     )
   }))
@@ -229,7 +231,7 @@ export const serveTransportWith = <E extends GatewayError>(
   transport: Transport,
   resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
 ): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
-  serveWith(services, (tools, res, tasks) => McpServer.serve(tools, transport, res, tasks), resources)
+  serveWith(services, (tools, res, tasks, limits) => McpServer.serve(tools, transport, res, tasks, limits), resources)
 
 /** Resumes in the event loop's check phase, after pending I/O has been handled. */
 const nextTurn: Effect.Effect<void> = Effect.async((resume) => {

@@ -86,11 +86,12 @@ export interface ApprovalPolicyShape {
   ) => Effect.Effect<Decision, ApprovalDenied | StorageError>
   /** Records the job a recorded decision led to (the job is known only after it is accepted or deduped). */
   readonly linkJob: (approvalId: string, jobId: string) => Effect.Effect<void, StorageError>
-  /** The log, newest first. */
+  /** The log, newest first: `limit` decisions from `offset` (default 0), and how many there are in all. */
   readonly list: (options: {
     readonly limit: number
+    readonly offset?: number | undefined
     readonly cli?: Cli | undefined
-  }) => Effect.Effect<ReadonlyArray<ApprovalRecord>, StorageError>
+  }) => Effect.Effect<{ readonly records: ReadonlyArray<ApprovalRecord>; readonly total: number }, StorageError>
   /** Deletes decisions recorded before the time; the count deleted. */
   readonly purge: (before: number) => Effect.Effect<number, StorageError>
 }
@@ -231,13 +232,14 @@ export const make = (
         Effect.mapError(failed("link approval"))
       )
 
-    const list: ApprovalPolicyShape["list"] = ({ cli, limit }) =>
-      Effect.map(
-        cli === undefined
-          ? sql<ApprovalRow>`SELECT * FROM approvals ORDER BY created_at DESC, rowid DESC LIMIT ${limit}`
-          : sql<ApprovalRow>`SELECT * FROM approvals WHERE cli = ${cli} ORDER BY created_at DESC, rowid DESC LIMIT ${limit}`,
-        (rows) => rows.map(fromRow)
-      ).pipe(Effect.mapError(failed("list approvals")))
+    const list: ApprovalPolicyShape["list"] = ({ cli, limit, offset = 0 }) =>
+      Effect.gen(function*() {
+        const where = cli === undefined ? sql`1 = 1` : sql`cli = ${cli}`
+        const rows = yield* sql<ApprovalRow>`SELECT * FROM approvals WHERE ${where}
+          ORDER BY created_at DESC, rowid DESC LIMIT ${limit} OFFSET ${offset}`
+        const [count] = yield* sql<{ n: number }>`SELECT count(*) AS n FROM approvals WHERE ${where}`
+        return { records: rows.map(fromRow), total: Number(count?.n ?? 0) }
+      }).pipe(sql.withTransaction, Effect.mapError(failed("list approvals")))
 
     const purge: ApprovalPolicyShape["purge"] = (before) =>
       Effect.map(sql`DELETE FROM approvals WHERE created_at < ${before} RETURNING id`, (rows) => rows.length).pipe(

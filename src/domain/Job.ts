@@ -5,6 +5,7 @@
  */
 import * as Schema from "effect/Schema"
 import { Cli } from "./Cli.js"
+import { quoted } from "./fields.js"
 import { Usage } from "./Usage.js"
 
 /**
@@ -33,7 +34,7 @@ export const isFinal = (status: JobStatus): boolean => finalStatuses.includes(st
  */
 export const JobId = Schema.String.pipe(
   Schema.pattern(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, {
-    message: (issue) => `jobId ${JSON.stringify(issue.actual)} is not a job id (a UUID such as the *_request_async tools return)`
+    message: (issue) => `jobId ${quoted(issue.actual)} is not a job id (a UUID such as the *_request_async tools return)`
   })
 ).annotations({ description: "The job id a request tool returned." })
 

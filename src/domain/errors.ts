@@ -310,6 +310,36 @@ export class CircuitOpen extends Schema.TaggedError<CircuitOpen>()("CircuitOpen"
 }) {}
 
 /**
+ * An answer that would not fit in one message the client can take (the
+ * gateway's answer budget, `LLM_GATEWAY_MAX_ANSWER_BYTES`): nothing of it is
+ * sent; `hint` says how to ask for it in smaller pieces.
+ *
+ * @since 0.1.0
+ */
+export class AnswerTooLarge extends Schema.TaggedError<AnswerTooLarge>()("AnswerTooLarge", {
+  message: Schema.String,
+  /** The size the answer would have had (bytes of JSON). */
+  bytes: Schema.Number,
+  /** The budget of one answer (bytes). */
+  limit: Schema.Number,
+  hint: Schema.String
+}) {}
+
+/**
+ * The server is already answering as many calls as it admits at once
+ * (`LLM_GATEWAY_MAX_CONCURRENT_CALLS`); the call was not started. Retry
+ * after one of the caller's other calls has answered.
+ *
+ * @since 0.1.0
+ */
+export class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", {
+  message: Schema.String,
+  /** Calls answered at once, at most. */
+  limit: Schema.Number,
+  hint: Schema.String
+}) {}
+
+/**
  * What a failed run is classified as.
  *
  * @since 0.1.0
@@ -366,7 +396,9 @@ export const GatewayError = Schema.Union(
   CircuitOpen,
   CliNetworkError,
   CliIncompatible,
-  RunTimedOut
+  RunTimedOut,
+  AnswerTooLarge,
+  Overloaded
 )
 
 /** @since 0.1.0 */

@@ -14,6 +14,23 @@
  */
 import * as Schema from "effect/Schema"
 
+/**
+ * A bad value as an error message quotes it: JSON, its first `max`
+ * characters at most (a hostile value may be megabytes long), and how long
+ * it was when cut.
+ *
+ * @since 0.1.0
+ */
+export const quoted = (value: unknown, max = 64): string => {
+  if (typeof value === "string") {
+    return value.length <= max
+      ? JSON.stringify(value)
+      : `${JSON.stringify(value.slice(0, max))}… (${value.length} characters)`
+  }
+  const json = JSON.stringify(value) ?? String(value)
+  return json.length <= max ? json : `${json.slice(0, max)}… (${json.length} characters)`
+}
+
 /** Upper bound of a prompt, as 1.4.0 has it. @since 0.1.0 */
 export const PROMPT_MAX_LENGTH = 100_000
 
@@ -57,7 +74,7 @@ export const Prompt = Schema.String.pipe(
 export const ModelName = Schema.String.pipe(
   Schema.pattern(patterns.model, {
     message: (issue) =>
-      `model ${JSON.stringify(issue.actual)} is not a model name: use letters, digits and . _ : / @ [ ] -, starting with a letter or digit (at most 128 characters)`,
+      `model ${quoted(issue.actual)} is not a model name: use letters, digits and . _ : / @ [ ] -, starting with a letter or digit (at most 128 characters)`,
     jsonSchema: {}
   })
 ).annotations({ description: "A name or alias (see list_models)." })
@@ -71,7 +88,7 @@ export const ModelName = Schema.String.pipe(
 export const SessionId = Schema.String.pipe(
   Schema.pattern(patterns.sessionId, {
     message: (issue) =>
-      `sessionId ${JSON.stringify(issue.actual)} is not a session id: use letters, digits, _ and -, starting with a letter or digit (at most 128 characters)`,
+      `sessionId ${quoted(issue.actual)} is not a session id: use letters, digits, _ and -, starting with a letter or digit (at most 128 characters)`,
     jsonSchema: {}
   })
 ).annotations({ description: "A reply's sessionId, or a gw- session." })
@@ -86,7 +103,7 @@ export const SessionId = Schema.String.pipe(
 export const ToolName = Schema.String.pipe(
   Schema.pattern(patterns.toolName, {
     message: (issue) =>
-      `tool ${JSON.stringify(issue.actual)} is not a tool name: a name of letters, digits and _ . - (starting with a letter or _), optionally followed by one (rule) on one line`,
+      `tool ${quoted(issue.actual)} is not a tool name: a name of letters, digits and _ . - (starting with a letter or _), optionally followed by one (rule) on one line`,
     jsonSchema: {}
   })
 )
@@ -103,15 +120,15 @@ export const DirectoryPath = Schema.String.pipe(
     jsonSchema: {}
   }),
   Schema.filter((s) => !/[\u0000-\u001f\u007f]/.test(s), {
-    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a control character`,
+    message: (issue) => `directory ${quoted(issue.actual)} contains a control character`,
     jsonSchema: {}
   }),
   Schema.filter((s) => !s.startsWith("-"), {
-    message: (issue) => `directory ${JSON.stringify(issue.actual)} starts with "-"; write it as ./${String(issue.actual)}`,
+    message: (issue) => `directory ${quoted(issue.actual)} starts with "-"; write it as ./ followed by the path`,
     jsonSchema: {}
   }),
   Schema.filter((s) => !s.split(/[\\/]/).includes(".."), {
-    message: (issue) => `directory ${JSON.stringify(issue.actual)} contains a ".." segment; give the path without it`,
+    message: (issue) => `directory ${quoted(issue.actual)} contains a ".." segment; give the path without it`,
     jsonSchema: {}
   })
 )
@@ -125,7 +142,7 @@ export const DirectoryPath = Schema.String.pipe(
 export const CorrelationId = Schema.String.pipe(
   Schema.pattern(patterns.correlationId, {
     message: (issue) =>
-      `correlationId ${JSON.stringify(issue.actual)} is not accepted: use letters, digits and . _ : -, at most 128 characters`,
+      `correlationId ${quoted(issue.actual)} is not accepted: use letters, digits and . _ : -, at most 128 characters`,
     jsonSchema: {}
   })
 )

@@ -14,6 +14,7 @@ import {
   MaxRunMs,
   ModelName,
   Prompt,
+  quoted,
   SessionId,
   ToolName,
   withDefault
@@ -38,7 +39,7 @@ export type ApprovalPolicy = typeof ApprovalPolicy.Type
 export const McpServerName = Schema.String.pipe(
   Schema.pattern(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
     message: (issue) =>
-      `MCP server ${JSON.stringify(issue.actual)} is not a server name: use letters, digits and _ . -, starting with a letter or digit (at most 64 characters)`
+      `MCP server ${quoted(issue.actual)} is not a server name: use letters, digits and _ . -, starting with a letter or digit (at most 64 characters)`
   })
 )
 
@@ -51,20 +52,42 @@ export const describe = <S extends Schema.Schema.Any>(schema: S, description: st
   schema.annotations({ description }) as S
 
 /**
+ * The most entries of each list a request takes: tools and rules, folders
+ * and MCP servers. A request's lists are stored with its approval decision
+ * and job, so they are bounded at the door.
+ *
+ * @since 0.1.0
+ */
+export const LIST_MAX_ITEMS = { tools: 128, folders: 32, mcpServers: 32 } as const
+
+/** A list of at most `max` items; the bound is checked by the decoder, not listed (see `fields.ts`). */
+const atMost = <S extends Schema.Schema.Any>(item: S, max: number, what: string) =>
+  Schema.Array(item).pipe(
+    Schema.filter((list) => list.length <= max, {
+      message: (issue) => `${(issue.actual as ReadonlyArray<unknown>).length} ${what} given; at most ${max} are accepted`,
+      jsonSchema: {}
+    })
+  )
+
+/**
  * A list of tool names or rules, described when the name says too little.
  *
  * @since 0.1.0
  */
-export const Tools = (what?: string) =>
-  what === undefined ? Schema.Array(ToolName) : describe(Schema.Array(ToolName), what)
+export const Tools = (what?: string) => {
+  const list = atMost(ToolName, LIST_MAX_ITEMS.tools, "tools")
+  return what === undefined ? list : describe(list, what)
+}
 
 /**
  * A list of extra folders, described when the name says too little.
  *
  * @since 0.1.0
  */
-export const Folders = (what?: string) =>
-  what === undefined ? Schema.Array(DirectoryPath) : describe(Schema.Array(DirectoryPath), what)
+export const Folders = (what?: string) => {
+  const list = atMost(DirectoryPath, LIST_MAX_ITEMS.folders, "folders")
+  return what === undefined ? list : describe(list, what)
+}
 
 /**
  * The parameters every request tool takes. Their descriptions say only what
@@ -83,7 +106,7 @@ export const commonFields = {
     "legacy"
   ),
   approvalPolicy: Schema.optional(ApprovalPolicy),
-  mcpServers: withDefault(describe(Schema.Array(McpServerName), "Names in your MCP server registry."), []),
+  mcpServers: withDefault(describe(atMost(McpServerName, LIST_MAX_ITEMS.mcpServers, "MCP servers"), "Names in your MCP server registry."), []),
   correlationId: Schema.optional(CorrelationId),
   optimizePrompt: withDefault(describe(Schema.Boolean, "Rewrite the prompt to save tokens."), false),
   idleTimeoutMs: Schema.optional(IdleTimeoutMs),

@@ -24,9 +24,12 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
+import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
+import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_CONCURRENT_CALLS } from "../Config.js"
 import { VERSION } from "../version.js"
 import * as ClientLogging from "./clientLogging.js"
+import * as Guarded from "./guardedTransport.js"
 import * as Instructions from "./instructions.js"
 import type { RunRequest } from "./mcpErrors.js"
 import type { AnyResource } from "./Resource.js"
@@ -196,15 +199,18 @@ export const serve = <R>(
   tools: ReadonlyArray<Tool<R>>,
   transport: Transport,
   resources: ReadonlyArray<AnyResource<R>> = [],
-  tasks?: TaskHandlers.TaskBackend<R>
+  tasks?: TaskHandlers.TaskBackend<R>,
+  limits: Guarded.Limits = defaultLimits
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const { server, toolList } = yield* makeWithList(tools, resources, tasks)
+    const runtime = yield* Effect.runtime<never>()
+    const guarded = Guarded.guard(transport, limits, (event) => Runtime.runFork(runtime)(logGuardEvent(event)))
     const closed = Effect.async<void>((resume) => {
       server.onclose = () => resume(Effect.void)
     })
     yield* Effect.acquireRelease(
-      Effect.promise(() => server.connect(transport)),
+      Effect.promise(() => server.connect(guarded)),
       () => Effect.promise(() => server.close()).pipe(Effect.ignore)
     )
     // The tool list is prepared once the I/O already waiting (the client's `initialize`) has been answered,
@@ -222,7 +228,8 @@ export const serve = <R>(
 export const serveStdio = <R>(
   tools: ReadonlyArray<Tool<R>>,
   resources: ReadonlyArray<AnyResource<R>> = [],
-  tasks?: TaskHandlers.TaskBackend<R>
+  tasks?: TaskHandlers.TaskBackend<R>,
+  limits: Guarded.Limits = defaultLimits
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     // The SDK closes its transport, and so ends the server, when its read buffer passes 10 MiB (its
@@ -249,8 +256,39 @@ export const serveStdio = <R>(
         if (process.stdout.listenerCount("error") === 0) process.stdout.on("error", () => {})
       })
     })
-    yield* Effect.raceFirst(serve(tools, transport, resources, tasks), Effect.raceFirst(stdinEnded, stdoutBroken))
+    yield* Effect.raceFirst(serve(tools, transport, resources, tasks, limits), Effect.raceFirst(stdinEnded, stdoutBroken))
   })
+
+/**
+ * The answer budget and the admission limit a server keeps (see
+ * `guardedTransport`).
+ *
+ * @since 0.1.0
+ */
+export type Limits = Guarded.Limits
+
+/**
+ * The bounds a server keeps when it is given none: those of the default
+ * configuration.
+ *
+ * @since 0.1.0
+ */
+export const defaultLimits: Guarded.Limits = {
+  maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
+  maxConcurrentCalls: DEFAULT_MAX_CONCURRENT_CALLS
+}
+
+const logGuardEvent = (event: Guarded.GuardEvent): Effect.Effect<void> => {
+  const what = "tool" in event && event.tool !== undefined ? `${event.method} ${event.tool}` : event.method
+  switch (event._tag) {
+    case "AnswerTooLarge":
+      return Effect.logWarning(`answer of ${what} was ${event.bytes} bytes, over the answer budget: sent AnswerTooLarge`)
+    case "NotificationDropped":
+      return Effect.logWarning(`notification ${what} of ${event.bytes} bytes is over the answer budget: dropped`)
+    case "Overloaded":
+      return Effect.logWarning(`${what} refused: as many calls as admitted are being answered (Overloaded)`)
+  }
+}
 
 /** Resumes in the event loop's check phase, after pending I/O has been handled. */
 const nextTurn: Effect.Effect<void> = Effect.async((resume) => {

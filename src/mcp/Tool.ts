@@ -110,8 +110,16 @@ export interface Tool<R> {
   readonly call: (args: unknown, context?: CallContext) => Effect.Effect<ToolAnswer, GatewayError, R>
 }
 
+/** Problems an `InvalidRequest` lists, at most; the rest are counted. */
+const MAX_ISSUES = 8
+/** Characters of one problem's message, at most (a message may quote the bad value). */
+const MAX_ISSUE_CHARS = 240
+
 /**
- * Turns a decoding failure into one readable `InvalidRequest`.
+ * Turns a decoding failure into one readable `InvalidRequest`: each problem
+ * once, each message cut to a bounded length (messages quote the bad value,
+ * once per member of a union), and at most a few of them, so that a huge
+ * bad argument answers a small error.
  *
  * @since 0.1.0
  */
@@ -122,20 +130,32 @@ export const invalidArguments = (tool: string, error: ParseResult.ParseError): I
     !(issue.message.startsWith("Expected undefined") &&
       all.some((other) => other !== issue && other.path.join(".") === issue.path.join(".")))
   )
-  const lines = issues.map((issue) => {
+  const lines = new Set<string>()
+  for (const issue of issues) {
     const path = issue.path.map(String).join(".")
-    const message = issue.message.replace(/^is unexpected, expected: .*$/s, "is not a parameter of this tool")
-    return path ? `${path}: ${message}` : message
-  })
+    const full = issue.message.replace(/^is unexpected, expected: .*$/s, "is not a parameter of this tool")
+    const message = full.length <= MAX_ISSUE_CHARS ? full : `${full.slice(0, MAX_ISSUE_CHARS)}…`
+    lines.add(path ? `${path.length <= 80 ? path : `${path.slice(0, 80)}…`}: ${message}` : message)
+    if (lines.size > MAX_ISSUES) break
+  }
+  const shown = [...lines].slice(0, MAX_ISSUES)
+  const more = issues.length > shown.length && lines.size > MAX_ISSUES ? `; and more problems` : ""
   const first = issues[0]?.path[0]
   return new InvalidRequest({
-    message: `invalid arguments for ${tool}: ${lines.join("; ")}`,
-    ...(first !== undefined ? { field: String(first) } : {})
+    message: `invalid arguments for ${tool}: ${shown.join("; ")}${more}`,
+    ...(first !== undefined ? { field: String(first).slice(0, 128) } : {})
   })
 }
 
 /** No tool's parameters nest deeper than a few levels; a value nested deeper is refused before decoding. */
 const MAX_ARGUMENT_DEPTH = 32
+
+/**
+ * No tool takes more than a few hundred values (its lists are bounded: see
+ * `LIST_MAX_ITEMS`); arguments of more values are refused before decoding,
+ * whose error for each of them would cost time and bytes.
+ */
+const MAX_ARGUMENT_VALUES = 4096
 
 /**
  * Whether a value nests objects or arrays deeper than `max` levels. Walks
@@ -144,37 +164,46 @@ const MAX_ARGUMENT_DEPTH = 32
  *
  * @since 0.1.0
  */
-export const nestsDeeperThan = (value: unknown, max: number): boolean => {
+export const nestsDeeperThan = (value: unknown, max: number): boolean => measure(value, max, Infinity) === "deep"
+
+/** One walk for both bounds: "deep", "many" (more than `maxValues` values in all), or undefined. */
+const measure = (value: unknown, maxDepth: number, maxValues: number): "deep" | "many" | undefined => {
   // The arguments object itself is level 1.
   const stack: Array<readonly [unknown, number]> = [[value, 1]]
+  let values = 0
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!
     if (typeof v !== "object" || v === null) continue
-    if (depth > max) return true
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+    if (depth > maxDepth) return "deep"
+    const children = Array.isArray(v) ? v : Object.values(v)
+    values += children.length
+    if (values > maxValues) return "many"
+    for (const child of children) {
       if (typeof child === "object" && child !== null) stack.push([child, depth + 1])
     }
   }
-  return false
+  return undefined
 }
 
 /**
- * Refuses arguments nested deeper than any tool's parameters (before they
- * are decoded, whose messages would quote them recursively).
+ * Refuses arguments nested deeper, or made of more values, than any tool's
+ * parameters (before they are decoded, whose messages would quote them).
  *
  * @since 0.1.0
  */
 export const shallowArguments = (tool: string, args: unknown): Effect.Effect<void, InvalidRequest> =>
-  Effect.suspend(() =>
-    nestsDeeperThan(args, MAX_ARGUMENT_DEPTH)
-      ? Effect.fail(
-        new InvalidRequest({
-          message: `invalid arguments for ${tool}: they nest deeper than ${MAX_ARGUMENT_DEPTH} levels; ` +
+  Effect.suspend(() => {
+    const shape = measure(args, MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES)
+    return shape === undefined ? Effect.void : Effect.fail(
+      new InvalidRequest({
+        message: shape === "deep"
+          ? `invalid arguments for ${tool}: they nest deeper than ${MAX_ARGUMENT_DEPTH} levels; ` +
             "no parameter of this tool nests that deep"
-        })
-      )
-      : Effect.void
-  )
+          : `invalid arguments for ${tool}: they hold more than ${MAX_ARGUMENT_VALUES} values; ` +
+            "no parameter of this tool takes that many"
+      })
+    )
+  })
 
 // Several tools share an output Schema (the request tools, the job tools): derive each JSON Schema once.
 const outputJsonSchemas = new WeakMap<OutputSchema, Map<string, JsonObject>>()

@@ -88,7 +88,13 @@ export const inputJsonSchema = (
   if (AST.isTypeLiteral(schema.ast) && schema.ast.propertySignatures.length === 0 && schema.ast.indexSignatures.length === 0) {
     return { type: "object", properties: {}, additionalProperties: false }
   }
-  return clean(render(schema), options.descriptions ?? true) as JsonObject
+  const json = clean(render(schema), options.descriptions ?? true) as JsonObject
+  // An empty `required` says nothing and costs the model's context on every turn.
+  if (Array.isArray(json.required) && json.required.length === 0) {
+    const { required: _none, ...rest } = json
+    return rest
+  }
+  return json
 }
 
 /**

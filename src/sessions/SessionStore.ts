@@ -57,8 +57,10 @@ export interface Session {
  * @since 0.1.0
  */
 export interface SessionListing {
-  /** Most recently used first. */
+  /** Most recently used first: the page asked for (all of them without a limit). */
   readonly sessions: ReadonlyArray<Session>
+  /** How many sessions there are (of the CLI, or all), on every page. */
+  readonly total: number
   /** One entry per CLI listed (all four without a filter). */
   readonly active: Readonly<Partial<Record<Cli, string | null>>>
 }
@@ -89,8 +91,16 @@ export interface SessionStoreShape {
     readonly setAsActive: boolean
   }) => Effect.Effect<Session, StorageError>
   readonly get: (sessionId: string) => Effect.Effect<Session, SessionNotFound | StorageError>
-  /** The sessions (of one CLI, or all), most recently used first, and the active id per CLI. */
-  readonly list: (options?: { readonly cli?: Cli | undefined }) => Effect.Effect<SessionListing, StorageError>
+  /**
+   * The sessions (of one CLI, or all), most recently used first, from
+   * `offset` (default 0), at most `limit` of them (default all), and the
+   * active id per CLI.
+   */
+  readonly list: (options?: {
+    readonly cli?: Cli | undefined
+    readonly limit?: number | undefined
+    readonly offset?: number | undefined
+  }) => Effect.Effect<SessionListing, StorageError>
   /** The CLI's active session, if it has one. */
   readonly active: (cli: Cli) => Effect.Effect<Option.Option<Session>, StorageError>
   /**
@@ -237,19 +247,22 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
 
   const list: SessionStoreShape["list"] = (options) => {
     const cli = options?.cli
-    // One statement: the sessions and their active flags are one snapshot.
-    return Effect.map(
-      sql<SessionRow>`${select} WHERE ${cli === undefined ? sql`1 = 1` : sql`s.cli = ${cli}`}
-        ORDER BY s.last_used_at DESC, s.created_at DESC, s.id`,
-      (rows) => {
-        const sessions = rows.map(fromRow)
-        const active: Partial<Record<Cli, string | null>> = {}
-        for (const c of cli === undefined ? allClis : [cli]) {
-          active[c] = sessions.find((s) => s.cli === c && s.active)?.id ?? null
-        }
-        return { sessions, active }
+    const where = cli === undefined ? sql`1 = 1` : sql`s.cli = ${cli}`
+    // SQLite: LIMIT -1 is no limit.
+    const limit = options?.limit ?? -1
+    const offset = options?.offset ?? 0
+    // One transaction: the page, the count and the active ids are one snapshot.
+    return Effect.gen(function*() {
+      const rows = yield* sql<SessionRow>`${select} WHERE ${where}
+        ORDER BY s.last_used_at DESC, s.created_at DESC, s.id LIMIT ${limit} OFFSET ${offset}`
+      const [count] = yield* sql<{ n: number }>`SELECT count(*) AS n FROM sessions s WHERE ${where}`
+      const pointers = yield* sql<{ cli: Cli; session_id: string }>`SELECT cli, session_id FROM active_sessions`
+      const active: Partial<Record<Cli, string | null>> = {}
+      for (const c of cli === undefined ? allClis : [cli]) {
+        active[c] = pointers.find((p) => p.cli === c)?.session_id ?? null
       }
-    ).pipe(Effect.mapError(failed("list sessions")))
+      return { sessions: rows.map(fromRow), active, total: Number(count?.n ?? 0) }
+    }).pipe(sql.withTransaction, Effect.mapError(failed("list sessions")))
   }
 
   const active: SessionStoreShape["active"] = (cli) =>

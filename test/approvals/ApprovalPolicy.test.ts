@@ -14,12 +14,13 @@ import type { ApprovalSubject } from "../../src/approvals/policy.js"
 import { byCli, type Cli } from "../../src/domain/Cli.js"
 import { approvalList, approvalTools } from "../../src/mcp/tools/approvals.js"
 import { layerAt } from "../../src/storage/Database.js"
+import * as GatewayConfig from "../../src/Config.js"
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-approvals-")), "gateway.db")
 
 /** A real SQLite file, migrated with the approval table, and the service on it. */
 const approvalsAt = (path: string, options: ApprovalPolicyOptions = {}) =>
-  layer(options).pipe(Layer.provideMerge(layerAt(path)))
+  layer(options).pipe(Layer.provideMerge(layerAt(path)), Layer.merge(GatewayConfig.layerTest()))
 
 const decoders = byCli((cli) => Schema.decodeUnknownSync(agents[cli].request as unknown as Schema.Schema<ApprovalSubject, unknown>))
 const request = (cli: Cli, fields: Record<string, unknown>): ApprovalSubject =>
@@ -47,7 +48,7 @@ describe("ApprovalPolicy.evaluate", () => {
       )
       expect(named).toMatchObject({ strategy: "legacy", status: "approved", bypass: true })
       expect(yield* rows).toHaveLength(0)
-      expect(yield* approvals.list({ limit: 50 })).toHaveLength(0)
+      expect((yield* approvals.list({ limit: 50 })).records).toHaveLength(0)
     }).pipe(Effect.provide(approvalsAt(tempDb(), { defaultPolicy: "strict" }))))
 
   it.effect("mcp_managed: records an approval with its reasons, risk, correlation and summary", () =>
@@ -201,12 +202,12 @@ describe("ApprovalPolicy.evaluate", () => {
       })
       if (decision.strategy !== "mcp_managed" || decision.approvalId === undefined) throw new Error("not recorded")
       yield* approvals.linkJob(decision.approvalId, "job-42")
-      const [record] = yield* approvals.list({ limit: 1 })
+      const [record] = (yield* approvals.list({ limit: 1 })).records
       expect(record?.jobId).toBe("job-42")
       yield* TestClock.adjust("10 seconds")
       yield* approvals.evaluate("gemini", request("gemini", { approvalStrategy: "mcp_managed" }), { correlationId: "c2" })
       expect(yield* approvals.purge(5_000)).toBe(1)
-      expect((yield* approvals.list({ limit: 10 })).map((r) => r.correlationId)).toEqual(["c2"])
+      expect((yield* approvals.list({ limit: 10 })).records.map((r) => r.correlationId)).toEqual(["c2"])
     }).pipe(Effect.provide(approvalsAt(tempDb()))))
 
   it.effect("a storage failure while recording refuses the request with StorageError", () =>
@@ -242,16 +243,18 @@ describe("ApprovalPolicy.list and approval_list", () => {
     Effect.gen(function*() {
       const approvals = yield* ApprovalPolicy
       yield* seed
-      expect((yield* approvals.list({ limit: 50 })).map((r) => r.correlationId)).toEqual([
+      expect((yield* approvals.list({ limit: 50 })).records.map((r) => r.correlationId)).toEqual([
         "fifth",
         "fourth",
         "third",
         "second",
         "first"
       ])
-      expect((yield* approvals.list({ limit: 2 })).map((r) => r.correlationId)).toEqual(["fifth", "fourth"])
-      expect((yield* approvals.list({ limit: 50, cli: "claude" })).map((r) => r.correlationId)).toEqual(["third", "first"])
-      expect(yield* approvals.list({ limit: 50, cli: "grok" })).toEqual([])
+      expect((yield* approvals.list({ limit: 2 })).records.map((r) => r.correlationId)).toEqual(["fifth", "fourth"])
+      expect((yield* approvals.list({ limit: 50, cli: "claude" })).records.map((r) => r.correlationId)).toEqual(["third", "first"])
+      expect(yield* approvals.list({ limit: 50, cli: "grok" })).toEqual({ records: [], total: 0 })
+      expect((yield* approvals.list({ limit: 2, offset: 2 })).records.map((r) => r.correlationId)).toEqual(["third", "second"])
+      expect((yield* approvals.list({ limit: 2, offset: 2 })).total).toBe(5)
     }).pipe(Effect.provide(approvalsAt(tempDb()))))
 
   it.effect("decisions made in the same millisecond still list newest first", () =>
@@ -260,7 +263,7 @@ describe("ApprovalPolicy.list and approval_list", () => {
       for (const correlationId of ["a", "b", "c"]) {
         yield* approvals.evaluate("claude", request("claude", { approvalStrategy: "mcp_managed" }), { correlationId })
       }
-      expect((yield* approvals.list({ limit: 50 })).map((r) => r.correlationId)).toEqual(["c", "b", "a"])
+      expect((yield* approvals.list({ limit: 50 })).records.map((r) => r.correlationId)).toEqual(["c", "b", "a"])
     }).pipe(Effect.provide(approvalsAt(tempDb()))))
 
   it.effect("approval_list answers readable text and structured records, filtered and limited", () =>
@@ -292,6 +295,18 @@ describe("ApprovalPolicy.list and approval_list", () => {
       const all = yield* approvalList.call({})
       expect((all.structured as { count: number; limit: number }).count).toBe(5)
       expect((all.structured as { limit: number }).limit).toBe(50)
+      expect(all.structured.nextCursor).toBeNull()
+
+      // Pages: two at a time to the end, each decision once.
+      const seen: Array<string> = []
+      let cursor: string | null = null
+      do {
+        const page = yield* approvalList.call({ limit: 2, ...(cursor !== null ? { cursor } : {}) })
+        seen.push(...(page.structured.approvals as ReadonlyArray<{ correlationId: string }>).map((a) => a.correlationId))
+        expect(page.structured.total).toBe(5)
+        cursor = page.structured.nextCursor as string | null
+      } while (cursor !== null && seen.length < 10)
+      expect(seen).toEqual(["fifth", "fourth", "third", "second", "first"])
     }).pipe(Effect.provide(approvalsAt(tempDb()))))
 
   it.effect("approval_list on an empty log says how decisions get recorded", () =>
@@ -308,7 +323,8 @@ describe("ApprovalPolicy.list and approval_list", () => {
       ["limit 501", { limit: 501 }, "limit"],
       ["a fractional limit", { limit: 2.5 }, "limit"],
       ["an unknown cli", { cli: "aider" }, "cli"],
-      ["an unknown field", { status: "denied" }, "status"]
+      ["an unknown field", { status: "denied" }, "status"],
+      ["a cursor no page gave", { cursor: "42" }, "cursor"]
     ]
     for (const [what, args, field] of bad) {
       it.effect(what, () =>

@@ -72,7 +72,7 @@ describe("the size of the tool list", () => {
       expect(Object.keys((asyncTool.inputSchema as unknown as { properties: object }).properties), cli).toEqual(["prompt"])
       // Not closed: the sync tool's other parameters are accepted (and decoded strictly by the server).
       expect((asyncTool.inputSchema as { additionalProperties?: unknown }).additionalProperties, cli).toBeUndefined()
-      expect(asyncTool.description).toContain(`every parameter of ${cli}_request except optimizeResponse`)
+      expect(asyncTool.description).toContain(`the parameters of ${cli}_request but optimizeResponse`)
       const alone = listOf(`${cli},async`).tools.find((t) => t.name === `${cli}_request_async`)!
       expect(Object.keys((alone.inputSchema as unknown as { properties: object }).properties).length, cli).toBeGreaterThan(10)
     }

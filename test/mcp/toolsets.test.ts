@@ -109,7 +109,7 @@ describe("the served tools", () => {
     expect(alone!.name).toBe("claude_request_async")
     expect(alone!.description).not.toContain("claude_request,")
     expect(JSON.stringify(alone!.inputSchema)).toContain('"description"')
-    expect(beside!.description).toContain("every parameter of claude_request except optimizeResponse")
+    expect(beside!.description).toContain("the parameters of claude_request but optimizeResponse")
     // Beside its twin: `prompt` alone is listed, the rest is the twin's.
     expect(Object.keys((beside!.inputSchema as unknown as { properties: object }).properties)).toEqual(["prompt"])
     expect(Object.keys((alone!.inputSchema as unknown as { properties: object }).properties)).toContain("outputFormat")

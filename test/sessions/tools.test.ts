@@ -20,6 +20,7 @@ import {
 import { migration } from "../../src/sessions/migration.js"
 import { layer, SessionStore } from "../../src/sessions/SessionStore.js"
 import { layerAt } from "../../src/storage/Database.js"
+import { GatewayConfig, type GatewayConfigShape, layerTest } from "../../src/Config.js"
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-session-tools-")), "gateway.db")
 
@@ -30,8 +31,12 @@ const ensureSessionTables = Effect.gen(function*() {
   if (tables.length === 0) yield* migration
 })
 
-const storeAt = (path: string) =>
-  layer.pipe(Layer.provideMerge(Layer.effectDiscard(ensureSessionTables)), Layer.provideMerge(layerAt(path)))
+const storeAt = (path: string, config: Partial<GatewayConfigShape> = {}) =>
+  layer.pipe(
+    Layer.provideMerge(Layer.effectDiscard(ensureSessionTables)),
+    Layer.provideMerge(layerAt(path)),
+    Layer.merge(layerTest(config))
+  )
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0)
 
@@ -101,6 +106,37 @@ describe("session tools", () => {
       expect(claude.structured).toMatchObject({ cli: "claude", total: 2, activeSessions: { claude: a.id } })
       expect(Object.keys(claude.structured.activeSessions as object)).toEqual(["claude"])
       expect((claude.structured.sessions as ReadonlyArray<SessionJson>).map((s) => s.id)).toEqual([c.id, a.id])
+    }).pipe(Effect.provide(storeAt(tempDb()))))
+
+  it.effect("session_list pages: limit, then nextCursor to the end, every session once; a page also fits the answer budget", () =>
+    Effect.gen(function*() {
+      const made: Array<string> = []
+      for (let i = 0; i < 7; i++) {
+        yield* TestClock.adjust(1000)
+        made.push((yield* create({ cli: "codex", description: `${i} ${"\u0001".repeat(490)}`, setAsActive: false })).id)
+      }
+      const seen: Array<string> = []
+      let cursor: string | undefined
+      let pages = 0
+      do {
+        const page = yield* sessionList.call({ cli: "codex", limit: 3, ...(cursor !== undefined ? { cursor } : {}) })
+        const ids = (page.structured.sessions as ReadonlyArray<SessionJson>).map((s) => s.id)
+        expect(ids.length).toBeLessThanOrEqual(3)
+        expect(page.structured.total).toBe(7)
+        seen.push(...ids)
+        cursor = (page.structured.nextCursor as string | null) ?? undefined
+        if (cursor !== undefined) expect(page.text).toContain(`"cursor": "${cursor}"`)
+        pages++
+      } while (cursor !== undefined && pages < 10)
+      expect(pages).toBe(3)
+      expect(seen).toEqual([...made].reverse())
+
+      // 490 control characters weigh ~3 KB each once escaped: a 4 KiB page holds one session, and paging goes on.
+      const small = yield* sessionList.call({ cli: "codex" }).pipe(
+        Effect.provide(layerTest({ maxAnswerBytes: 65_536 + 4096 }))
+      )
+      expect((small.structured.sessions as ReadonlyArray<unknown>).length).toBe(1)
+      expect(small.structured.nextCursor).not.toBeNull()
     }).pipe(Effect.provide(storeAt(tempDb()))))
 
   it.effect("session_set_active switches the CLI's active session, clears it with null, refuses unknown ids", () =>
@@ -189,14 +225,16 @@ describe("session tools", () => {
     }).pipe(Effect.provide(storeAt(tempDb()))))
 
   describe("bad input is an InvalidRequest naming the field, and changes nothing", () => {
-    const cases: ReadonlyArray<readonly [string, { call: (args: unknown) => Effect.Effect<unknown, any, SessionStore> }, unknown, string]> = [
+    const cases: ReadonlyArray<readonly [string, { call: (args: unknown) => Effect.Effect<unknown, any, SessionStore | GatewayConfig> }, unknown, string]> = [
       ["an unknown field", sessionCreate, { cli: "claude", sessionId: "abc" }, "sessionId"],
       ["a CLI not in the enum", sessionCreate, { cli: "cursor" }, "cli"],
       ["a missing cli", sessionCreate, {}, "cli"],
       ["a description past 500 characters", sessionCreate, { cli: "claude", description: "x".repeat(501) }, "description"],
       ["setAsActive of the wrong type", sessionCreate, { cli: "claude", setAsActive: "yes" }, "setAsActive"],
       ["a CLI not in the enum", sessionList, { cli: "bash" }, "cli"],
-      ["an unknown field", sessionList, { limit: 5 }, "limit"],
+      ["an unknown field", sessionList, { since: 5 }, "since"],
+      ["a limit past 500", sessionList, { limit: 501 }, "limit"],
+      ["a cursor no page gave", sessionList, { cursor: "p1.!!" }, "cursor"],
       ["a missing sessionId (null must be explicit)", sessionSetActive, { cli: "codex" }, "sessionId"],
       ["a session id with a path", sessionSetActive, { cli: "codex", sessionId: "../../etc/passwd" }, "sessionId"],
       ["a CLI not in the enum", sessionSetActive, { cli: "openai", sessionId: null }, "cli"],
@@ -249,7 +287,8 @@ describe("session tools", () => {
           required?: ReadonlyArray<string>
           additionalProperties: boolean
         }
-        const added = tool.name === "session_create" ? ["description"] : []
+        // Added: session_create's description; session_list's paging (issue 21: every list pages).
+        const added = tool.name === "session_create" ? ["description"] : tool.name === "session_list" ? ["cursor", "limit"] : []
         expect(Object.keys(ours.properties).filter((k) => !added.includes(k)).sort()).toEqual(
           Object.keys(theirs.properties).sort()
         )

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
-import { withDefault } from "../../domain/fields.js"
+import { quoted, withDefault } from "../../domain/fields.js"
 import { commonFields, describe, requestSchemas, resumeLatest, Tools } from "../../domain/requests.js"
 
 /** @since 0.1.0 */
@@ -29,7 +29,7 @@ export const GrokEffort = Schema.Literal("low", "medium", "high", "xhigh", "max"
 export const GrokReasoningEffort = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z-]{0,31}$/, {
     message: (issue) =>
-      `reasoningEffort ${JSON.stringify(issue.actual)} is not an effort level (for example none, minimal, low, medium, high, xhigh, max)`
+      `reasoningEffort ${quoted(issue.actual)} is not an effort level (for example none, minimal, low, medium, high, xhigh, max)`
   })
 )
 

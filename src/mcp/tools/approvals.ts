@@ -9,6 +9,9 @@ import { type ApprovalRecord, ApprovalPolicy } from "../../approvals/ApprovalPol
 import { Cli } from "../../domain/Cli.js"
 import { withDefault } from "../../domain/fields.js"
 import { ApprovalPolicy as PolicyName } from "../../domain/requests.js"
+import { GatewayConfig } from "../../Config.js"
+import { pageBytes } from "../answerSize.js"
+import { cursorAt, CursorParameter, positionOf, takeWithinBytes } from "../pages.js"
 import * as Tool from "../Tool.js"
 
 /** @since 0.1.0 */
@@ -49,7 +52,9 @@ export const ApprovalView = Schema.Struct({
 export const ApprovalListOutput = Schema.Struct({
   approvals: Schema.Array(ApprovalView),
   count: Schema.Number,
+  total: Schema.Number.annotations({ description: "Decisions in all (of the CLI), not only on this page." }),
   limit: Schema.Number,
+  nextCursor: Schema.NullOr(Schema.String).annotations({ description: "Pass it as cursor for the next page; null: none." }),
   cli: Schema.optional(Cli),
   defaultPolicy: PolicyName
 })
@@ -72,29 +77,43 @@ const structured = (r: ApprovalRecord): typeof ApprovalView.Type => ({
 /** @since 0.1.0 */
 export const approvalList = Tool.make({
   name: "approval_list",
-  description: "The decisions on mcp_managed requests, newest first: approved or denied, policy, risk, reasons.",
+  description: "Decisions on mcp_managed requests, newest first (approved/denied, policy, risk, reasons); " +
+    "pages by nextCursor.",
   input: Schema.Struct({
     limit: withDefault(Schema.Int.pipe(Schema.between(1, APPROVAL_LIST_MAX)), 50),
-    cli: Schema.optional(Cli)
+    cli: Schema.optional(Cli),
+    cursor: Schema.optional(CursorParameter)
   }),
   output: ApprovalListOutput,
   annotations: Tool.readOnly("Approval log"),
-  handler: ({ cli, limit }) =>
+  handler: ({ cli, cursor, limit }) =>
     Effect.gen(function*() {
       const approvals = yield* ApprovalPolicy
-      const records = yield* approvals.list({ limit, cli })
+      const { maxAnswerBytes } = yield* GatewayConfig
+      const offset = yield* positionOf("approval_list", cursor)
+      const page = yield* approvals.list({ limit, offset, cli })
+      // A page also fits the answer budget: as many decisions as fit, the rest on the next page.
+      const records = takeWithinBytes(page.records.map(structured), pageBytes(maxAnswerBytes))
+      const end = offset + records.length
+      const nextCursor = end < page.total && records.length > 0 ? cursorAt(end) : null
       const scope = cli === undefined ? "" : ` for ${cli}`
-      const text = records.length === 0
+      const more = nextCursor === null
+        ? ""
+        : `\nMore: approval_list {${cli === undefined ? "" : `"cli": "${cli}", `}"cursor": "${nextCursor}"}.`
+      const text = page.total === 0
         ? `No approval decisions recorded${scope}. Only requests with approvalStrategy "mcp_managed" are recorded ` +
           `(default policy: ${approvals.defaultPolicy}).`
-        : `${records.length} approval decision(s)${scope}, newest first (default policy: ${approvals.defaultPolicy}):\n` +
-          records.map(line).join("\n")
+        : `${page.total} approval decision(s)${scope}, newest first, ${records.length} shown from #${offset + 1} ` +
+          `(default policy: ${approvals.defaultPolicy}):\n` +
+          page.records.slice(0, records.length).map(line).join("\n") + more
       return {
         text,
         structured: {
-          approvals: records.map(structured),
+          approvals: records,
           count: records.length,
+          total: page.total,
           limit,
+          nextCursor,
           ...(cli !== undefined ? { cli } : {}),
           defaultPolicy: approvals.defaultPolicy
         }

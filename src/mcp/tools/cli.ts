@@ -103,8 +103,8 @@ export const cliVersions = Tool.make({
 /** @since 0.1.0 */
 export const cliUpgrade = Tool.make({
   name: "cli_upgrade",
-  description: "Upgrade a CLI with its own updater or npm. A dry run (the default) only shows the command; " +
-    "dryRun: false runs it and answers the versions before and after.",
+  description: "Upgrade a CLI by its own updater or npm. A dry run (the default) only shows the command; " +
+    "dryRun: false runs it, answering versions before and after.",
   input: Schema.Struct({
     cli: Cli,
     // The pattern is checked by the service (UpgradeTargetInvalid); the JSON Schema keeps 1.4.0's shape.

@@ -14,6 +14,8 @@ import { JobId } from "../../domain/Job.js"
 import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import { mib, ProcessMemory, processMemory } from "../../observability/processMemory.js"
+import { GatewayConfig } from "../../Config.js"
+import { fitJsonChars, pageBytes } from "../answerSize.js"
 import * as Tool from "../Tool.js"
 import { withJobProgress } from "./jobProgress.js"
 import { jobLine, jobStatus, JobStatusView } from "./jobView.js"
@@ -130,9 +132,13 @@ export const llmJobResult = Tool.make({
           field: "offset"
         })
       }
-      const page = fromReply
+      const read = fromReply
         ? yield* store.readReply(jobId, offset, maxChars)
         : yield* store.readOutput(jobId, "stdout", offset, maxChars)
+      // maxChars counts characters; a page is also cut to what fits the answer budget once JSON-escaped
+      // (a control character weighs 6 bytes), and nextOffset goes on from where it was cut.
+      const { maxAnswerBytes } = yield* GatewayConfig
+      const page = read.slice(0, fitJsonChars(read, pageBytes(maxAnswerBytes)))
       const end = offset + page.length
       const stderrTail = job.status === "completed" || job.stderrChars === 0
         ? ""

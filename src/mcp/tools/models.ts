@@ -100,8 +100,8 @@ export const listingText = (listing: ModelListing): string =>
 /** @since 0.1.0 */
 export const listModels = Tool.make({
   name: "list_models",
-  description: "Each CLI's (or one CLI's) known models, aliases and default, with their sources. A request's " +
-    "model may be any name, an alias, or default/latest for the configured default.",
+  description: "Known models, aliases and default of each CLI (or one), with sources. A request's model may be " +
+    "any name, an alias, or default/latest for the configured default.",
   input: Schema.Struct({ cli: Schema.optional(Cli) }),
   output: ListModelsOutput,
   annotations: Tool.readOnly("List models"),

@@ -18,6 +18,7 @@ import type { GatewayError } from "../../domain/errors.js"
 import { JobManager, type Submitted } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import { agents, type RequestOf } from "../../agents/registry.js"
+import { fitJsonChars, pageBytes } from "../answerSize.js"
 import * as Tool from "../Tool.js"
 import { optimizeAnswer, ResponseOptimization } from "../../optimizer/request.js"
 import { withJobProgress } from "./jobProgress.js"
@@ -128,12 +129,15 @@ export const replyStructured = (job: Job, deduped: boolean, text: string): Reque
 const inlineReply = (job: Job, max: number) =>
   Effect.gen(function*() {
     const total = job.reply?.chars ?? 0
-    const page = total === 0 ? "" : yield* Effect.flatMap(JobStore, (store) => store.readReply(job.id, 0, max))
-    if (total <= max) return { text: page, page }
+    const read = total === 0 ? "" : yield* Effect.flatMap(JobStore, (store) => store.readReply(job.id, 0, max))
+    // Also cut to what fits the answer budget once JSON-escaped (a control character weighs 6 bytes).
+    const { maxAnswerBytes } = yield* GatewayConfig
+    const page = read.slice(0, fitJsonChars(read, pageBytes(maxAnswerBytes)))
+    if (page.length >= total) return { text: page, page }
     return {
       page,
-      text: `${page}\n\n[The reply continues: ${max} of ${total} characters shown. ` +
-        `Read the rest with llm_job_result {"jobId": "${job.id}", "offset": ${max}}.]`
+      text: `${page}\n\n[The reply continues: ${page.length} of ${total} characters shown. ` +
+        `Read the rest with llm_job_result {"jobId": "${job.id}", "offset": ${page.length}}.]`
     }
   })
 
@@ -172,8 +176,8 @@ const syncDescription = (cli: Cli): string =>
  */
 const asyncDescription = (cli: Cli, twinServed: boolean): string =>
   twinServed
-    ? `Start ${agents[cli].label} in the background; answers a jobId for llm_job_wait. Takes every parameter of ` +
-      `${cli}_request except optimizeResponse.`
+    ? `Start ${agents[cli].label} in the background: a jobId for llm_job_wait. Takes the parameters of ` +
+      `${cli}_request but optimizeResponse.`
     : `${firstSentence(agents[cli].summary).slice(0, -1)}, in the background: answers a jobId for llm_job_wait.`
 
 /** What an async twin lists beside its sync tool: `prompt`, and room for the sync tool's other parameters. */

@@ -11,6 +11,9 @@ import * as Schema from "effect/Schema"
 import { byCli, Cli } from "../../domain/Cli.js"
 import { SessionId, withDefault } from "../../domain/fields.js"
 import { DESCRIPTION_MAX_LENGTH, type Session, SessionStore } from "../../sessions/SessionStore.js"
+import { GatewayConfig } from "../../Config.js"
+import { pageBytes } from "../answerSize.js"
+import { cursorAt, CursorParameter, positionOf, takeWithinBytes } from "../pages.js"
 import * as Tool from "../Tool.js"
 
 
@@ -77,8 +80,8 @@ const AnySessionId = SessionId.annotations({ description: "A gw- id or a CLI's o
 /** @since 0.1.0 */
 export const sessionCreate = Tool.make({
   name: "session_create",
-  description: "Create a gateway session (gw-…) for a CLI, active by default. Its first request links it to the " +
-    "CLI's conversation; sessionId gw-… then continues it.",
+  description: "Create a gateway session (gw-…) for a CLI, active by default; its first request links it to the " +
+    "CLI's conversation, which sessionId gw-… continues.",
   input: Schema.Struct({
     cli: Cli,
     setAsActive: withDefault(Schema.Boolean, true),
@@ -103,35 +106,52 @@ export const sessionCreate = Tool.make({
     })
 })
 
+/** Sessions in one page of session_list, at most. @since 0.1.0 */
+export const SESSION_LIST_MAX = 500
+
 /** @since 0.1.0 */
 export const sessionList = Tool.make({
   name: "session_list",
-  description: "The sessions (of one CLI or all), most recently used first, and each CLI's active one.",
-  input: Schema.Struct({ cli: Schema.optional(Cli) }),
+  description: "Sessions (of one CLI or all), last used first, and each CLI's active one; pages by nextCursor.",
+  input: Schema.Struct({
+    cli: Schema.optional(Cli),
+    limit: withDefault(Schema.Int.pipe(Schema.between(1, SESSION_LIST_MAX)), 100),
+    cursor: Schema.optional(CursorParameter)
+  }),
   output: Schema.Struct({
     cli: Schema.NullOr(Cli),
-    total: Schema.Number,
+    total: Schema.Number.annotations({ description: "Sessions in all (of the CLI), not only on this page." }),
     activeSessions: Schema.Struct(byCli(() => Schema.optional(Schema.NullOr(Schema.String)))).annotations({ description: "The active session id of each CLI listed (null: none)." }),
-    sessions: Schema.Array(SessionView)
+    sessions: Schema.Array(SessionView),
+    nextCursor: Schema.NullOr(Schema.String).annotations({ description: "Pass it as cursor for the next page; null: none." })
   }),
   annotations: Tool.readOnly("List sessions"),
-  handler: ({ cli }) =>
+  handler: ({ cli, cursor, limit }) =>
     Effect.gen(function*() {
       const store = yield* SessionStore
-      const { active, sessions } = yield* store.list({ cli })
-      const activeLines = Object.entries(active).map(([c, id]) => `${c}: ${id ?? "none"}`)
+      const { maxAnswerBytes } = yield* GatewayConfig
+      const offset = yield* positionOf("session_list", cursor)
+      const listing = yield* store.list({ cli, limit, offset })
+      // A page also fits the answer budget: as many sessions as fit, the rest on the next page.
+      const sessions = takeWithinBytes(listing.sessions, pageBytes(maxAnswerBytes))
+      const end = offset + sessions.length
+      const nextCursor = end < listing.total && sessions.length > 0 ? cursorAt(end) : null
+      const activeLines = Object.entries(listing.active).map(([c, id]) => `${c}: ${id ?? "none"}`)
       const scope = cli === undefined ? "" : ` of ${cli}`
+      const shown = sessions.length === listing.total ? "" : `, ${sessions.length} shown from #${offset + 1}`
       const text = [
-        `${sessions.length} session(s)${scope}. Active: ${activeLines.join(", ")}.`,
-        ...sessions.map((s) => `- ${sessionLine(s)}`)
+        `${listing.total} session(s)${scope}${shown}. Active: ${activeLines.join(", ")}.`,
+        ...sessions.map((s) => `- ${sessionLine(s)}`),
+        ...(nextCursor !== null ? [`More: session_list {${cli === undefined ? "" : `"cli": "${cli}", `}"cursor": "${nextCursor}"}.`] : [])
       ].join("\n")
       return {
         text,
         structured: {
           cli: cli ?? null,
-          total: sessions.length,
-          activeSessions: active,
-          sessions: sessions.map(sessionView)
+          total: listing.total,
+          activeSessions: listing.active,
+          sessions: sessions.map(sessionView),
+          nextCursor
         }
       }
     })
