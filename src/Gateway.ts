@@ -183,7 +183,7 @@ export const serveWith = <E extends GatewayError>(
       scope
     )
     // Only the tools of the configured toolsets (LLM_GATEWAY_TOOLSETS) are listed and answered.
-    const { maxAnswerBytes, maxConcurrentCalls, syncDeadlineMs, toolsets } = yield* GatewayConfig.GatewayConfig
+    const { maxAnswerBytes, maxConcurrentCalls, maxLineBytes, syncDeadlineMs, toolsets } = yield* GatewayConfig.GatewayConfig
     yield* Effect.forEach(Toolsets.warnings(toolsets, syncDeadlineMs), (w) => Effect.logWarning(w), { discard: true })
     const waiting = servedTools(toolsets).map((tool): Tool<GatewayConfig.GatewayConfig> => ({
       name: tool.name,
@@ -199,7 +199,7 @@ export const serveWith = <E extends GatewayError>(
     }))
     const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
       Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
-    const limits = { maxAnswerBytes, maxConcurrentCalls }
+    const limits = { maxAnswerBytes, maxConcurrentCalls, maxLineBytes }
     yield* serve(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady), limits).pipe(
       Effect.provideService(ClientLogging.ClientLogging, clientLogging)
     )

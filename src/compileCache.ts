@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { homedir } from "node:os"
 import { dirname, join } from "node:path"
@@ -53,9 +53,21 @@ const readCache = (file: string): Buffer | undefined => {
 }
 
 /** Writes the cache atomically and removes the caches of other builds; a failure only loses the cache. */
+/**
+ * Makes a folder and its missing parents, one level at a time. Not
+ * `mkdirSync(…, { recursive: true })`: on procfs, where the kernel answers
+ * ENOENT for a child of a folder that exists, Node's recursive mkdir loops
+ * for ever (and a `LLM_GATEWAY_HOME` under /proc spun at 100 % CPU).
+ */
+const makeFolder = (folder: string): void => {
+  const missing: Array<string> = []
+  for (let dir = folder; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) missing.unshift(dir)
+  for (const dir of missing) mkdirSync(dir, { mode: 0o700 })
+}
+
 const writeCache = (folder: string, name: string, data: Buffer): void => {
   try {
-    mkdirSync(folder, { recursive: true, mode: 0o700 })
+    makeFolder(folder)
     const temp = join(folder, `${name}.${process.pid}.tmp`)
     writeFileSync(temp, data, { mode: 0o600 })
     renameSync(temp, join(folder, name))

@@ -20,6 +20,7 @@ import { GatewayConfig } from "./Config.js"
 import * as Gateway from "./Gateway.js"
 import { servedTools } from "./mcp/tools/index.js"
 import { VERSION } from "./version.js"
+import * as HomeCheck from "./storage/homeCheck.js"
 
 // stdout carries the protocol; a stray console.log from any library would corrupt it.
 console.log = console.error
@@ -45,7 +46,10 @@ const announce = Effect.flatMap(GatewayConfig, (config) =>
       `waiting for a client on stdin`
   ))
 
-const program = Effect.zipRight(announce, Gateway.serveStdio).pipe(
+// A home that can never hold the gateway's files (on /proc, under a file) stops the start, exit code 1.
+const program = HomeCheck.preflight.pipe(
+  Effect.zipRight(announce),
+  Effect.zipRight(Gateway.serveStdio),
   Effect.provide(Gateway.layerMain),
   Effect.tapErrorCause((cause) =>
     Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => {

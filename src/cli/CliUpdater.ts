@@ -27,6 +27,7 @@ import { CommandRunner, type OutputChunk } from "../process/CommandRunner.js"
 import * as Providers from "../providers/Providers.js"
 import { UpgradeFailed, type UpgradeTargetInvalid, UpgradeTimedOut } from "./errors.js"
 import { buildPlan, formatArgv, invalidTarget, isValidTarget, type UpgradePlan } from "./upgradePlan.js"
+import { redact } from "../observability/redact.js"
 import { firstLine, lastLine, parseVersion, VERSION_ARGS, type VersionReport } from "./versionReport.js"
 
 /**
@@ -224,7 +225,7 @@ export const make = (
             path,
             exitCode: result.exitCode,
             signal: result.signal,
-            message: lastLine(result.stderr) || lastLine(result.stdout)
+            message: redact(lastLine(result.stderr) || lastLine(result.stdout))
           } as const
         }
         // Another program under the CLI's name is reported as such, whatever version it prints.
@@ -233,7 +234,7 @@ export const make = (
           return incompatibleReport(cli, command, identified.right)
         }
         const parsed = parseVersion(result.stdout).pipe(Option.orElse(() => parseVersion(result.stderr)))
-        const raw = firstLine(result.stdout) || firstLine(result.stderr)
+        const raw = redact(firstLine(result.stdout) || firstLine(result.stderr))
         return Option.isSome(parsed)
           ? { cli, status: "installed", command, path, version: parsed.value, raw } as const
           : { cli, status: "unparsable", command, path, raw } as const
@@ -269,14 +270,14 @@ export const make = (
             cli: p.cli,
             argv: ran,
             timeoutMs,
-            stdoutTail: stdout.value,
-            stderrTail: stderr.value,
+            stdoutTail: redact(stdout.value),
+            stderrTail: redact(stderr.value),
             hint: `Give it more time (timeoutMs, up to 3,600,000), or run \`${formatArgv(p.argv)}\` yourself.`
           })
         }
         const result = outcome.value
         if (result.exitCode !== 0) {
-          const why = lastLine(result.stderr) || lastLine(result.stdout)
+          const why = redact(lastLine(result.stderr) || lastLine(result.stdout))
           return yield* new UpgradeFailed({
             message: `${formatArgv(p.argv)} ${
               result.signal !== null ? `was ended by ${result.signal}` : `exited with code ${result.exitCode}`
@@ -286,8 +287,8 @@ export const make = (
             exitCode: result.exitCode,
             signal: result.signal,
             durationMs: result.durationMs,
-            stdoutTail: result.stdoutTail.slice(-TAIL_CHARS),
-            stderrTail: result.stderrTail.slice(-TAIL_CHARS),
+            stdoutTail: redact(result.stdoutTail.slice(-TAIL_CHARS)),
+            stderrTail: redact(result.stderrTail.slice(-TAIL_CHARS)),
             hint: p.strategy === "npm-global-install"
               ? `Run \`${formatArgv(p.argv)}\` yourself to see why; npm may need write access to its global folder.`
               : `Run \`${formatArgv(p.argv)}\` yourself to see why.`
@@ -327,8 +328,8 @@ export const make = (
             ran,
             exitCode: 0,
             durationMs: result.durationMs,
-            stdoutTail: result.stdoutTail.slice(-TAIL_CHARS),
-            stderrTail: result.stderrTail.slice(-TAIL_CHARS),
+            stdoutTail: redact(result.stdoutTail.slice(-TAIL_CHARS)),
+            stderrTail: redact(result.stderrTail.slice(-TAIL_CHARS)),
             versionBefore,
             versionAfter,
             changed: versionBefore.status === "installed" && versionAfter.status === "installed"

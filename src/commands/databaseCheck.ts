@@ -3,6 +3,10 @@
  * open and write it, its schema version against this version's, its size,
  * and the other servers that use it now. Changes nothing: a missing file
  * is not created, an existing one is opened read-only and not migrated.
+ * Its folder and file are judged by the server's own rules (`homeCheck`,
+ * `databaseFile`): a link in the file's place, a folder every user may
+ * write, or one that cannot be made (under /proc, under a file) is
+ * unusable.
  *
  * @since 0.1.0
  */
@@ -11,10 +15,12 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { accessSync, closeSync, constants, existsSync, openSync, readSync, statSync } from "node:fs"
+import { accessSync, closeSync, constants, lstatSync, openSync, readSync } from "node:fs"
 import { hostname } from "node:os"
 import { dirname } from "node:path"
 import { isRunning } from "../process/processInfo.js"
+import { fileProblem } from "../storage/databaseFile.js"
+import { folderProblem } from "../storage/homeCheck.js"
 import { loader } from "../storage/migrations.js"
 
 /**
@@ -65,21 +71,22 @@ const writable = (path: string): boolean => {
   }
 }
 
-/** The nearest folder that exists at or above a path. */
-const existingAncestor = (path: string): string => {
-  let dir = dirname(path)
-  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
-  return dir
-}
-
 const headerOk = (path: string): boolean => {
-  const fd = openSync(path, "r")
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0))
   try {
     const header = Buffer.alloc(16)
     const read = readSync(fd, header, 0, 16, 0)
     return read === 0 || header.toString("latin1", 0, read) === SQLITE_MAGIC.slice(0, read)
   } finally {
     closeSync(fd)
+  }
+}
+
+const lstatOrUndefined = (path: string) => {
+  try {
+    return lstatSync(path)
+  } catch {
+    return undefined
   }
 }
 
@@ -130,22 +137,22 @@ export const checkDatabase = (path: string, now: number = Date.now()): Effect.Ef
     if (path === ":memory:") {
       return { ...base, status: "memory", writable: true, message: "in memory: jobs and sessions are not kept" } as const
     }
-    if (!existsSync(path)) {
-      const folder = existingAncestor(path)
-      const canCreate = statSync(folder).isDirectory() && writable(folder)
-      return canCreate
+    const stat = lstatOrUndefined(path)
+    const unusable = (problem: string) =>
+      ({
+        ...base,
+        status: "unusable",
+        writable: false,
+        message: `${problem}. Point LLM_GATEWAY_JOBS_DB or LLM_GATEWAY_HOME elsewhere.`
+      }) as const
+    if (stat === undefined) {
+      const folder = folderProblem(path)
+      return folder === undefined
         ? { ...base, status: "new", writable: true, message: "not created yet: the server creates it at its first start" } as const
-        : {
-          ...base,
-          status: "unusable",
-          writable: false,
-          message: `cannot be created: ${folder} is not a writable folder. Point LLM_GATEWAY_JOBS_DB or LLM_GATEWAY_HOME elsewhere.`
-        } as const
+        : unusable(`cannot be created: ${folder}`)
     }
-    const stat = statSync(path)
-    if (!stat.isFile()) {
-      return { ...base, status: "unusable", writable: false, message: "is not a file. Point LLM_GATEWAY_JOBS_DB elsewhere." } as const
-    }
+    const problem = fileProblem(path) ?? folderProblem(path, { writable: false })
+    if (problem !== undefined) return unusable(problem)
     const canWrite = writable(path) && writable(dirname(path))
     const sized = { ...base, sizeBytes: stat.size, writable: canWrite }
     if (!headerOk(path)) {

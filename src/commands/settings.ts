@@ -16,6 +16,7 @@ import { join } from "node:path"
 import { config as gatewayConfig, type GatewayConfigShape } from "../Config.js"
 import { allClis } from "../domain/Cli.js"
 import { REDACTED, redact } from "../observability/redact.js"
+import { isSecretName } from "../observability/secretValues.js"
 
 /**
  * One variable of the configuration.
@@ -79,6 +80,9 @@ const shown: Readonly<Record<string, Show>> = {
   LLM_GATEWAY_CHILD_ENV: (c) => c.childEnv.join(","),
   LLM_GATEWAY_HEAP: (c) => c.heap,
   LLM_GATEWAY_COMPILE_CACHE: (c) => String(c.compileCache),
+  LLM_GATEWAY_MAX_ANSWER_BYTES: (c) => String(c.maxAnswerBytes),
+  LLM_GATEWAY_MAX_LINE_BYTES: (c) => String(c.maxLineBytes),
+  LLM_GATEWAY_MAX_CONCURRENT_CALLS: (c) => String(c.maxConcurrentCalls),
   LLM_GATEWAY_DISABLE_MODEL_DISCOVERY: (c) => String(!c.models.discovery),
   LLM_GATEWAY_RETRY_MAX_ATTEMPTS: (c) => String(c.retry.maxAttempts),
   LLM_GATEWAY_RETRY_BASE_DELAY_MS: (c) => String(c.retry.baseDelayMs),
@@ -106,7 +110,7 @@ const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i
  * @since 0.1.0
  */
 export const displayValue = (name: string, value: string): string =>
-  SECRET_NAME.test(name) && value !== "" ? REDACTED : redact(value)
+  (SECRET_NAME.test(name) || isSecretName(name)) && value !== "" ? REDACTED : redact(value)
 
 /** The environment as a provider that remembers every name it is asked for. */
 const tracking = (env: Readonly<Record<string, string | undefined>>, asked: Set<string>): ConfigProvider.ConfigProvider => {

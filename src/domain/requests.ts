@@ -64,7 +64,11 @@ export const LIST_MAX_ITEMS = { tools: 128, folders: 32, mcpServers: 32 } as con
 const atMost = <S extends Schema.Schema.Any>(item: S, max: number, what: string) =>
   Schema.Array(item).pipe(
     Schema.filter((list) => list.length <= max, {
-      message: (issue) => `${(issue.actual as ReadonlyArray<unknown>).length} ${what} given; at most ${max} are accepted`,
+      // Also the message of a value that is no list, or a list of wrong items (the refinement's "from" side).
+      message: (issue) =>
+        Array.isArray(issue.actual) && issue.actual.length > max
+          ? `${issue.actual.length} ${what} given; at most ${max} are accepted`
+          : `expected a list of at most ${max} ${what}`,
       jsonSchema: {}
     })
   )

@@ -1,17 +1,23 @@
 /**
  * Collects a running job's output between flushes: decodes each stream as
- * UTF-8 across chunk boundaries, numbers the pieces, counts bytes and
- * characters, and keeps no more than the job's cap. Memory holds only what
- * has not been flushed yet.
+ * UTF-8 across chunk boundaries, redacts the secret values it is given (the
+ * server's secret-named variables: `observability/secretValues`) even when
+ * one is cut between chunks or flushes, numbers the pieces, counts bytes
+ * and characters, and keeps no more than the job's cap. Memory holds only
+ * what has not been flushed yet (and, with secrets, up to the longest
+ * secret's length of held-back text). Characters are counted as stored,
+ * after redaction, so offsets into the stored output stay exact.
  *
  * @since 0.1.0
  */
 import { StringDecoder } from "node:string_decoder"
+import { none, SecretStreamRedactor, type SecretValues } from "../observability/secretValues.js"
 import type { OutputChunk } from "../process/CommandRunner.js"
 import type { OutputFlush } from "./JobStore.js"
 
 interface StreamState {
   readonly decoder: StringDecoder
+  readonly redactor: SecretStreamRedactor
   seq: number
   chars: number
   bytes: number
@@ -19,8 +25,9 @@ interface StreamState {
   pending: Array<string>
 }
 
-const newStream = (): StreamState => ({
+const newStream = (secrets: SecretValues): StreamState => ({
   decoder: new StringDecoder("utf8"),
+  redactor: new SecretStreamRedactor(secrets),
   seq: 0,
   chars: 0,
   bytes: 0,
@@ -32,12 +39,17 @@ const newStream = (): StreamState => ({
  * @since 0.1.0
  */
 export class OutputTracker {
-  private readonly streams = { stdout: newStream(), stderr: newStream() }
+  private readonly streams: Record<"stdout" | "stderr", StreamState>
   private truncated = false
   private dirty = false
 
-  /** @param capBytes bytes kept per stream; the rest is counted, not kept. */
-  constructor(private readonly capBytes: number) {}
+  /**
+   * @param capBytes bytes kept per stream; the rest is counted, not kept.
+   * @param secrets values never stored (default: none).
+   */
+  constructor(private readonly capBytes: number, secrets: SecretValues = none) {
+    this.streams = { stdout: newStream(secrets), stderr: newStream(secrets) }
+  }
 
   push(chunk: OutputChunk): void {
     const s = this.streams[chunk.stream]
@@ -79,9 +91,11 @@ export class OutputTracker {
         const rest = s.decoder.end()
         if (rest.length > 0) s.pending.push(rest)
       }
-      if (s.pending.length === 0) continue
-      const data = s.pending.join("")
+      if (s.pending.length === 0 && !final) continue
+      const joined = s.pending.join("")
       s.pending = []
+      const data = final ? s.redactor.write(joined) + s.redactor.end() : s.redactor.write(joined)
+      if (data.length === 0) continue
       chunks.push({ stream, seq: s.seq++, charStart: s.chars, data })
       s.chars += data.length
     }

@@ -1,7 +1,10 @@
 /**
  * Runs one request to its end: the adapter's plan, the CLI's process, the
  * adapter's parse or classification. This is the body of every job; the
- * fiber that runs it owns the CLI.
+ * fiber that runs it owns the CLI. Every failure it answers has its secrets
+ * redacted (`observability/redactError`): a CLI's stderr and stdout reach
+ * the errors built from them, and those reach answers, job rows, the flight
+ * recorder and logs.
  *
  * @since 0.1.0
  */
@@ -34,6 +37,7 @@ import { cliInheritance } from "../process/childEnvironment.js"
 import { privateFolder } from "../process/privateFolder.js"
 import { checkRequest } from "../providers/checkRequest.js"
 import { JsonLineCollector } from "../providers/JsonLineCollector.js"
+import { redactError } from "../observability/redactError.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
 import * as Option from "effect/Option"
 import { logSaving, optimizeRequestPrompt } from "../optimizer/request.js"
@@ -189,7 +193,8 @@ export const make: Effect.Effect<
     const execute = (planned: PlannedRequest, options: RunOptions = {}) =>
       Effect.zipRight(
         identity.check(planned.cli).pipe(Effect.catchTag("CliNotFound", (e) => Effect.fail(notFound(planned.cli, e)))),
-        Resilience.protect(planned.cli, attempt(planned, options), {
+        // Each attempt's failure redacted before the retry hook and the breaker see it.
+        Resilience.protect(planned.cli, Effect.mapError(attempt(planned, options), redactError), {
           policy: config.retry,
           breaker,
           onRetry: Resilience.reportRetry(options)
@@ -205,6 +210,7 @@ export const make: Effect.Effect<
               hint: "Give the request more time with maxRunMs (up to 86,400,000), or raise LLM_GATEWAY_MAX_RUN_MS."
             })
         }),
+        Effect.mapError(redactError),
         Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId })
       )
 

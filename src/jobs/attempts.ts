@@ -6,15 +6,17 @@
  * @since 0.1.0
  */
 import type { JobAttempt, JobAttemptError } from "../domain/Job.js"
+import { redact } from "../observability/redact.js"
 
 /**
- * The error an attempt records: its tag and message alone.
+ * The error an attempt records: its tag and message alone, the message
+ * redacted (`observability/redact`).
  *
  * @since 0.1.0
  */
 export const attemptError = (error: { readonly _tag: string; readonly message: string }): JobAttemptError => ({
   _tag: error._tag,
-  message: error.message
+  message: redact(error.message)
 })
 
 const isOpen = (attempt: JobAttempt | undefined): attempt is JobAttempt =>

@@ -1,8 +1,9 @@
 /**
  * JobManager's background work for as long as its scope lives: carrying out
- * the cancel requests other instances recorded for this instance's jobs, and
- * purging what is past retention (finished jobs, unused sessions, approval
- * decisions).
+ * the cancel requests other instances recorded for this instance's jobs,
+ * completing the flight-recorder rows whose end a killed server never wrote
+ * (from their jobs, at start and every minute), and purging what is past
+ * retention (finished jobs, unused sessions, approval decisions).
  *
  * @since 0.1.0
  */
@@ -12,6 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { GatewayConfig } from "../Config.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
+import { FlightRecorder } from "../observability/FlightRecorder.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { Instances } from "./Instances.js"
 import { sweep } from "../process/privateFolder.js"
@@ -19,13 +21,15 @@ import { JobStore } from "./JobStore.js"
 
 /** How often an instance looks for cancel requests of its jobs. */
 const CANCEL_POLL = Duration.millis(500)
+/** How often flight-recorder rows left open are completed from their jobs. */
+const RECONCILE_EVERY = Duration.minutes(1)
 /** How often finished jobs past retention are purged. */
 const PURGE_EVERY = Duration.hours(1)
 
 /**
- * Forks the cancel-request poller and the retention purge into the current
- * scope. `stopLocal` ends a job this instance runs and records it canceled
- * with the message given.
+ * Forks the cancel-request poller, the flight recorder's reconciliation and
+ * the retention purge into the current scope. `stopLocal` ends a job this
+ * instance runs and records it canceled with the message given.
  *
  * @since 0.1.0
  */
@@ -35,7 +39,9 @@ export const forkHousekeeping = (stopLocal: (jobId: string, message: string) => 
     const store = yield* JobStore
     const sessions = yield* SessionStore
     const approvals = yield* ApprovalPolicy
-    const self = (yield* Instances).self
+    const instances = yield* Instances
+    const recorder = yield* FlightRecorder
+    const self = instances.self
 
     // Carry out cancel requests that other instances recorded for our jobs.
     yield* Effect.forkScoped(
@@ -45,6 +51,17 @@ export const forkHousekeeping = (stopLocal: (jobId: string, message: string) => 
         ),
         Effect.catchAll((e) => Effect.logWarning("could not read cancel requests", e)),
         Effect.repeat(Schedule.spaced(CANCEL_POLL))
+      )
+    )
+    // Complete the recorder rows whose end was never written, from their jobs: ended, or orphaned by Instances
+    // (which looked for the jobs of gone servers before this layer was built, and does on every heartbeat).
+    yield* Effect.forkScoped(
+      recorder.reconcile({ isGone: instances.isGone }).pipe(
+        Effect.tap((n) =>
+          n > 0 ? Effect.logInfo(`completed ${n} flight-recorder rows that no server had completed`) : Effect.void
+        ),
+        Effect.catchAll((e) => Effect.logWarning("could not complete the flight-recorder rows left open", e)),
+        Effect.repeat(Schedule.spaced(RECONCILE_EVERY))
       )
     )
     // Purge finished jobs, sessions unused and approval decisions older than the retention, now and then;

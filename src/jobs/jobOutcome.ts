@@ -23,6 +23,7 @@ import {
   type StorageError
 } from "../domain/errors.js"
 import type { Job, JobError, JobReply } from "../domain/Job.js"
+import { redactStrings } from "../observability/redact.js"
 import type { FinalState } from "./JobStore.js"
 import type { RequestOutcome } from "./RequestRunner.js"
 
@@ -82,11 +83,14 @@ export interface Health {
 const encodeGatewayError = Schema.encodeSync(GatewayError)
 
 /**
- * The stored form of a typed failure: its tag, message and fields.
+ * The stored form of a typed failure: its tag, message and fields, every
+ * string redacted (`observability/redact`): a job's error is written to
+ * its row and answered from it.
  *
  * @since 0.1.0
  */
-export const toJobError = (error: GatewayError): JobError => encodeGatewayError(error) as unknown as JobError
+export const toJobError = (error: GatewayError): JobError =>
+  redactStrings(encodeGatewayError(error)) as unknown as JobError
 
 /**
  * The stored reply of a run that succeeded: its length, and whichever of

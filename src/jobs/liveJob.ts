@@ -13,6 +13,7 @@ import { isFinal, type Job, type JobAttempt, type JobAttemptError } from "../dom
 import { attemptError, attemptFailed, attemptsEnded, attemptStarted, firstStart } from "./attempts.js"
 import type { Health } from "./jobOutcome.js"
 import type { FinalState, OutputFlush } from "./JobStore.js"
+import { processSecretValues } from "../observability/secretValues.js"
 import { OutputTracker } from "./OutputTracker.js"
 
 /**
@@ -43,7 +44,8 @@ export const makeLiveJob = (job: Job, maxOutputBytes: number): Effect.Effect<Liv
   Effect.map(Deferred.make<Job>(), (done) => ({
     job,
     done,
-    tracker: new OutputTracker(maxOutputBytes),
+    // The server's secret values are never stored with the output.
+    tracker: new OutputTracker(maxOutputBytes, processSecretValues()),
     pid: null,
     startedAt: null,
     attempts: job.attempts ?? [],

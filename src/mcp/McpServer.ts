@@ -8,7 +8,6 @@
  * @since 0.1.0
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import {
   CallToolRequestSchema,
@@ -26,7 +25,7 @@ import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
-import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_CONCURRENT_CALLS } from "../Config.js"
+import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_LINE_BYTES } from "../Config.js"
 import { VERSION } from "../version.js"
 import * as ClientLogging from "./clientLogging.js"
 import * as Guarded from "./guardedTransport.js"
@@ -34,6 +33,7 @@ import * as Instructions from "./instructions.js"
 import type { RunRequest } from "./mcpErrors.js"
 import type { AnyResource } from "./Resource.js"
 import * as ResourceHandlers from "./resourceHandlers.js"
+import * as StdioTransport from "./StdioTransport.js"
 import * as Results from "./results.js"
 import * as TaskHandlers from "./taskHandlers.js"
 import type { CallContext, Tool } from "./Tool.js"
@@ -229,13 +229,16 @@ export const serveStdio = <R>(
   tools: ReadonlyArray<Tool<R>>,
   resources: ReadonlyArray<AnyResource<R>> = [],
   tasks?: TaskHandlers.TaskBackend<R>,
-  limits: Guarded.Limits = defaultLimits
+  limits: Limits = defaultLimits
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    // The SDK closes its transport, and so ends the server, when its read buffer passes 10 MiB (its
-    // default): one hostile 10 MB line would stop every job. With room to spare, such a line is read
-    // and refused like any request past its bounds.
-    const transport = new StdioServerTransport(process.stdin, process.stdout, { maxBufferSize: 64 * 1024 * 1024 })
+    // Lines are read in linear time, and a line over `maxLineBytes` is answered with an Invalid Request error and
+    // skipped as it streams in: one hostile or mistaken line neither holds the other requests nor ends the server.
+    const runtime = yield* Effect.runtime<never>()
+    const transport = new StdioTransport.StdioTransport(process.stdin, process.stdout, {
+      maxLineBytes: limits.maxLineBytes,
+      onLineError: (error) => Runtime.runFork(runtime)(Effect.logWarning(error.message))
+    })
     const stdinEnded = Effect.async<void>((resume) => {
       const done = () => resume(Effect.void)
       process.stdin.once("end", done)
@@ -265,7 +268,10 @@ export const serveStdio = <R>(
  *
  * @since 0.1.0
  */
-export type Limits = Guarded.Limits
+export interface Limits extends Guarded.Limits {
+  /** The longest input line read on stdio, in bytes; a longer one is refused (Invalid Request) and skipped. */
+  readonly maxLineBytes: number
+}
 
 /**
  * The bounds a server keeps when it is given none: those of the default
@@ -273,9 +279,10 @@ export type Limits = Guarded.Limits
  *
  * @since 0.1.0
  */
-export const defaultLimits: Guarded.Limits = {
+export const defaultLimits: Limits = {
   maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
-  maxConcurrentCalls: DEFAULT_MAX_CONCURRENT_CALLS
+  maxConcurrentCalls: DEFAULT_MAX_CONCURRENT_CALLS,
+  maxLineBytes: DEFAULT_MAX_LINE_BYTES
 }
 
 const logGuardEvent = (event: Guarded.GuardEvent): Effect.Effect<void> => {

@@ -126,10 +126,14 @@ const MAX_ISSUE_CHARS = 240
 export const invalidArguments = (tool: string, error: ParseResult.ParseError): InvalidRequest => {
   const all = ParseResult.ArrayFormatter.formatErrorSync(error)
   // An optional field that is present but wrong also fails its `undefined` branch; that says nothing.
-  const issues = all.filter((issue) =>
-    !(issue.message.startsWith("Expected undefined") &&
-      all.some((other) => other !== issue && other.path.join(".") === issue.path.join(".")))
-  )
+  // (Also when the other problem is inside it: `allowedTools.0` beside `allowedTools`.)
+  const issues = all.filter((issue) => {
+    if (!issue.message.startsWith("Expected undefined")) return true
+    const path = issue.path.join(".")
+    return !all.some((other) =>
+      other !== issue && (other.path.join(".") === path || other.path.join(".").startsWith(`${path}.`))
+    )
+  })
   const lines = new Set<string>()
   for (const issue of issues) {
     const path = issue.path.map(String).join(".")

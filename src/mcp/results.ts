@@ -6,6 +6,8 @@
 import * as Cause from "effect/Cause"
 import * as Schema from "effect/Schema"
 import { GatewayError } from "../domain/errors.js"
+import { redact } from "../observability/redact.js"
+import { redactError } from "../observability/redactError.js"
 import type { JsonObject } from "./jsonSchema.js"
 import type { ToolAnswer } from "./Tool.js"
 
@@ -55,7 +57,9 @@ const encodeError = Schema.encodeSync(GatewayError)
  *
  * @since 0.1.0
  */
-export const failure = (error: GatewayError): CallToolResult => {
+export const failure = (raw: GatewayError): CallToolResult => {
+  // Whatever service raised it, a failure leaves without the values of the environment's secrets.
+  const error = redactError(raw)
   const fields = encodeError(error) as unknown as JsonObject
   const hint = "hint" in error && typeof error.hint === "string" ? `\nWhat to do: ${error.hint}` : ""
   return {
@@ -73,7 +77,7 @@ export const failure = (error: GatewayError): CallToolResult => {
 export const defect = (cause: Cause.Cause<unknown>): CallToolResult => {
   const message = Cause.isInterruptedOnly(cause)
     ? "the request was canceled"
-    : `internal error: ${String(Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : Cause.squash(cause))}`
+    : `internal error: ${redact(String(Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : Cause.squash(cause)))}`
   const tag = Cause.isInterruptedOnly(cause) ? "Canceled" : "InternalError"
   return {
     isError: true,

@@ -9,6 +9,7 @@
 import * as fs from "node:fs"
 import { join } from "node:path"
 import { isModelName, isReservedName } from "./config.js"
+import { jsonSyntaxError } from "../mcpServers/jsonSyntax.js"
 import { scanToml } from "./toml.js"
 
 /** Config files larger than this are not read. @since 0.1.0 */
@@ -105,8 +106,11 @@ const readJsonObject = (what: string, path: string, comments: boolean): JsonRead
       return { _tag: "Failed", warning: `${what} ${path} is not a JSON object; ignored` }
     }
     return { _tag: "Object", value: value as Record<string, unknown> }
-  } catch (e) {
-    return { _tag: "Failed", warning: `${what} ${path} is not valid JSON (${describe(e)}); ignored` }
+  } catch {
+    // Where and what, never the file's text (it may hold a secret, or be another file through a symlink).
+    const syntax = jsonSyntaxError(comments ? stripJsonComments(text) : text)
+    const where = syntax === undefined ? "a syntax error" : `line ${syntax.line}, column ${syntax.column}: ${syntax.problem}`
+    return { _tag: "Failed", warning: `${what} ${path} is not valid JSON (${where}); ignored` }
   }
 }
 
@@ -120,7 +124,7 @@ const modelValue = (
   const name = value.trim()
   if (name === "") return undefined
   if (!isModelName(name) || isReservedName(name)) {
-    return { warning: `${where} ${JSON.stringify(name.slice(0, 60))} is not a model name; ignored` }
+    return { warning: `${where} is not a model name; ignored` }
   }
   return { name }
 }

@@ -262,7 +262,7 @@ export const scanToml = (text: string): TomlScan => {
         const hash = line.indexOf("#", i)
         const bare = (hash < 0 ? line.slice(i) : line.slice(i, hash)).trim()
         if (!BARE_VALUE.test(bare)) {
-          throw new TomlSyntax(`${JSON.stringify(bare.slice(0, 40))} is not a TOML value (strings need quotes)`)
+          throw new TomlSyntax("a bare value that is not a TOML value (strings need quotes)")
         }
         end = hash < 0 ? line.length : hash
       }

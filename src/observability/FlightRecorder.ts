@@ -11,6 +11,11 @@
  * Recording never fails a request: every write catches its own failure,
  * logs it and counts it in `Metrics` (`recorderErrors`).
  *
+ * A row whose end was never written (its server was killed between ending
+ * the job and recording it, or died with the job) is completed later by
+ * `reconcile`, from the job store: JobManager's housekeeping runs it at
+ * start and every minute.
+ *
  * @since 0.1.0
  */
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -25,9 +30,20 @@ import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
-import { type FlightRecord, fromRow, type RequestEnd, type RequestStart, type RetryNote, type Row } from "./flightRecord.js"
+import { fromRow as jobFromRow, type JobRow } from "../jobs/jobRow.js"
+import { slicePieces } from "../storage/textPieces.js"
+import {
+  type FlightRecord,
+  fromRow,
+  jobEnd,
+  type RequestEnd,
+  type RequestStart,
+  type RetryNote,
+  type Row
+} from "./flightRecord.js"
 import { Metrics } from "./Metrics.js"
 import { redact } from "./redact.js"
+import { processSecretValues } from "./secretValues.js"
 
 /**
  * The recorder's values (defined in `observability/flightRecord`).
@@ -41,6 +57,20 @@ export type {
   RequestStart,
   RetryNote
 } from "./flightRecord.js"
+
+/**
+ * What `reconcile` needs to know of the server instances.
+ *
+ * @since 0.1.0
+ */
+export interface ReconcileOptions {
+  /**
+   * Whether a server instance is gone (`Instances.isGone`). Without it no
+   * instance counts as gone: only rows whose job ended `SETTLE_MS` ago, or
+   * was orphaned, are completed.
+   */
+  readonly isGone?: ((instanceId: string) => Effect.Effect<boolean, StorageError>) | undefined
+}
 
 /**
  * @since 0.1.0
@@ -62,8 +92,17 @@ export interface FlightRecorderShape {
     readonly cli?: Cli | undefined
   }) => Effect.Effect<ReadonlyArray<FlightRecord>, StorageError>
   readonly byCorrelationId: (correlationId: string) => Effect.Effect<ReadonlyArray<FlightRecord>, StorageError>
-  /** Completes the open rows of jobs marked `orphaned` (their server died); the count completed. */
-  readonly reconcile: Effect.Effect<number, StorageError>
+  /**
+   * Completes the open rows whose end was never recorded; the count
+   * completed. A row whose job is final takes the job's outcome (status,
+   * exit code, error, reply, duration to the job's end) once no live server
+   * can still record it: the job was orphaned, its owner is gone, or it
+   * ended `SETTLE_MS` ago. A row whose job is not in the store ends
+   * `orphaned` once the instance that recorded it is gone, at that
+   * instance's last sign of life. Rows of jobs still running are left to
+   * their owner (or, when it is gone, to `Instances.reapOrphans` first).
+   */
+  readonly reconcile: (options?: ReconcileOptions) => Effect.Effect<number, StorageError>
   /** Deletes rows started before the time; the count deleted. */
   readonly purge: (before: number) => Effect.Effect<number, StorageError>
 }
@@ -79,8 +118,11 @@ export class FlightRecorder extends Context.Tag("llm-cli-gateway/FlightRecorder"
 
 /** Characters of an error message kept. */
 const ERROR_MAX_CHARS = 4096
-/** Extra characters redacted past the clip, so a secret cut by the clip is still recognised. */
-const REDACT_MARGIN = 4096
+/**
+ * Extra characters redacted past the clip, so a secret cut by the clip is
+ * still recognised (the environment's longest secret value included: a PEM key).
+ */
+const redactMargin = (): number => Math.max(4096, processSecretValues().longest)
 
 /**
  * The text as the recorder stores it: redacted, then clipped to `max`.
@@ -88,12 +130,31 @@ const REDACT_MARGIN = 4096
  * @since 0.1.0
  */
 export const recordable = (text: string, max: number): { readonly text: string; readonly truncated: boolean } => {
-  const clean = redact(text.length > max + REDACT_MARGIN ? text.slice(0, max + REDACT_MARGIN) : text)
+  const margin = redactMargin()
+  const clean = redact(text.length > max + margin ? text.slice(0, max + margin) : text)
   return clean.length > max ? { text: clean.slice(0, max), truncated: true } : { text: clean, truncated: false }
 }
 
-/** How often rows of orphaned jobs are completed. */
-const RECONCILE_EVERY = Duration.minutes(1)
+/**
+ * How long after its job ended a row is left for its own server to
+ * complete (it does so at once; a database lock can hold it back for a
+ * few busy timeouts) before `reconcile` completes it from the job.
+ *
+ * @since 0.1.0
+ */
+export const SETTLE_MS = 60_000
+
+/** An open row, with its job's state when the job is in the store and final. */
+interface OpenRow {
+  readonly id: string
+  readonly job_id: string | null
+  readonly instance_id: string | null
+  readonly started_at: number
+  readonly job_status: string | null
+  readonly job_owner: string | null
+  readonly job_finished_at: number | null
+}
+
 /** How often rows past retention are purged. */
 const PURGE_EVERY = Duration.hours(1)
 
@@ -163,7 +224,7 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
         errorTag: end.errorTag,
         errorMessage: errorText(end.errorMessage),
         reply: reply.text,
-        replyChars: end.reply !== null ? end.reply.length : end.replyChars,
+        replyChars: end.replyChars ?? (end.reply !== null ? end.reply.length : null),
         truncated: reply.truncated ? 1 : 0,
         model: end.model,
         sessionId: end.sessionId,
@@ -178,11 +239,10 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
     const started: FlightRecorderShape["started"] = (start) =>
       safely("the start of a request", sql`INSERT INTO flight_recorder ${sql.insert(startColumns(start))}`)
 
-    const jobEnded: FlightRecorderShape["jobEnded"] = (jobId, end) => {
+    /** Completes the open rows of a job; the ids completed. */
+    const endRows = (jobId: string, end: RequestEnd) => {
       const e = endColumns(end)
-      return safely(
-        "the end of a request",
-        sql`UPDATE flight_recorder SET
+      return sql<{ id: string }>`UPDATE flight_recorder SET
             status = ${e.status}, finished_at = ${e.finishedAt}, duration_ms = max(0, ${e.finishedAt} - started_at),
             exit_code = ${e.exitCode}, error_tag = ${e.errorTag}, error_message = ${e.errorMessage},
             reply = ${e.reply}, reply_chars = ${e.replyChars},
@@ -190,9 +250,11 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
             model = coalesce(${e.model}, model), session_id = ${e.sessionId},
             input_tokens = ${e.inputTokens}, output_tokens = ${e.outputTokens}, usage_json = ${e.usage},
             cost_usd = ${e.costUsd}, circuit_state = coalesce(${e.circuitState}, circuit_state)
-          WHERE job_id = ${jobId} AND finished_at IS NULL`
-      )
+          WHERE job_id = ${jobId} AND finished_at IS NULL
+          RETURNING id`
     }
+
+    const jobEnded: FlightRecorderShape["jobEnded"] = (jobId, end) => safely("the end of a request", endRows(jobId, end))
 
     const refused: FlightRecorderShape["refused"] = (start, end) => {
       const e = endColumns(end)
@@ -260,18 +322,83 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
         (rows) => rows.map(fromRow)
       ).pipe(Effect.mapError(failed("read")))
 
-    const reconcile: FlightRecorderShape["reconcile"] = Effect.map(
-      sql`UPDATE flight_recorder SET
-          status = 'orphaned',
-          finished_at = j.finished_at,
-          duration_ms = max(0, coalesce(j.finished_at, flight_recorder.started_at) - flight_recorder.started_at),
-          error_tag = json_extract(j.error_json, '$._tag'),
-          error_message = substr(json_extract(j.error_json, '$.message'), 1, ${ERROR_MAX_CHARS})
-        FROM jobs AS j
-        WHERE flight_recorder.job_id = j.id AND flight_recorder.finished_at IS NULL AND j.status = 'orphaned'
-        RETURNING flight_recorder.id`,
-      (rows) => rows.length
-    ).pipe(Effect.mapError(failed("reconcile")))
+    /** The start of a job's reply, enough for the recorder's clip (and its redaction margin). */
+    const replyStart = (jobId: string) =>
+      Effect.map(
+        sql<{ char_start: number; data: string }>`
+          SELECT char_start, data FROM job_reply
+          WHERE job_id = ${jobId} AND char_start <= ${config.recordMaxChars + redactMargin()} ORDER BY seq`,
+        (rows) => slicePieces(rows, 0, config.recordMaxChars + redactMargin() + 1)
+      )
+
+    /** Completes the open rows of a final job from its row in the store; the count completed. */
+    const endFromJob = (jobId: string) =>
+      Effect.gen(function*() {
+        const [row] = yield* sql<JobRow>`SELECT * FROM jobs WHERE id = ${jobId}`
+        if (row === undefined) return 0
+        const job = jobFromRow(row)
+        const reply = job.status === "completed" && config.recordContent ? yield* replyStart(jobId) : undefined
+        return (yield* endRows(jobId, jobEnd(job, reply))).length
+      })
+
+    /** Ends an open row whose job is not in the store: its server went away, at its last sign of life. */
+    const endAsOrphan = (row: OpenRow, now: number) =>
+      Effect.gen(function*() {
+        const [seen] = row.instance_id === null ? [] : yield* sql<{ last: number | null }>`
+          SELECT coalesce(stopped_at, heartbeat_at) AS last FROM instances WHERE id = ${row.instance_id}`
+        const finishedAt = Math.max(row.started_at, Math.min(now, seen?.last ?? now))
+        const message = errorText(
+          `the server that accepted this request (instance ${row.instance_id ?? "unknown"}) went away ` +
+            "before it recorded how the request ended, and its job is not in the job store"
+        )
+        const ended = yield* sql<{ id: string }>`UPDATE flight_recorder SET
+            status = 'orphaned', finished_at = ${finishedAt}, duration_ms = ${finishedAt - row.started_at},
+            error_tag = 'JobOrphaned', error_message = ${message}
+          WHERE id = ${row.id} AND finished_at IS NULL
+          RETURNING id`
+        return ended.length
+      })
+
+    const reconcile: FlightRecorderShape["reconcile"] = (options = {}) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const open = yield* sql<OpenRow>`
+          SELECT f.id, f.job_id, f.instance_id, f.started_at,
+            j.status AS job_status, j.owner_instance AS job_owner, j.finished_at AS job_finished_at
+          FROM flight_recorder AS f LEFT JOIN jobs AS j ON j.id = f.job_id
+          WHERE f.finished_at IS NULL
+            AND (j.id IS NULL OR j.status IN ('completed', 'failed', 'canceled', 'orphaned'))`
+        if (open.length === 0) return 0
+        // Each instance is judged once per pass.
+        const verdicts = new Map<string, boolean>()
+        const gone = (instanceId: string | null) =>
+          Effect.gen(function*() {
+            if (instanceId === null) return true
+            if (options.isGone === undefined) return false
+            const known = verdicts.get(instanceId)
+            if (known !== undefined) return known
+            const verdict = yield* options.isGone(instanceId)
+            verdicts.set(instanceId, verdict)
+            return verdict
+          })
+        let completed = 0
+        const jobsDone = new Set<string>()
+        for (const row of open) {
+          if (row.job_status === null) {
+            if (yield* gone(row.instance_id)) completed += yield* endAsOrphan(row, now)
+            continue
+          }
+          const jobId = row.job_id!
+          if (jobsDone.has(jobId)) continue
+          const settled = row.job_status === "orphaned" ||
+            (row.job_finished_at !== null && row.job_finished_at <= now - SETTLE_MS) ||
+            (yield* gone(row.job_owner))
+          if (!settled) continue
+          jobsDone.add(jobId)
+          completed += yield* endFromJob(jobId)
+        }
+        return completed
+      }).pipe(Effect.mapError((e) => e._tag === "StorageError" ? e : failed("reconcile")(e)))
 
     const purge: FlightRecorderShape["purge"] = (before) =>
       Effect.map(
@@ -283,21 +410,16 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
   })
 
 /**
- * The recorder's upkeep for as long as its scope lives: completes the rows
- * of orphaned jobs every minute, and purges rows past the job retention
- * (`LLM_GATEWAY_JOB_RETENTION_DAYS`) every hour.
+ * The recorder's upkeep for as long as its scope lives: purges rows past
+ * the job retention (`LLM_GATEWAY_JOB_RETENTION_DAYS`) every hour. (Rows
+ * left open are completed by JobManager's housekeeping, which knows the
+ * server instances: `reconcile`.)
  *
  * @since 0.1.0
  */
 export const upkeep = (recorder: FlightRecorderShape) =>
   Effect.gen(function*() {
     const config = yield* GatewayConfig
-    yield* Effect.forkScoped(
-      recorder.reconcile.pipe(
-        Effect.catchAll((e) => Effect.logWarning("flight recorder: could not complete rows of orphaned jobs", e)),
-        Effect.repeat(Schedule.spaced(RECONCILE_EVERY))
-      )
-    )
     yield* Effect.forkScoped(
       Effect.flatMap(Clock.currentTimeMillis, (now) => recorder.purge(now - config.jobRetentionDays * 86_400_000)).pipe(
         Effect.catchAll((e) => Effect.logWarning("flight recorder: retention purge failed", e)),
@@ -332,6 +454,6 @@ export const layerNoop: Layer.Layer<FlightRecorder> = Layer.succeed(FlightRecord
   noteCircuit: () => Effect.void,
   recent: () => Effect.succeed([]),
   byCorrelationId: () => Effect.succeed([]),
-  reconcile: Effect.succeed(0),
+  reconcile: () => Effect.succeed(0),
   purge: () => Effect.succeed(0)
 })

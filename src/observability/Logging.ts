@@ -7,7 +7,8 @@
  * its `correlationId`, `jobId` and `cli` as annotations. The level comes
  * from `LLM_GATEWAY_LOG_LEVEL`, else `DEBUG` (any value but `0`/`false`
  * means debug), else info. Secrets are redacted from every line
- * (`redact.ts`).
+ * (`redact.ts`): the values of the server's secret-named variables, as
+ * they are and as the line's quoting escapes them, and the known shapes.
  *
  * @since 0.1.0
  */
@@ -15,7 +16,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { GatewayConfig, type GatewayConfigShape } from "../Config.js"
-import { redact } from "./redact.js"
+import { redact, redactStrings } from "./redact.js"
 
 /**
  * Where a finished line goes.
@@ -50,15 +51,6 @@ const redactJsonLine = (line: string): string => {
   } catch {
     return redact(line)
   }
-}
-
-const redactStrings = (value: unknown): unknown => {
-  if (typeof value === "string") return redact(value)
-  if (Array.isArray(value)) return value.map(redactStrings)
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)]))
-  }
-  return value
 }
 
 /**

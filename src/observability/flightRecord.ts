@@ -1,10 +1,12 @@
 /**
- * The flight recorder's values: a request as accepted, how it ended, a
- * retry, and a row as read back (with its mapping from SQLite's columns).
+ * The flight recorder's values: a request as accepted, how it ended (and
+ * how a final job reads as that end), a retry, and a row as read back (with
+ * its mapping from SQLite's columns).
  *
  * @since 0.1.0
  */
 import type { Cli } from "../domain/Cli.js"
+import type { Job } from "../domain/Job.js"
 import type { Usage } from "../domain/Usage.js"
 
 /**
@@ -64,6 +66,28 @@ export interface RequestEnd {
   /** The circuit breaker's state when the request ended, if one is in use. */
   readonly circuitState?: string | null | undefined
 }
+
+/**
+ * How a final job ended, as its requests' rows record it; `replyText` is
+ * the reply when it is at hand (its length is the job's own count).
+ *
+ * @since 0.1.0
+ */
+export const jobEnd = (job: Job, replyText: string | undefined): RequestEnd => ({
+  status: job.status === "completed" || job.status === "canceled" || job.status === "orphaned"
+    ? job.status
+    : "failed",
+  finishedAt: job.finishedAt ?? job.createdAt,
+  exitCode: job.exitCode,
+  errorTag: job.error?._tag ?? null,
+  errorMessage: job.error?.message ?? null,
+  reply: job.status === "completed" ? replyText ?? null : null,
+  replyChars: job.reply?.chars ?? null,
+  model: job.reply?.model ?? null,
+  sessionId: job.reply?.sessionId ?? null,
+  usage: job.reply?.usage ?? null,
+  costUsd: job.reply?.costUsd ?? null
+})
 
 /**
  * One retry of a run, as the retry policy reports it.

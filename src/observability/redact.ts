@@ -1,8 +1,12 @@
 /**
  * Redaction of secrets from text before it is written anywhere durable (the
- * flight recorder) or shown in a log: API keys, bearer tokens and
- * `Authorization` headers, `*_API_KEY=value` style assignments, AWS access
- * key ids, JWTs, private key blocks and passwords in URLs. Pure.
+ * flight recorder, job rows) or shown (a log, an answer): first the value
+ * of every secret-named variable of the server's environment, whatever its
+ * shape (`secretValues.ts`), then the known shapes: API keys, bearer tokens
+ * and `Authorization` headers, `*_API_KEY=value` style assignments, AWS
+ * access key ids, JWTs, private key blocks and passwords in URLs. Pure, but
+ * for the environment's values, collected once from `process.env`
+ * (`redactWith` takes them as an argument).
  *
  * Every pattern runs in linear time: each starts with a literal or a word
  * boundary and has bounded or non-overlapping repetitions, so a hostile
@@ -11,6 +15,8 @@
  *
  * @since 0.1.0
  */
+
+import { processSecretValues, redactValues, type SecretValues } from "./secretValues.js"
 
 /**
  * What a secret is replaced with.
@@ -101,18 +107,45 @@ const redactPrivateKeys = (text: string): string => {
 }
 
 /**
- * The text with every secret it recognises replaced by `[REDACTED]`
- * (a header or variable name before the secret is kept). Idempotent.
+ * The text with every secret it recognises replaced by `[REDACTED]`: the
+ * given secret values (longest first, wherever they occur), then the known
+ * shapes (a header or variable name before the secret is kept).
+ * Idempotent.
  *
  * @since 0.1.0
  */
-export const redact = (text: string): string => {
-  let out = redactPrivateKeys(text)
+export const redactWith = (secrets: SecretValues, text: string): string => {
+  let out = redactPrivateKeys(redactValues(secrets, text))
   for (const rule of rules) {
     rule.pattern.lastIndex = 0
     out = out.replace(rule.pattern, rule.replace)
   }
   return out
+}
+
+/**
+ * The text with every secret it recognises replaced by `[REDACTED]`: the
+ * values of the secret-named variables of the server's environment
+ * (`secretValues.ts`), then the known shapes (a header or variable name
+ * before the secret is kept). Idempotent.
+ *
+ * @since 0.1.0
+ */
+export const redact = (text: string): string => redactWith(processSecretValues(), text)
+
+/**
+ * Every string inside a JSON-like value redacted (`redact`), the shape kept:
+ * for log lines, stored errors and answers that are objects.
+ *
+ * @since 0.1.0
+ */
+export const redactStrings = (value: unknown): unknown => {
+  if (typeof value === "string") return redact(value)
+  if (Array.isArray(value)) return value.map(redactStrings)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)]))
+  }
+  return value
 }
 
 /**

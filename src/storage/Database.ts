@@ -1,7 +1,9 @@
 /**
  * The gateway's one SQLite database: opened with WAL, a busy timeout and
  * foreign keys, migrated at start-up, created with mode 0600 in a folder of
- * mode 0700. Several server processes share it.
+ * mode 0700. Several server processes share it. Its folder and file are
+ * checked before SQLite opens them (`homeCheck`, `databaseFile`): never
+ * through a link, never a mode changed on what is not ours.
  *
  * @since 0.1.0
  */
@@ -12,51 +14,24 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync } from "node:fs"
-import { dirname } from "node:path"
 import { GatewayConfig } from "../Config.js"
 import { StorageError } from "../domain/errors.js"
+import { prepareFile } from "./databaseFile.js"
+import { checkFolder, prepareFolder } from "./homeCheck.js"
 import { loader } from "./migrations.js"
 
 /** How long a writer waits for another process's lock before failing. */
 export const BUSY_TIMEOUT_MS = 10_000
 
-const SQLITE_MAGIC = "SQLite format 3\u0000"
-
 /**
- * Makes sure the file can be opened as ours: its folder exists with mode
- * 0700, the file exists with mode 0600, and an existing non-empty file is a
- * SQLite database (a corrupt or foreign file is refused, never overwritten).
+ * Makes sure the file can be opened as ours, or fails at once naming what
+ * is wrong: its folder (`homeCheck`: made with mode 0700, or refused when it
+ * cannot be a folder, is writable by every user or not by this one), then
+ * the file (`databaseFile`: made with mode 0600, or refused when it is a
+ * link, not a regular file, or not a SQLite database).
  */
-const prepareFile = (path: string): Effect.Effect<void, StorageError> =>
-  Effect.try({
-    try: () => {
-      const dir = dirname(path)
-      if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
-      if (!existsSync(path)) {
-        closeSync(openSync(path, "a", 0o600))
-        return
-      }
-      chmodSync(path, 0o600)
-      const fd = openSync(path, "r")
-      try {
-        const header = Buffer.alloc(16)
-        const read = readSync(fd, header, 0, 16, 0)
-        if (read > 0 && header.toString("latin1", 0, read) !== SQLITE_MAGIC.slice(0, read)) {
-          throw new Error("the file is not a SQLite database (its header is wrong); it was left untouched")
-        }
-      } finally {
-        closeSync(fd)
-      }
-    },
-    catch: (e) =>
-      new StorageError({
-        message: `cannot use the database ${path}: ${e instanceof Error ? e.message : String(e)}. ` +
-          "Move it aside or point LLM_GATEWAY_JOBS_DB elsewhere.",
-        operation: "open",
-        path
-      })
-  })
+const prepare = (path: string): Effect.Effect<void, StorageError> =>
+  prepareFolder(path).pipe(Effect.zipRight(checkFolder(path)), Effect.zipRight(prepareFile(path)))
 
 const MIGRATIONS_TABLE = "gateway_migrations"
 
@@ -143,7 +118,7 @@ export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | SqliteC
     )
   )
   const opened = Layer.provideMerge(setup, client)
-  return path === ":memory:" ? opened : Layer.provide(opened, Layer.effectDiscard(prepareFile(path)))
+  return path === ":memory:" ? opened : Layer.provide(opened, Layer.effectDiscard(prepare(path)))
 }
 
 /**

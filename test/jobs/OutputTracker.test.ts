@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { OutputTracker } from "../../src/jobs/OutputTracker.js"
+import { fromValues } from "../../src/observability/secretValues.js"
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s))
 
@@ -39,5 +40,31 @@ describe("OutputTracker", () => {
     t.push({ stream: "stdout", data: new Uint8Array(Buffer.from("€").subarray(0, 2)) })
     expect(t.take().chunks).toEqual([])
     expect(t.take(true).chunks[0]?.data).toBe("\ufffd")
+  })
+
+  it("never stores a secret value, even cut between chunks and between flushes; offsets stay exact", () => {
+    const secret = "hunter2hunter2"
+    const t = new OutputTracker(10_000, fromValues([secret]))
+    const text = `stderr: token ${secret} refused\nagain: ${secret}\n`
+    const stored: Array<{ charStart: number; data: string }> = []
+    let chars = 0
+    // One byte at a time, a flush after every byte: every cut of the value is tried.
+    for (const byte of Buffer.from(text)) {
+      t.push({ stream: "stderr", data: new Uint8Array([byte]) })
+      const flush = t.take()
+      for (const chunk of flush.chunks) {
+        expect(chunk.charStart).toBe(chars)
+        chars += chunk.data.length
+        stored.push(chunk)
+      }
+      expect(flush.stderrChars).toBe(chars)
+    }
+    const last = t.take(true)
+    stored.push(...last.chunks)
+    const all = stored.map((c) => c.data).join("")
+    expect(all).toBe("stderr: token [REDACTED] refused\nagain: [REDACTED]\n")
+    expect(last.stderrChars).toBe(all.length)
+    expect(last.stderrBytes).toBe(Buffer.byteLength(text))
+    for (const chunk of stored) expect(chunk.data).not.toContain("hunter2h")
   })
 })

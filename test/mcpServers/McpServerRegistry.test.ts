@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
@@ -150,13 +150,13 @@ describe("resolve", () => {
 
 describe("a malformed registry", () => {
   const cases: ReadonlyArray<readonly [file: string, says: string]> = [
-    ["bad-json.json", "is not valid JSON"],
+    ["bad-json.json", "is not valid JSON (line 1, column 52: an early end (something is not closed))"],
     ["no-mcpServers-key.json", "at mcpServers: is missing"],
     ["servers-not-object.json", "at mcpServers:"],
     ["missing-command.json", "at mcpServers.sqry.command: is missing"],
     ["http-without-url.json", "at mcpServers.docs.url: is missing"],
-    ["env-not-strings.json", "at mcpServers.sqry.env.PORT: Expected string, actual 8080"],
-    ["unknown-type.json", `at mcpServers.ws.type: expected "stdio", "http" or "sse", got "websocket"`]
+    ["env-not-strings.json", "at mcpServers.sqry.env.PORT: expected a string, got a number"],
+    ["unknown-type.json", `at mcpServers.ws.type: expected "stdio", "http" or "sse", got another string`]
   ]
   for (const [file, says] of cases) {
     it.effect(`${file}: McpRegistryInvalid naming the file and what is wrong`, () =>
@@ -173,12 +173,13 @@ describe("a malformed registry", () => {
       }))
   }
 
-  it.effect("a registry path that cannot be read (a folder) is McpRegistryInvalid", () =>
+  it.effect("a registry path that is not a regular file (a folder) is McpRegistryInvalid", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(registry(scratch).resolve(["sqry"], { strict: false }))
       expect(error._tag).toBe("McpRegistryInvalid")
-      expect(error.message).toContain(`${scratch} could not be read`)
+      expect(error.message).toContain(`${scratch} is not a regular file`)
     }))
+
 
   it("the errors serialize with their fields", () => {
     const missing = new McpServersMissing({ message: "m", missing: ["a"], registryPath: "/r", hint: "h" })
@@ -196,6 +197,55 @@ describe("a malformed registry", () => {
       path: "/r"
     })
   })
+})
+
+describe("registry errors never quote the file", () => {
+  // What the file holds, wherever it is wrong: each case's secret must not appear in the error.
+  const cases: ReadonlyArray<readonly [name: string, text: string, secret: string, says: string]> = [
+    ["plain text", "hunter2hunter2 is my password\n", "hunter2", "line 1, column 1"],
+    ["a secret where a value should be", `{"mcpServers": {"x": {"command": "c",\n "env": {"T": hunter2hunter2}}}}`, "hunter2", "line 2, column 15"],
+    ["an unterminated string", `{"mcpServers": {"x": {"command": "c", "env": {"T": "hunter2hunter2`, "hunter2", "line 1, column 52"],
+    ["a top-level string", `"s3cr3t-json-string"`, "s3cr3t", "expected an object, got a string"],
+    ["servers as a string", `{"mcpServers": "sk-secret-value-123"}`, "sk-secret", "at mcpServers: expected an object, got a string"],
+    ["a definition as a string", `{"mcpServers": {"x": "tok-abcdef123456"}}`, "tok-abcdef", "at mcpServers.x: a server definition is an object, not a string"],
+    ["an unknown type", `{"mcpServers": {"x": {"type": "s3cr3t-type-value"}}}`, "s3cr3t", "at mcpServers.x.type: expected"],
+    ["an env value of the wrong kind", `{"mcpServers": {"x": {"command": "c", "env": {"TOKEN": 12345678901}}}}`, "12345678901", "at mcpServers.x.env.TOKEN: expected a string, got a number"],
+    ["a header of the wrong kind", `{"mcpServers": {"x": {"type": "http", "url": "u", "headers": {"Authorization": ["Bearer abcdefghij"]}}}}`, "abcdefghij", "at mcpServers.x.headers.Authorization: expected a string, got an array"],
+    ["a command of the wrong kind", `{"mcpServers": {"x": {"command": ["s3cr3tcommand"]}}}`, "s3cr3t", "at mcpServers.x.command: expected a string, got an array"]
+  ]
+  for (const [name, text, secret, says] of cases) {
+    it.effect(`${name}: says where and what, without the value`, () =>
+      Effect.gen(function*() {
+        const path = join(scratch, `quoted-${name.replace(/\W+/g, "-")}.json`)
+        writeFileSync(path, text)
+        const error = yield* Effect.flip(registry(path).resolve(["x"], { strict: false }))
+        expect(error._tag).toBe("McpRegistryInvalid")
+        expect(error.message).toContain(path)
+        expect(error.message).toContain(says)
+        expect(error.message).not.toContain(secret)
+      }))
+  }
+
+  it.effect("a registry path linked to a key file: the error names the path, not a byte of the key", () =>
+    Effect.gen(function*() {
+      const key = join(scratch, "id_ed25519")
+      writeFileSync(key, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n")
+      const link = join(scratch, "linked-mcp-servers.json")
+      symlinkSync(key, link)
+      const error = yield* Effect.flip(registry(link).resolve(["x"], { strict: true }))
+      expect(error._tag).toBe("McpRegistryInvalid")
+      expect(error.message).toContain(link)
+      expect(error.message).toContain("line 1, column 1")
+      for (const part of ["BEGIN", "OPENSSH", "b3Blbn", "-----"]) expect(error.message).not.toContain(part)
+    }))
+
+  it.effect("a registry larger than MAX_REGISTRY_BYTES is refused unread", () =>
+    Effect.gen(function*() {
+      const path = join(scratch, "huge.json")
+      writeFileSync(path, " ".repeat(McpServerRegistry.MAX_REGISTRY_BYTES + 1))
+      const error = yield* Effect.flip(registry(path).resolve(["x"], { strict: false }))
+      expect(error.message).toContain(`${path} is ${McpServerRegistry.MAX_REGISTRY_BYTES + 1} bytes`)
+    }))
 })
 
 describe("layers", () => {

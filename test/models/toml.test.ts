@@ -32,12 +32,12 @@ describe("scanToml", () => {
   it("an unterminated string is an error with its line", () => {
     const scan = scanToml(readFileSync(fixture("codex", "malformed.toml"), "utf8"))
     expect(scan.errors[0]).toBe("line 1: unterminated string")
-    expect(scan.errors[1]).toMatch(/^line 2: "on-request" is not a TOML value/)
+    expect(scan.errors[1]).toMatch(/^line 2: a bare value that is not a TOML value/)
   })
 
-  it("an unquoted string value is an error", () => {
+  it("an unquoted string value is an error that does not quote the value (a config file may hold a secret)", () => {
     expect(scanToml(`model = gpt-5.4`).errors).toEqual([
-      `line 1: "gpt-5.4" is not a TOML value (strings need quotes)`
+      `line 1: a bare value that is not a TOML value (strings need quotes)`
     ])
   })
 

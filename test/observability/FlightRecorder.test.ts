@@ -1,19 +1,27 @@
 /**
  * FlightRecorder over a real SQLite file: a request's row from start to
  * end, redaction, content off, clipping, retries, deduped rows, refusals,
- * orphaned jobs, purge, and a failing write that fails nothing.
+ * rows left open completed from their jobs, purge, and a failing write
+ * that fails nothing.
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as TestClock from "effect/TestClock"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as GatewayConfig from "../../src/Config.js"
 import type { GatewayConfigShape } from "../../src/Config.js"
-import { FlightRecorder, layer as recorderLayer, type RequestEnd, type RequestStart } from "../../src/observability/FlightRecorder.js"
+import {
+  FlightRecorder,
+  layer as recorderLayer,
+  type RequestEnd,
+  type RequestStart,
+  SETTLE_MS
+} from "../../src/observability/FlightRecorder.js"
 import { layer as metricsLayer, Metrics } from "../../src/observability/Metrics.js"
 import { REDACTED } from "../../src/observability/redact.js"
 import * as Database from "../../src/storage/Database.js"
@@ -55,6 +63,24 @@ const end = (overrides: Partial<RequestEnd> = {}): RequestEnd => ({
   costUsd: 0.0123,
   ...overrides
 })
+
+/** A row of `jobs` for job-1 (of inst-1), with the columns given. */
+const insertJob = (columns: Record<string, unknown>) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql`INSERT INTO jobs ${
+      sql.insert({
+        id: "job-1",
+        cli: "claude",
+        request_key: "k",
+        argv_json: "[]",
+        cwd: "/",
+        correlation_id: "corr-1",
+        output_format: "text",
+        owner_instance: "inst-1",
+        created_at: 1_000,
+        ...columns
+      })
+    }`)
 
 const rows = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<Record<string, unknown>>`SELECT * FROM flight_recorder ORDER BY started_at, id`)
 
@@ -185,28 +211,124 @@ describe("FlightRecorder", () => {
   it.effect("completes the rows of jobs marked orphaned", () =>
     Effect.gen(function*() {
       const recorder = yield* FlightRecorder
-      const sql = yield* SqlClient.SqlClient
-      yield* sql`INSERT INTO jobs ${
-        sql.insert({
-          id: "job-1",
-          cli: "claude",
-          request_key: "k",
-          argv_json: "[]",
-          cwd: "/",
-          correlation_id: "corr-1",
-          output_format: "text",
-          status: "orphaned",
-          owner_instance: "gone",
-          created_at: 1_000,
-          finished_at: 5_000,
-          error_json: JSON.stringify({ _tag: "JobOrphaned", message: "its server went away" })
-        })
-      }`
+      yield* insertJob({
+        status: "orphaned",
+        finished_at: 5_000,
+        error_json: JSON.stringify({ _tag: "JobOrphaned", message: "its server went away" })
+      })
       yield* recorder.started(start())
-      expect(yield* recorder.reconcile).toBe(1)
-      expect(yield* recorder.reconcile).toBe(0)
+      expect(yield* recorder.reconcile()).toBe(1)
+      expect(yield* recorder.reconcile()).toBe(0)
       const [read] = yield* recorder.byCorrelationId("corr-1")
       expect(read).toMatchObject({ status: "orphaned", finishedAt: 5_000, durationMs: 4_000, errorTag: "JobOrphaned" })
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("a row left open whose job completed takes the job's outcome once its server is gone, deduped rows too", () =>
+    Effect.gen(function*() {
+      const recorder = yield* FlightRecorder
+      const sql = yield* SqlClient.SqlClient
+      yield* TestClock.setTime(10_000)
+      yield* insertJob({
+        status: "completed",
+        owner_instance: "inst-1",
+        started_at: 1_010,
+        finished_at: 3_000,
+        exit_code: 0,
+        reply_json: JSON.stringify({
+          chars: end().reply!.length,
+          model: "claude-sonnet-4-5",
+          sessionId: "s-9",
+          usage: { inputTokens: 5, outputTokens: 7 },
+          costUsd: 0.5
+        })
+      })
+      yield* sql`INSERT INTO job_reply (job_id, seq, char_start, data) VALUES ('job-1', 0, 0, ${end().reply})`
+      yield* recorder.started(start())
+      yield* recorder.started(start({ correlationId: "corr-2", deduped: true, startedAt: 2_000, instanceId: "inst-2" }))
+      // Its server is alive and the job ended 7 s ago: that server records the end itself.
+      expect(yield* recorder.reconcile({ isGone: () => Effect.succeed(false) })).toBe(0)
+      expect(yield* recorder.reconcile()).toBe(0)
+      // Gone: the rows take the job's end.
+      const asked: Array<string> = []
+      const isGone = (id: string) => Effect.sync(() => (asked.push(id), id === "inst-1"))
+      expect(yield* recorder.reconcile({ isGone })).toBe(2)
+      expect(asked).toEqual(["inst-1"])
+      const [own, joined] = yield* recorder.byCorrelationId("corr-1").pipe(
+        Effect.zip(recorder.byCorrelationId("corr-2")),
+        Effect.map(([a, b]) => [a[0], b[0]])
+      )
+      expect(own).toMatchObject({
+        status: "completed",
+        finishedAt: 3_000,
+        durationMs: 2_000,
+        exitCode: 0,
+        errorTag: null,
+        reply: `Looks fine. Authorization: ${REDACTED}`,
+        replyChars: end().reply!.length,
+        model: "claude-sonnet-4-5",
+        sessionId: "s-9",
+        usage: { inputTokens: 5, outputTokens: 7 },
+        costUsd: 0.5
+      })
+      expect(joined).toMatchObject({ status: "completed", durationMs: 1_000, deduped: true })
+      expect(yield* recorder.reconcile({ isGone })).toBe(0)
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("a row left open whose job failed takes its error (redacted) once the job ended a minute ago, with no server judged", () =>
+    Effect.gen(function*() {
+      const recorder = yield* FlightRecorder
+      yield* insertJob({
+        status: "failed",
+        finished_at: 2_500,
+        exit_code: 3,
+        error_json: JSON.stringify({ _tag: "CliExitedNonZero", message: "exit 3; OPENAI_API_KEY=abc", exitCode: 3 })
+      })
+      yield* recorder.started(start())
+      yield* TestClock.setTime(2_500 + SETTLE_MS - 1)
+      expect(yield* recorder.reconcile()).toBe(0)
+      yield* TestClock.setTime(2_500 + SETTLE_MS)
+      expect(yield* recorder.reconcile()).toBe(1)
+      const [read] = yield* recorder.byCorrelationId("corr-1")
+      expect(read).toMatchObject({
+        status: "failed",
+        finishedAt: 2_500,
+        durationMs: 1_500,
+        exitCode: 3,
+        errorTag: "CliExitedNonZero",
+        errorMessage: `exit 3; OPENAI_API_KEY=${REDACTED}`,
+        reply: null
+      })
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("a row whose job is not in the store ends orphaned at its gone server's last heartbeat; a live server's is left", () =>
+    Effect.gen(function*() {
+      const recorder = yield* FlightRecorder
+      const sql = yield* SqlClient.SqlClient
+      yield* TestClock.setTime(100_000)
+      yield* sql`INSERT INTO instances (id, pid, host, started_at, heartbeat_at, lease_ms)
+        VALUES ('inst-1', 1, 'h', 500, 4_000, 5_000)`
+      yield* recorder.started(start({ jobId: "job-gone" }))
+      yield* recorder.started(start({ correlationId: "corr-2", jobId: "job-elsewhere", instanceId: "inst-live" }))
+      yield* recorder.started(start({ correlationId: "corr-3", jobId: "job-unknown", instanceId: "inst-unknown" }))
+      const isGone = (id: string) => Effect.succeed(id !== "inst-live")
+      expect(yield* recorder.reconcile()).toBe(0)
+      expect(yield* recorder.reconcile({ isGone })).toBe(2)
+      const [gone] = yield* recorder.byCorrelationId("corr-1")
+      expect(gone).toMatchObject({ status: "orphaned", finishedAt: 4_000, durationMs: 3_000, errorTag: "JobOrphaned" })
+      expect(gone!.errorMessage).toContain("inst-1")
+      expect((yield* recorder.byCorrelationId("corr-2"))[0]!.status).toBe("started")
+      // An instance with no row: ended when it was noticed.
+      expect((yield* recorder.byCorrelationId("corr-3"))[0]).toMatchObject({ status: "orphaned", finishedAt: 100_000 })
+    }).pipe(Effect.provide(testLayer())))
+
+  it.effect("a row whose job still runs is left, even when its server is gone (Instances orphans the job first)", () =>
+    Effect.gen(function*() {
+      const recorder = yield* FlightRecorder
+      yield* TestClock.setTime(10 * SETTLE_MS)
+      yield* insertJob({ status: "running", started_at: 1_010 })
+      yield* recorder.started(start())
+      expect(yield* recorder.reconcile({ isGone: () => Effect.succeed(true) })).toBe(0)
+      expect((yield* recorder.byCorrelationId("corr-1"))[0]!.status).toBe("started")
     }).pipe(Effect.provide(testLayer())))
 
   it.effect("purges rows started before the retention", () =>

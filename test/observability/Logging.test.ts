@@ -9,6 +9,13 @@ import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
 import * as GatewayConfig from "../../src/Config.js"
 import * as Logging from "../../src/observability/Logging.js"
+import { vi } from "vitest"
+
+// Secret-named variables of the server's environment with values of no known shape.
+vi.hoisted(() => {
+  process.env.SOME_SERVICE_TOKEN = "hunter2hunter2"
+  process.env.DATABASE_PASSWORD = "pa\"ss w0rd\\x"
+})
 
 const fromEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(GatewayConfig.config, ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -90,6 +97,23 @@ describe("log lines", () => {
         annotations: { correlationId: "c-1", jobId: "j-1" }
       })
       expect(parsed[1]!.message).toBe("stderr said: OPENAI_API_KEY=[REDACTED]")
+    }))
+
+  it.effect("the values of the environment's secrets are redacted in both formats, even as the format escapes them", () =>
+    Effect.gen(function*() {
+      const secretStory = Effect.gen(function*() {
+        yield* Effect.logWarning("the CLI said: hunter2hunter2 refused")
+        yield* Effect.logError("db said: pa\"ss w0rd\\x is wrong")
+        yield* Effect.logInfo("annotated").pipe(Effect.annotateLogs({ stderrTail: "token=hunter2hunter2" }))
+      })
+      for (const format of [{}, { LLM_GATEWAY_LOG_FORMAT: "json" }]) {
+        const lines = yield* capture(format, secretStory)
+        const text = lines.join("\n")
+        expect(lines).toHaveLength(3)
+        expect(text).not.toContain("hunter2hunter2")
+        expect(text).not.toContain("w0rd")
+        expect(text).toContain("[REDACTED]")
+      }
     }))
 
   it("the stderr logger never writes to stdout", () => {

@@ -2,15 +2,17 @@
  * The environment: which variables a CLI is started with (documented in
  * docs/RELIABILITY.md from what the fake CLIs record), and secrets the
  * gateway's own environment holds never written to job rows, the flight
- * recorder (the whole database file is searched) or the log on stderr.
+ * recorder (the whole database file is searched) or the log on stderr;
+ * nor, when a CLI prints a secret of no known shape and fails, in any
+ * answer.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { readdirSync, readFileSync } from "node:fs"
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { childEnvironment, cliInheritance, nestingMarkers, sharedVariables } from "../../src/process/childEnvironment.js"
 import * as Providers from "../../src/providers/Providers.js"
 import { suiteRecorder } from "./helpers/results.js"
-import { baseEnv, recordsIn, startRaw, tempDir, waitUntil, withDb } from "./helpers/server.js"
+import { baseEnv, fakeBin, recordsIn, startRaw, tempDir, waitUntil, withDb } from "./helpers/server.js"
 
 const results = suiteRecorder(
   "environment",
@@ -123,6 +125,100 @@ describe("what a CLI gets, and where secrets go", () => {
       )
     } finally {
       server.kill()
+    }
+  }, 60_000)
+
+  it("a secret of no known shape that a CLI prints and fails with is in no answer, database file, log line or flight-recorder row", async () => {
+    const row = results.begin("E02", "A CLI prints an unshaped secret of the server's environment and fails")
+    const dir = tempDir()
+    const db = join(dir, "jobs.db")
+    // Secret-named variables whose values match no shape rule (no sk-, no bearer, no KEY=value on the line).
+    const secrets = { SOME_SERVICE_TOKEN: "hunter2hunter2-e02", DATABASE_PASSWORD: "c0rrect.h0rse*(battery)" }
+    // A claude that is the fake for its identity check, and otherwise prints both values on stderr and exits 1
+    // (as a CLI echoing its configuration in a crash report would). It learns them as real CLIs learn theirs:
+    // the server passes the variables on (LLM_GATEWAY_CHILD_ENV).
+    const leaky = join(dir, "leaky-claude")
+    writeFileSync(
+      leaky,
+      `#!/bin/sh\ncase "$1" in --version|-v|--help) exec ${JSON.stringify(fakeBin("claude"))} "$@" ;; esac\n` +
+        `cat >/dev/null\n` +
+        `printf 'Error: request to the service failed\\n  token: %s\\n' "$SOME_SERVICE_TOKEN" >&2\n` +
+        `printf 'connecting as app with %s: refused\\n' "$DATABASE_PASSWORD" >&2\n` +
+        `printf '{"type":"result","subtype":"error_during_execution","is_error":true,"result":"%s"}\\n' "$SOME_SERVICE_TOKEN"\n` +
+        `exit 1\n`
+    )
+    chmodSync(leaky, 0o755)
+    const server = startRaw(dir, {
+      LLM_GATEWAY_JOBS_DB: db,
+      DEBUG: "1",
+      LLM_GATEWAY_CLAUDE_BIN: leaky,
+      LLM_GATEWAY_CHILD_ENV: "FAKE_CLI_*,SOME_SERVICE_TOKEN,DATABASE_PASSWORD",
+      ...secrets
+    })
+    // Everything the server writes on stdout: answers, notifications, progress.
+    let stdout = ""
+    server.child.stdout.on("data", (c: Buffer) => {
+      stdout += c.toString()
+    })
+    try {
+      await server.initialize()
+      const answers: Array<unknown> = []
+      for (const outputFormat of ["text", "json"]) {
+        const failed = await server.callTool("claude_request", { prompt: "crash and tell", outputFormat })
+        expect(failed.result.isError).toBe(true)
+        answers.push(failed)
+      }
+      const started = await server.callTool("claude_request_async", { prompt: "crash later" })
+      const jobId = started.result.structuredContent.jobId as string
+      answers.push(started)
+      answers.push(await server.callTool("llm_job_wait", { jobId, timeoutMs: 20_000 }))
+      answers.push(await server.callTool("llm_job_status", { jobId }))
+      const result = await server.callTool("llm_job_result", { jobId })
+      answers.push(result)
+      answers.push(await server.callTool("llm_process_health", {}))
+
+      const tables = withDb(db, (d) =>
+        (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((t) => t.name)
+      )
+      const recorderTables = tables.filter((t) => /flight|request_log|recorder/i.test(t))
+      await waitUntil(
+        () =>
+          recorderTables.length > 0 &&
+          withDb(db, (d) => (d.prepare(`SELECT count(*) AS n FROM ${recorderTables[0]}`).get() as { n: number }).n) >= 3,
+        10_000
+      )
+      const recorderRows = recorderTables.flatMap((t) => withDb(db, (d) => d.prepare(`SELECT * FROM ${t}`).all()))
+      const jobRows = withDb(db, (d) => d.prepare("SELECT * FROM jobs").all())
+      expect(jobRows.length).toBe(3)
+      const files = readdirSync(dir).filter((f) => f.startsWith("jobs.db"))
+      const places: ReadonlyArray<readonly [string, string]> = [
+        ["the answers", JSON.stringify(answers)],
+        ["stdout (answers and notifications)", stdout],
+        ["the job rows", JSON.stringify(jobRows)],
+        ["the flight-recorder rows", JSON.stringify(recorderRows)],
+        ["the log", server.stderr()],
+        ...files.map((f) => [`database file ${f}`, readFileSync(join(dir, f)).toString("latin1")] as const)
+      ]
+      for (const [where, text] of places) {
+        for (const value of Object.values(secrets)) {
+          expect(text.includes(value), `${value} in ${where}`).toBe(false)
+          expect(text.includes(JSON.stringify(value).slice(1, -1)), `${value} (escaped) in ${where}`).toBe(false)
+        }
+      }
+      // The CLI did print the values (it got them): its failure reached the client with the marker in their place.
+      expect(JSON.stringify(result)).toContain("[REDACTED]")
+      row.pass(
+        "a CLI given two secret-named variables of no known shape (`SOME_SERVICE_TOKEN`, `DATABASE_PASSWORD` with regex " +
+          "metacharacters) printed them on stderr and stdout and failed; three requests (two sync, one async read back with " +
+          "llm_job_wait, llm_job_status, llm_job_result): neither value is in any answer, any line on stdout, the job rows, " +
+          `the flight-recorder rows (${recorderRows.length}), the ${Math.round(server.stderr().length / 1024)} KiB of debug log ` +
+          `or the database files (${files.join(", ")}); each shows [REDACTED] where the value was`,
+        { "job rows": jobRows.length, "flight-recorder rows": recorderRows.length, "stdout bytes": stdout.length }
+      )
+    } finally {
+      server.kill()
+      await server.exited
+      rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
 })

@@ -109,12 +109,12 @@ describe("one caller cannot take down the others", () => {
         const made = await b.callTool("session_create", { cli: "gemini", description: "\u0002".repeat(500), setAsActive: false })
         expect(made.result.isError ?? false).toBe(false)
       }
-      const listed = await b.callTool("session_list", { limit: 500 })
+      const listed = await b.callTool("session_list", { cli: "gemini", limit: 500 })
       expect(listed.result.isError ?? false).toBe(false)
       expect(bytesOf(listed)).toBeLessThanOrEqual(budget)
       expect(listed.result.structuredContent.total).toBe(600)
       expect(listed.result.structuredContent.nextCursor).not.toBeNull()
-      const resource = await b.request("resources/read", { uri: "sessions://all" })
+      const resource = await b.request("resources/read", { uri: "sessions://gemini" })
       expect(resource.error).toBeUndefined()
       expect(bytesOf(resource)).toBeLessThanOrEqual(budget)
       figures["session_list of 600 grown sessions"] = `${listed.result.structuredContent.sessions.length} on the first page, ${kib(bytesOf(listed))}`
@@ -152,27 +152,27 @@ describe("one caller cannot take down the others", () => {
   }, 180_000)
 
   it("a flood of calls past the admission limit is refused at once, nothing is lost, memory stays bounded", async () => {
-    const row = results.begin("L02", "2,000 parallel calls with 50 KB prompts, admission limit 64")
+    const row = results.begin("L02", "2,000 parallel sync requests with 50 KB prompts (one 2 s job: dedup), admission limit 64")
     const dir = tempDir()
     const server = startRaw(dir, { LLM_GATEWAY_JOBS_DB: join(dir, "jobs.db"), LLM_GATEWAY_MAX_CONCURRENT_CALLS: "64" })
     try {
       await server.initialize()
-      const prompt = `[[fake:sleep=200]] ${"p".repeat(50_000)}`
+      const prompt = `[[fake:sleep=2000]] ${"p".repeat(50_000)}`
       const start = Date.now()
       const answers = await Promise.all(
-        Array.from({ length: 2000 }, () => server.callTool("claude_request_async", { prompt }, 120_000))
+        Array.from({ length: 2000 }, () => server.callTool("claude_request", { prompt }, 120_000))
       )
       const ms = Date.now() - start
       const tags = answers.map((m) =>
         m.result?.isError ? m.result.structuredContent.error._tag : m.error !== undefined ? "jsonrpc-error" : "accepted"
       )
+      // The same prompt: dedup makes the admitted calls one job, and each answers its reply.
       const accepted = tags.filter((t) => t === "accepted").length
       const overloaded = tags.filter((t) => t === "Overloaded").length
       expect(accepted + overloaded).toBe(2000)
       expect(overloaded).toBeGreaterThan(0)
       expect(accepted).toBeGreaterThanOrEqual(64)
       const memory = memoryOf(server.pid)
-      // Dedup makes the accepted calls one job: the prompt is the same.
       expect((await server.request("ping")).error).toBeUndefined()
       row.pass("every call answered: accepted or Overloaded at once; the server lives", {
         accepted,

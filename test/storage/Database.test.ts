@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { layerAt } from "../../src/storage/Database.js"
@@ -49,14 +49,45 @@ describe("Database", () => {
     })
   })
 
-  it.effect("a file that is not a database is refused with a message naming it, and left untouched", () => {
+  it.effect("a file that is not a database is refused with a message naming it, and left untouched, its mode too", () => {
     const path = join(tempDir(), "gateway.db")
     writeFileSync(path, "this is not sqlite, but somebody's notes")
+    chmodSync(path, 0o644)
     return Effect.gen(function*() {
       const error = yield* Effect.flip(tables.pipe(Effect.provide(layerAt(path))))
       expect(error._tag).toBe("StorageError")
       expect(error.message).toContain(path)
       expect(readFileSync(path, "utf8")).toBe("this is not sqlite, but somebody's notes")
+      expect(statSync(path).mode & 0o777).toBe(0o644)
+    })
+  })
+
+  it.effect("a path that is a link to an executable script is refused; the script keeps its run bit", () => {
+    const dir = tempDir()
+    const script = join(dir, "backup.sh")
+    writeFileSync(script, "#!/bin/sh\nexit 0\n")
+    chmodSync(script, 0o755)
+    const path = join(dir, "gateway.db")
+    symlinkSync(script, path)
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(tables.pipe(Effect.provide(layerAt(path))))
+      expect(error).toMatchObject({ _tag: "StorageError", operation: "open", path })
+      expect(error.message).toContain(`cannot use the database ${path}: is a symbolic link (to ${script})`)
+      expect(statSync(script).mode & 0o777).toBe(0o755)
+      expect(readFileSync(script, "utf8")).toBe("#!/bin/sh\nexit 0\n")
+    })
+  })
+
+  it.effect("a folder every user may write is refused naming it, and its mode left as it is", () => {
+    const dir = join(tempDir(), "shared")
+    mkdirSync(dir)
+    chmodSync(dir, 0o777)
+    const path = join(dir, "gateway.db")
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(tables.pipe(Effect.provide(layerAt(path))))
+      expect(error._tag).toBe("StorageError")
+      expect(error.message).toContain(`its folder ${dir} is writable by every user (mode 0777)`)
+      expect(statSync(dir).mode & 0o777).toBe(0o777)
     })
   })
 

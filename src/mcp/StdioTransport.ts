@@ -1,0 +1,545 @@
+/**
+ * The MCP server's stdio transport: newline-delimited JSON-RPC read from
+ * stdin and written to stdout, read in time linear in the bytes received,
+ * with at most `maxLineBytes` of one line held in memory.
+ *
+ * The MCP SDK's `StdioServerTransport` joins its whole buffer on every chunk
+ * and searches it from the start, so a line of n bytes costs O(n²) (a 30 MB
+ * line held every other request for 25 s), and past its buffer bound it
+ * closes, ending the server. Here the chunks of the current line are kept in
+ * a list, only each new chunk is searched for "\n", and a line is joined and
+ * decoded (UTF-8) once.
+ *
+ * A line over `maxLineBytes` is never held: the rest of it is dropped as it
+ * streams in (only its first and last few KiB are kept), and it is answered
+ * with a JSON-RPC Invalid Request error carrying its `id` when those bytes
+ * name one (top-level `"id"`, before or after the large member); the lines
+ * after it are served. A line that is not JSON is answered with a Parse error
+ * (id null); JSON that is not a JSON-RPC message with an Invalid Request. An
+ * empty line is skipped; a "\r" before the "\n" is dropped. Each refusal is
+ * also reported through `onerror`, as one of the tagged errors below.
+ *
+ * `send` writes one line per message and, when stdout's buffer is full,
+ * resolves on its next 'drain'.
+ *
+ * @since 0.1.0
+ */
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
+import { ErrorCode, type JSONRPCMessage, JSONRPCMessageSchema, type RequestId } from "@modelcontextprotocol/sdk/types.js"
+import * as Data from "effect/Data"
+import type { Readable, Writable } from "node:stream"
+
+/**
+ * The default bound of one line, in bytes (16 MiB).
+ *
+ * @since 0.1.0
+ */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
+
+/** Bytes kept at each end of a line over the bound, to find its id. */
+const PROBE_BYTES = 8 * 1024
+
+/** Pieces smaller than this are copied together: a line sent a byte at a time is not held as a Buffer per byte. */
+const SMALL_PIECE = 4 * 1024
+const SMALL_BUFFER = 64 * 1024
+
+/**
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Bytes of one line, its "\n" (and a "\r" before it) not counted; a longer line is refused. Default 16 MiB. */
+  readonly maxLineBytes?: number | undefined
+  /**
+   * Told of each line refused, besides `onerror` (which the MCP server takes over when it connects): for the
+   * server's log.
+   */
+  readonly onLineError?: ((error: LineError) => void) | undefined
+}
+
+/**
+ * A line longer than the bound, skipped; answered with Invalid Request
+ * (`id` when its first or last bytes name it, else null; a response is not
+ * answered).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LineTooLong extends Data.TaggedError("LineTooLong")<{
+  readonly message: string
+  readonly lineBytes: number
+  readonly maxLineBytes: number
+  readonly id: RequestId | null
+}> {}
+
+/**
+ * A line that is not JSON; answered with Parse error, id null.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LineNotJson extends Data.TaggedError("LineNotJson")<{
+  readonly message: string
+  readonly cause: unknown
+}> {}
+
+/**
+ * A line of JSON that is not a JSON-RPC message; answered with Invalid
+ * Request (its `id` when it has one; a response is not answered).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LineNotJsonRpc extends Data.TaggedError("LineNotJsonRpc")<{
+  readonly message: string
+  readonly id: RequestId | null
+  readonly cause: unknown
+}> {}
+
+/**
+ * What `onerror` receives for a line that is refused.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type LineError = LineTooLong | LineNotJson | LineNotJsonRpc
+
+const NEWLINE = 0x0a
+const CR = 0x0d
+
+/**
+ * A stdio server transport, for `Server.connect` (or `McpServer.serve`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class StdioTransport implements Transport {
+  onclose?: (() => void) | undefined
+  onerror?: ((error: Error) => void) | undefined
+  onmessage?: Transport["onmessage"]
+
+  /** The bound of one line, in bytes. */
+  readonly maxLineBytes: number
+
+  private readonly onLineError: ((error: LineError) => void) | undefined
+  private started = false
+  private closed = false
+  /** The current line's bytes so far, while they are within the bound. */
+  private line = new LineBytes()
+  /** The current line once past the bound: its first and last bytes, and how many it has had. */
+  private skipping: { readonly head: Buffer; readonly tail: Tail; bytes: number } | undefined = undefined
+  /** Sends waiting for stdout to drain. */
+  private waiting: Array<() => void> = []
+
+  constructor(
+    private readonly stdin: Readable = process.stdin,
+    private readonly stdout: Writable = process.stdout,
+    options: Options = {}
+  ) {
+    this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES
+    this.onLineError = options.onLineError
+  }
+
+  /** Bytes of the current, unfinished line held in memory: at most the bound (and a "\r"), then a few KiB. */
+  get bufferedBytes(): number {
+    return this.line.bytes + (this.skipping === undefined ? 0 : this.skipping.head.length + this.skipping.tail.bytes.length)
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error("StdioTransport already started")
+    this.started = true
+    this.stdin.on("data", this.ondata)
+    this.stdin.on("error", this.onreaderror)
+    this.stdout.on("drain", this.ondrain)
+    // A stdout that fails is destroyed, and closes: the sends waiting on it are let go then.
+    this.stdout.on("close", this.ondrain)
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.write(JSON.stringify(message) + "\n")
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.stdin.off("data", this.ondata)
+    this.stdin.off("error", this.onreaderror)
+    // Only when nothing else reads stdin, as the SDK's transport does.
+    if (this.stdin.listenerCount("data") === 0) this.stdin.pause()
+    this.stdout.off("drain", this.ondrain)
+    this.stdout.off("close", this.ondrain)
+    this.ondrain()
+    this.line = new LineBytes()
+    this.skipping = undefined
+    this.onclose?.()
+  }
+
+  /** Writes one line; resolves at once, or when stdout drains (or closes) if its buffer is full. */
+  private write(line: string): Promise<void> {
+    if (this.stdout.write(line) || this.closed || this.stdout.destroyed) return Promise.resolve()
+    return new Promise((resolve) => this.waiting.push(resolve))
+  }
+
+  private readonly ondrain = (): void => {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const resolve of waiting) resolve()
+  }
+
+  private readonly onreaderror = (error: Error): void => {
+    this.onerror?.(error)
+  }
+
+  private readonly ondata = (chunk: Buffer | string): void => {
+    const data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk
+    let start = 0
+    let newline: number
+    // Only the new chunk is searched: the bytes before it hold no "\n".
+    while ((newline = data.indexOf(NEWLINE, start)) !== -1) {
+      this.endLine(data.subarray(start, newline))
+      start = newline + 1
+      if (this.closed) return
+    }
+    if (start < data.length) this.extend(data.subarray(start))
+  }
+
+  /** Bytes of the current line, with no "\n" in them. */
+  private extend(piece: Buffer): void {
+    if (this.skipping !== undefined) {
+      this.skipping.bytes += piece.length
+      this.skipping.tail.add(piece)
+      return
+    }
+    // One more than the bound: the line's last byte may be a "\r", which does not count.
+    if (this.line.bytes + piece.length <= this.maxLineBytes + 1) return this.line.add(piece)
+    const bytes = this.line.bytes + piece.length
+    const parts = [...this.line.take(), piece]
+    this.skipping = { head: firstBytes(parts), tail: new Tail(lastBytes(parts)), bytes }
+  }
+
+  /** The last bytes of the current line (before its "\n"): the line is complete. */
+  private endLine(last: Buffer): void {
+    const skipped = this.skipping
+    if (skipped !== undefined) {
+      this.skipping = undefined
+      skipped.tail.add(last)
+      const tail = skipped.tail.bytes
+      const cr = tail[tail.length - 1] === CR ? 1 : 0
+      return this.refuseLong(skipped.head, tail.subarray(0, tail.length - cr), skipped.bytes + last.length - cr)
+    }
+    const total = this.line.bytes + last.length
+    const parts = this.line.take()
+    if (last.length > 0) parts.push(last)
+    if (total === 0) return
+    const lastPart = parts[parts.length - 1]!
+    const cr = lastPart[lastPart.length - 1] === CR ? 1 : 0
+    if (total - cr > this.maxLineBytes) {
+      const tail = lastBytes(parts)
+      return this.refuseLong(firstBytes(parts), tail.subarray(0, tail.length - cr), total - cr)
+    }
+    // Joined once, and decoded once: a character split across chunks is whole again.
+    const line = parts.length === 1 ? lastPart : Buffer.concat(parts, total)
+    this.handleLine(line.toString("utf8", 0, total - cr))
+  }
+
+  private handleLine(text: string): void {
+    if (text.trim() === "") return
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch (cause) {
+      this.answerError(null, ErrorCode.ParseError, "Parse error: the line is not JSON")
+      return this.report(new LineNotJson({ message: "a line read on stdin is not JSON", cause }))
+    }
+    const parsed = JSONRPCMessageSchema.safeParse(value)
+    if (!parsed.success) {
+      const id = idOf(value)
+      if (!isResponse(value)) this.answerError(id, ErrorCode.InvalidRequest, "Invalid Request: the line is not a JSON-RPC 2.0 message")
+      return this.report(
+        new LineNotJsonRpc({ message: "a line read on stdin is not a JSON-RPC message", id, cause: parsed.error })
+      )
+    }
+    try {
+      this.onmessage?.(parsed.data)
+    } catch (error) {
+      this.report(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+
+  private refuseLong(head: Buffer, tail: Buffer, lineBytes: number): void {
+    const members = topLevelMembers(head, tail)
+    const id = members.id ?? null
+    const message = `Invalid Request: the line is over ${this.maxLineBytes} bytes (it has ${lineBytes}) and was skipped`
+    if (!members.response) {
+      this.answerError(id, ErrorCode.InvalidRequest, message, { maxLineBytes: this.maxLineBytes, lineBytes })
+    }
+    this.report(new LineTooLong({ message, lineBytes, maxLineBytes: this.maxLineBytes, id }))
+  }
+
+  private answerError(id: RequestId | null, code: number, message: string, data?: unknown): void {
+    const error = data === undefined ? { code, message } : { code, message, data }
+    void this.write(JSON.stringify({ jsonrpc: "2.0", id, error }) + "\n")
+  }
+
+  private report(error: Error): void {
+    try {
+      if (error instanceof LineTooLong || error instanceof LineNotJson || error instanceof LineNotJsonRpc) {
+        this.onLineError?.(error)
+      }
+      this.onerror?.(error)
+    } catch {
+      // An error handler that throws does not stop the reading.
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The bytes of a line
+// ---------------------------------------------------------------------------
+
+/** The bytes of a line within the bound: the pieces as they came, the small ones copied together. */
+class LineBytes {
+  bytes = 0
+  private parts: Array<Buffer> = []
+  private small: Buffer | undefined = undefined
+  private smallUsed = 0
+
+  add(piece: Buffer): void {
+    this.bytes += piece.length
+    if (piece.length >= SMALL_PIECE) {
+      this.flushSmall()
+      this.parts.push(piece)
+      return
+    }
+    if (this.small === undefined || this.smallUsed + piece.length > this.small.length) {
+      this.flushSmall()
+      this.small = Buffer.allocUnsafe(SMALL_BUFFER)
+    }
+    piece.copy(this.small, this.smallUsed)
+    this.smallUsed += piece.length
+  }
+
+  /** The parts, in order; the line starts over empty. */
+  take(): Array<Buffer> {
+    this.flushSmall()
+    const parts = this.parts
+    this.parts = []
+    this.bytes = 0
+    return parts
+  }
+
+  private flushSmall(): void {
+    if (this.small !== undefined && this.smallUsed > 0) this.parts.push(this.small.subarray(0, this.smallUsed))
+    this.small = undefined
+    this.smallUsed = 0
+  }
+}
+
+/** The last bytes of a line past the bound: at least PROBE_BYTES (once that many came), at most twice that. */
+class Tail {
+  private readonly buffer = Buffer.allocUnsafe(2 * PROBE_BYTES)
+  private used = 0
+
+  constructor(first: Buffer) {
+    this.add(first)
+  }
+
+  add(piece: Buffer): void {
+    if (piece.length >= PROBE_BYTES) {
+      piece.copy(this.buffer, 0, piece.length - PROBE_BYTES)
+      this.used = PROBE_BYTES
+      return
+    }
+    if (this.used + piece.length > this.buffer.length) {
+      // Here used > PROBE_BYTES: its last PROBE_BYTES move to the front, once per PROBE_BYTES added at least.
+      this.buffer.copyWithin(0, this.used - PROBE_BYTES, this.used)
+      this.used = PROBE_BYTES
+    }
+    piece.copy(this.buffer, this.used)
+    this.used += piece.length
+  }
+
+  get bytes(): Buffer {
+    return this.buffer.subarray(0, this.used)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The ends of a long line
+// ---------------------------------------------------------------------------
+
+/** A copy of the first PROBE_BYTES of some parts (a copy: the parts themselves are let go). */
+const firstBytes = (parts: ReadonlyArray<Buffer>): Buffer => {
+  const out: Array<Buffer> = []
+  let n = 0
+  for (const part of parts) {
+    if (n >= PROBE_BYTES) break
+    const piece = part.subarray(0, PROBE_BYTES - n)
+    out.push(piece)
+    n += piece.length
+  }
+  return Buffer.concat(out, n)
+}
+
+/** A copy of the last PROBE_BYTES of some parts. */
+const lastBytes = (parts: ReadonlyArray<Buffer>): Buffer => {
+  const out: Array<Buffer> = []
+  let n = 0
+  for (let i = parts.length - 1; i >= 0 && n < PROBE_BYTES; i--) {
+    const part = parts[i]!
+    const piece = part.subarray(Math.max(0, part.length - (PROBE_BYTES - n)))
+    out.unshift(piece)
+    n += piece.length
+  }
+  return Buffer.concat(out, n)
+}
+
+
+// ---------------------------------------------------------------------------
+// Top-level members of a line of which only the ends are known
+// ---------------------------------------------------------------------------
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+interface Members {
+  id?: RequestId
+  method: boolean
+  response: boolean
+}
+
+/**
+ * The top-level `id` of a JSON object of which only the first and the last
+ * bytes are known, and whether it is a response (`result` or `error` and no
+ * `method`). The first bytes are read forward from the object's `{`, the
+ * last backward from its `}`, each tracking strings and nesting, so a nested
+ * `"id"` is never taken for the request's. Structural characters are ASCII,
+ * and UTF-8 never uses ASCII bytes inside a multi-byte character, so bytes
+ * are scanned as they are.
+ */
+const topLevelMembers = (head: Buffer, tail: Buffer): { readonly id?: RequestId; readonly response: boolean } => {
+  const found: Members = { method: false, response: false }
+  scanForward(head, found)
+  scanBackward(tail, found)
+  const response = found.response && !found.method
+  return found.id === undefined ? { response } : { id: found.id, response }
+}
+
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d
+
+const skipSpace = (b: Buffer, i: number): number => {
+  while (i < b.length && isSpace(b[i])) i++
+  return i
+}
+
+/** The index of the quote that closes the string opened at `open`, or -1 past the bytes. */
+const stringEnd = (b: Buffer, open: number): number => {
+  for (let i = open + 1; i < b.length; i++) {
+    if (b[i] === BACKSLASH) i++
+    else if (b[i] === QUOTE) return i
+  }
+  return -1
+}
+
+/** The index of the quote that opens the string closed at `close`, or -1 when the bytes do not tell. */
+const stringStart = (b: Buffer, close: number): number => {
+  for (let i = close - 1; i >= 0; i--) {
+    if (b[i] !== QUOTE) continue
+    let backslashes = 0
+    while (i - 1 - backslashes >= 0 && b[i - 1 - backslashes] === BACKSLASH) backslashes++
+    // The run of backslashes may go on before the bytes we have: unknown.
+    if (i - 1 - backslashes < 0) return -1
+    if (backslashes % 2 === 0) return i
+  }
+  return -1
+}
+
+/** Records a top-level member whose key is the string `key` and whose value starts at `at`. */
+const member = (found: Members, key: string, b: Buffer, at: number): void => {
+  if (key === "method") found.method = true
+  else if (key === "result" || key === "error") found.response = true
+  else if (key === "id" && found.id === undefined) {
+    const id = valueAt(b, at)
+    if (id !== undefined) found.id = id
+  }
+}
+
+/** A string or number value starting at `at`, when it ends within the bytes. */
+const valueAt = (b: Buffer, at: number): RequestId | undefined => {
+  let end: number
+  if (b[at] === QUOTE) {
+    end = stringEnd(b, at) + 1
+    if (end === 0) return undefined
+  } else {
+    end = at
+    while (end < b.length && /[-+.0-9eE]/.test(String.fromCharCode(b[end]!))) end++
+    if (end === at || end === b.length) return undefined
+  }
+  try {
+    const value: unknown = JSON.parse(b.toString("utf8", at, end))
+    return typeof value === "string" || (typeof value === "number" && Number.isFinite(value)) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const scanForward = (b: Buffer, found: Members): void => {
+  let i = skipSpace(b, 0)
+  if (b[i] !== OPEN_BRACE) return
+  let depth = 0
+  while (i < b.length) {
+    const c = b[i]
+    if (c === QUOTE) {
+      const close = stringEnd(b, i)
+      if (close === -1) return
+      if (depth === 1) {
+        const colon = skipSpace(b, close + 1)
+        if (b[colon] === COLON) member(found, b.toString("utf8", i + 1, close), b, skipSpace(b, colon + 1))
+      }
+      i = close + 1
+      continue
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--
+    i++
+  }
+}
+
+const scanBackward = (b: Buffer, found: Members): void => {
+  let i = b.length - 1
+  while (i >= 0 && isSpace(b[i])) i--
+  if (b[i] !== CLOSE_BRACE) return
+  let depth = 0
+  while (i >= 0) {
+    const c = b[i]
+    if (c === QUOTE) {
+      const open = stringStart(b, i)
+      if (open === -1) return
+      if (depth === 1) {
+        const colon = skipSpace(b, i + 1)
+        if (b[colon] === COLON) member(found, b.toString("utf8", open + 1, i), b, skipSpace(b, colon + 1))
+      }
+      i = open - 1
+      continue
+    }
+    if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth++
+    else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth--
+    i--
+  }
+}
+
+/** The `id` of a parsed value that is not a JSON-RPC message, when it has a usable one. */
+const idOf = (value: unknown): RequestId | null => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null
+  const id = (value as { readonly id?: unknown }).id
+  return typeof id === "string" || (typeof id === "number" && Number.isFinite(id)) ? id : null
+}
+
+/** Whether a parsed value looks like a response (answering it could reach a request of the client's own). */
+const isResponse = (value: unknown): boolean =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !("method" in value) &&
+  ("result" in value || "error" in value)
