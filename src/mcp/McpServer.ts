@@ -32,6 +32,7 @@ import * as Guarded from "./guardedTransport.js"
 import * as Instructions from "./instructions.js"
 import type { RunRequest } from "./mcpErrors.js"
 import type { AnyResource } from "./Resource.js"
+import * as RequestIds from "./requestIds.js"
 import * as ResourceHandlers from "./resourceHandlers.js"
 import * as StdioTransport from "./StdioTransport.js"
 import * as Results from "./results.js"
@@ -210,7 +211,7 @@ export const serve = <R>(
       server.onclose = () => resume(Effect.void)
     })
     yield* Effect.acquireRelease(
-      Effect.promise(() => server.connect(guarded)),
+      Effect.promise(() => server.connect(RequestIds.uniqueRequestIds(guarded))),
       () => Effect.promise(() => server.close()).pipe(Effect.ignore)
     )
     // The tool list is prepared once the I/O already waiting (the client's `initialize`) has been answered,

@@ -5,8 +5,10 @@
  * to a byte cap each (the rest counted); no output for the idle window
  * fails the run with `IdleTimeout`; and when the run ends for any reason
  * (exit, failure, interruption) whatever is left of the group is ended:
- * SIGTERM, a grace period, then SIGKILL. Interrupting the fiber is the one
- * way to stop a command.
+ * SIGTERM, a grace period, then SIGKILL. So are the child's descendants that
+ * left the group (a `setsid` daemon): its process tree is walked while the
+ * run lasts (soon after the spawn, then each second, where Linux lists a
+ * process's children cheaply) and when it ends. Interrupting the fiber is the one way to stop a command.
  *
  * @since 0.1.0
  */
@@ -29,6 +31,8 @@ import {
 import { childEnvironment } from "./childEnvironment.js"
 import { OutputBuffer } from "./OutputBuffer.js"
 import { terminateGroup } from "./processGroup.js"
+import { childListsAvailable } from "./processInfo.js"
+import { identify, ProcessTree } from "./processTree.js"
 import { resolveBinary } from "./resolveBinary.js"
 import { isDirectory, missingCwd, spawnError, unresolved } from "./spawnErrors.js"
 
@@ -121,6 +125,14 @@ export class CommandRunner extends Context.Tag("llm-cli-gateway/CommandRunner")<
 const DRAIN_AFTER_EXIT = Duration.millis(250)
 /** The longest the run waits after the child's exit for output that keeps arriving. */
 const DRAIN_MAX_MS = 2_000
+/**
+ * When a running child's process tree is walked: soon after the spawn, then
+ * at each interval; so that a descendant that left the group is known even
+ * after its parent exits (when nothing links it to the tree any more). A
+ * walk reads a few small files per process of the tree.
+ */
+const FIRST_TREE_WALK_MS = 100
+const TREE_WALK_MS = 1_000
 
 /**
  * Fails a result that did not exit 0.
@@ -197,6 +209,8 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         // 'exit' with no more output when something else (a grandchild) still holds the pipes open.
         const ended = yield* Deferred.make<{ readonly code: number | null; readonly signal: string | null }>()
         let drainTimer: ReturnType<typeof setTimeout> | undefined
+        let treeTimer: ReturnType<typeof setTimeout> | undefined
+        let tree: ProcessTree | undefined
         const chunks = spec.onOutput !== undefined ? yield* Queue.unbounded<OutputChunk | null>() : undefined
 
         const onData = (stream: "stdout" | "stderr", buffer: OutputBuffer) => (data: Buffer) => {
@@ -229,6 +243,20 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
             })
             child.on("spawn", () => {
               started = true
+              // Identified before anything can reap it: the root of the walks, and what a walk started later
+              // than it cannot be.
+              tree = new ProcessTree(child.pid === undefined ? undefined : identify(child.pid))
+              if (childListsAvailable()) {
+                const walk = () => {
+                  try {
+                    tree?.walk()
+                  } catch {
+                    // A walk that fails finds nothing this time; the next one, or the one at the end, may.
+                  }
+                  treeTimer = setTimeout(walk, TREE_WALK_MS).unref()
+                }
+                treeTimer = setTimeout(walk, FIRST_TREE_WALK_MS).unref()
+              }
               resume(Effect.succeed(child))
             })
             child.stdout!.on("data", onData("stdout", stdout))
@@ -264,7 +292,8 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
           (child) =>
             Effect.suspend(() => {
               clearTimeout(drainTimer)
-              return child.pid === undefined ? Effect.void : terminateGroup(child.pid, graceMs)
+              clearTimeout(treeTimer)
+              return child.pid === undefined ? Effect.void : terminateGroup(child.pid, graceMs, tree)
             })
         )
         const pid = child.pid!

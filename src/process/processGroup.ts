@@ -1,13 +1,15 @@
 /**
  * Signals and liveness of a process group, and the SIGTERM → grace →
- * SIGKILL escalation that ends one.
+ * SIGKILL escalation that ends one together with the descendants of its
+ * leader that left it (see `processTree`).
  *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { readdirSync, readFileSync } from "node:fs"
+import { allProcesses, procAvailable, processStatus } from "./processInfo.js"
+import { currentStatus, identify, type ProcessIdentity, ProcessTree, signalProcess } from "./processTree.js"
 
 /**
  * Sends a signal to every process of a group. False when the group is gone.
@@ -24,15 +26,6 @@ export const signalGroup = (pgid: number, signal: NodeJS.Signals | 0): boolean =
   }
 }
 
-const hasProc = (() => {
-  try {
-    readdirSync("/proc/self")
-    return true
-  } catch {
-    return false
-  }
-})()
-
 /**
  * The pids of a group's members that still run (zombies excluded).
  * Where `/proc` is missing, a group that answers signal 0 counts as one
@@ -41,23 +34,9 @@ const hasProc = (() => {
  * @since 0.1.0
  */
 export const groupMembers = (pgid: number): ReadonlyArray<number> => {
-  if (!hasProc) return signalGroup(pgid, 0) ? [-1] : []
+  if (!procAvailable()) return signalGroup(pgid, 0) ? [-1] : []
   if (!signalGroup(pgid, 0)) return []
-  const members: Array<number> = []
-  for (const entry of readdirSync("/proc")) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "latin1")
-    } catch {
-      continue
-    }
-    // pid (comm) state ppid pgrp ...; comm may contain spaces and parens.
-    const close = stat.lastIndexOf(")")
-    const fields = stat.slice(close + 2).split(" ")
-    if (fields[0] !== "Z" && fields[0] !== "X" && Number(fields[2]) === pgid) members.push(Number(entry))
-  }
-  return members
+  return allProcesses().filter((p) => p.pgrp === pgid && p.state !== "Z" && p.state !== "X").map((p) => p.pid)
 }
 
 /**
@@ -72,30 +51,71 @@ const POLL = Duration.millis(10)
 // Killing a process takes real time, whatever clock the caller's fiber runs on.
 const liveClock = Clock.make()
 
-const waitGone = (pgid: number, within: number): Effect.Effect<boolean> =>
+const waitGone = (gone: () => boolean, within: number): Effect.Effect<boolean> =>
   Effect.gen(function*() {
     const start = Date.now()
     while (Date.now() - start < within) {
-      if (!groupAlive(pgid)) return true
+      if (gone()) return true
       yield* Effect.sleep(POLL)
     }
-    return !groupAlive(pgid)
+    return gone()
   }).pipe(Effect.withClock(liveClock))
 
 /**
- * Ends a process group: SIGTERM, up to `graceMs` for it to go, then SIGKILL
- * (and a short wait for the kernel to take it). Never fails.
+ * The tree of a group's leader, when the process at `pgid` is still the
+ * leader of that group: the tree a caller that kept none walks.
  *
  * @since 0.1.0
  */
-export const terminateGroup = (pgid: number, graceMs: number): Effect.Effect<void> =>
+export const leaderTree = (pgid: number): ProcessTree => {
+  const leader = processStatus(pgid)?.pgrp === pgid ? identify(pgid) : undefined
+  return new ProcessTree(leader)
+}
+
+/**
+ * Signals the processes of a tree that are outside the group `pgid` (its
+ * members have the group's signal), and the groups that such a process
+ * leads (a `setsid` daemon's own children, even those whose parent exited).
+ */
+const signalOutside = (pgid: number, processes: ReadonlyArray<ProcessIdentity>, signal: NodeJS.Signals): number => {
+  let signalled = 0
+  for (const p of processes) {
+    const status = currentStatus(p)
+    if (status === undefined || status.pgrp === pgid) continue
+    // Its own group only while it still leads it: a group's id is not reused while the group has members.
+    if (status.pgrp === p.pid) signalGroup(p.pid, signal)
+    if (signalProcess(p, signal)) signalled++
+  }
+  return signalled
+}
+
+/**
+ * Ends a process group and every descendant of its leader that left it:
+ * SIGTERM, up to `graceMs` for them to go, then SIGKILL (and a short wait
+ * for the kernel to take them). The tree is walked before the SIGTERM and
+ * again before the SIGKILL, so that what was forked in between is found.
+ * `tree` is the run's own (rooted at the leader as spawned, with what
+ * earlier walks found); without it, the tree of the process that leads the
+ * group now. Never fails.
+ *
+ * @since 0.1.0
+ */
+export const terminateGroup = (pgid: number, graceMs: number, tree?: ProcessTree): Effect.Effect<void> =>
   Effect.gen(function*() {
-    if (!groupAlive(pgid)) return
+    const run = tree ?? leaderTree(pgid)
+    const gone = () => !groupAlive(pgid) && run.alive().length === 0
+    const outside = signalOutside(pgid, run.walk(), "SIGTERM")
+    if (outside === 0 && !groupAlive(pgid)) return
     signalGroup(pgid, "SIGTERM")
     // A stopped process does not act on SIGTERM until continued.
     signalGroup(pgid, "SIGCONT")
-    if (yield* waitGone(pgid, graceMs)) return
-    yield* Effect.logDebug(`process group ${pgid} outlived SIGTERM by ${graceMs} ms; sending SIGKILL`)
+    signalOutside(pgid, run.alive(), "SIGCONT")
+    if (yield* waitGone(gone, graceMs)) return
+    const late = run.walk()
+    yield* Effect.logDebug(
+      `process group ${pgid} (and ${late.length} processes of its tree) outlived SIGTERM by ${graceMs} ms; sending SIGKILL`
+    )
     signalGroup(pgid, "SIGKILL")
-    yield* waitGone(pgid, 2_000)
+    signalOutside(pgid, late, "SIGKILL")
+    yield* waitGone(gone, 2_000)
   }).pipe(Effect.uninterruptible)

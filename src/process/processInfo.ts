@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { closeSync, openSync, readFileSync, readlinkSync, readSync } from "node:fs"
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs"
 import { basename } from "node:path"
 
 /**
@@ -53,6 +53,132 @@ const statFields = (pid: number): ReadonlyArray<string> | undefined => {
 }
 
 const field = (fields: ReadonlyArray<string> | undefined, n: number): string | undefined => fields?.[n - 3]
+
+/**
+ * What `/proc/<pid>/stat` says of a process: its state, parent, process
+ * group, session and start time (clock ticks since boot, field 22).
+ *
+ * @since 0.1.0
+ */
+export interface ProcessStatus {
+  readonly pid: number
+  /** `R`, `S`, `D`, `T`, `Z` (zombie), `X` (dead)... */
+  readonly state: string
+  readonly ppid: number
+  readonly pgrp: number
+  readonly session: number
+  readonly startTime: number
+}
+
+const number = (text: string | undefined): number | undefined =>
+  text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined
+
+/**
+ * Reads a `/proc/<pid>/stat` line. The command name (field 2) may hold
+ * spaces and parentheses, so the fields are counted from its last `)`.
+ *
+ * @since 0.1.0
+ */
+export const parseStat = (pid: number, stat: string): ProcessStatus | undefined => {
+  const close = stat.lastIndexOf(")")
+  if (close < 0) return undefined
+  const fields = stat.slice(close + 2).trim().split(" ")
+  const state = field(fields, 3)
+  const ppid = number(field(fields, 4))
+  const pgrp = number(field(fields, 5))
+  const session = number(field(fields, 6))
+  const startTime = number(field(fields, 22))
+  if (state === undefined || ppid === undefined || pgrp === undefined || session === undefined) return undefined
+  if (startTime === undefined) return undefined
+  return { pid, state, ppid, pgrp, session, startTime }
+}
+
+/**
+ * The status of a process; undefined when it is gone or unknown here.
+ *
+ * @since 0.1.0
+ */
+export const processStatus = (pid: number): ProcessStatus | undefined => {
+  if (!hasProc || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  try {
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, "latin1"))
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The status of every process this one can see (an empty list without
+ * `/proc`). Costs one read per process of the machine.
+ *
+ * @since 0.1.0
+ */
+export const allProcesses = (): ReadonlyArray<ProcessStatus> => {
+  if (!hasProc) return []
+  const all: Array<ProcessStatus> = []
+  for (const entry of readdirSync("/proc")) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
+    const status = processStatus(Number(entry))
+    if (status !== undefined) all.push(status)
+  }
+  return all
+}
+
+/**
+ * The pids of a process's children, from `/proc/<pid>/task/<tid>/children`
+ * (every thread's: a child's parent is the thread that forked it). A few
+ * small reads, against one per process of the machine for `allProcesses`.
+ * Undefined when the kernel keeps no such file (built without
+ * `CONFIG_PROC_CHILDREN`), no `/proc`, or the process is gone.
+ *
+ * @since 0.1.0
+ */
+export const childPids = (pid: number): ReadonlyArray<number> | undefined => {
+  if (!hasProc || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  let threads: Array<string>
+  try {
+    threads = readdirSync(`/proc/${pid}/task`)
+  } catch {
+    return undefined
+  }
+  const children: Array<number> = []
+  for (const tid of threads) {
+    let text: string
+    try {
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, "latin1")
+    } catch (e) {
+      // The thread ended meanwhile; or the file does not exist on this kernel at all.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" && !childrenFilesExist()) return undefined
+      continue
+    }
+    for (const word of text.split(" ")) {
+      const child = number(word.trim())
+      if (child !== undefined) children.push(child)
+    }
+  }
+  return children
+}
+
+let childrenFiles: boolean | undefined
+const childrenFilesExist = (): boolean => {
+  if (childrenFiles === undefined) {
+    try {
+      readFileSync(`/proc/self/task/${process.pid}/children`, "latin1")
+      childrenFiles = true
+    } catch {
+      childrenFiles = false
+    }
+  }
+  return childrenFiles
+}
+
+/**
+ * True where a process's children can be read directly (`childPids`), so
+ * that walking a process tree costs a few reads per process in the tree.
+ *
+ * @since 0.1.0
+ */
+export const childListsAvailable = (): boolean => hasProc && childrenFilesExist()
 
 /**
  * True while a process with this pid exists and is not a zombie.

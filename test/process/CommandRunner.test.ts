@@ -31,6 +31,32 @@ const alive = (pid: number): boolean => {
   }
 }
 
+/** The session of a process (`/proc/<pid>/stat` field 6); a setsid'd process leads its own. */
+const sessionOf = (pid: number): number | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3])
+  } catch {
+    return undefined
+  }
+}
+
+const killQuietly = (pid: number) => {
+  try {
+    process.kill(pid, "SIGKILL")
+  } catch {
+    // gone
+  }
+}
+
+const until = async (check: () => boolean, ms = 5_000) => {
+  const start = Date.now()
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error("condition not met in time")
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
 const waitFor = (path: string) =>
   Effect.promise(async () => {
     for (let i = 0; i < 200; i++) {
@@ -196,6 +222,41 @@ describe("CommandRunner (real processes)", () => {
       const grandchild = Number(yield* waitFor(pidFile))
       expect(alive(grandchild)).toBe(false)
     }).pipe(Effect.provide(Live)))
+
+  it.live("interrupting the fiber also ends a grandchild that left the process group (setsid)", () =>
+    Effect.gen(function*() {
+      const runner = yield* CommandRunner
+      const pidFile = join(dir, "escaper.pid")
+      const escaper = script(
+        "escaper",
+        `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; while true; do sleep 0.05; done`
+      )
+      const fiber = yield* Effect.fork(runner.run({ command: escaper, args: [] }))
+      const grandchild = Number(yield* waitFor(pidFile))
+      yield* Effect.addFinalizer(() => Effect.sync(() => killQuietly(grandchild)))
+      yield* Effect.promise(() => until(() => sessionOf(grandchild) === grandchild))
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(alive(grandchild)).toBe(false)
+    }).pipe(Effect.provide(Live), Effect.scoped))
+
+  it.live("a run that ends normally ends a grandchild that left the group while a walk of the tree could see it", () =>
+    Effect.gen(function*() {
+      const runner = yield* CommandRunner
+      const pidFile = join(dir, "daemon.pid")
+      // The child outlives the first walk of its tree (100 ms after the spawn), then exits: its setsid
+      // grandchild, adopted by init, is linked to the run only by what that walk saw.
+      const daemonizer = script(
+        "daemonizer",
+        `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 0.6; echo done`
+      )
+      const run = yield* Effect.fork(runner.run({ command: daemonizer, args: [] }))
+      const grandchild = Number(yield* waitFor(pidFile))
+      yield* Effect.addFinalizer(() => Effect.sync(() => killQuietly(grandchild)))
+      const result = yield* Fiber.join(run)
+      expect(result.stdout).toBe("done\n")
+      expect(alive(grandchild)).toBe(false)
+    }).pipe(Effect.provide(Live), Effect.scoped))
 
   it.live("a child that exits without reading a large stdin does not crash the runner (EPIPE)", () =>
     Effect.gen(function*() {

@@ -6,7 +6,7 @@
  * docs/RELIABILITY.md.
  */
 import { afterAll, describe, expect, it } from "vitest"
-import { chmodSync, existsSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { ms, suiteRecorder } from "./helpers/results.js"
 import {
@@ -524,4 +524,149 @@ describe("the server killed with SIGKILL while a CLI holds a private file", () =
 })
 
 const cliRunsOf = (gateway: Gateway) => gateway.records().filter((r) => r.cli === "grok" || r.cli === "claude")
+
+/** The process group and session of a process (`/proc/<pid>/stat` fields 5 and 6). */
+const groupAndSession = (pid: number): { readonly pgrp: number; readonly session: number } | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { pgrp: Number(fields[2]), session: Number(fields[3]) }
+  } catch {
+    return undefined
+  }
+}
+
+const killPid = (pid: number | undefined): void => {
+  if (pid === undefined || pid <= 0) return
+  try {
+    process.kill(pid, "SIGKILL")
+  } catch {}
+}
+
+describe("a CLI's descendant that left its process group (setsid)", () => {
+  it("the job is canceled, or the request canceled over MCP: the CLI and that grandchild are ended", async () => {
+    const row = results.begin("F24", "CLI's grandchild calls setsid (a session and process group of its own); the job is canceled, and a sync request is canceled over MCP")
+    const dir = tempDir()
+    const gateway = await startGateway(envFor(dir), { dir })
+    const escaped = () => gateway.records().filter((r: any) => r.setsidGrandchildPid !== undefined).map((r: any) => r.setsidGrandchildPid as number)
+    const pids: Array<number> = []
+    try {
+      // 1. An async job, canceled with llm_job_cancel.
+      const started = await callTool(gateway, "claude_request_async", { prompt: "[[fake:setsid-grandchild]] [[fake:silent]] daemonizes" })
+      const jobId = started.structuredContent!.jobId as string
+      await waitUntil(() => escaped().length === 1, 10_000)
+      const cli = cliRuns(gateway, "claude")[0]!.pid!
+      const grandchild = escaped()[0]!
+      pids.push(cli, grandchild)
+      await waitUntil(() => groupAndSession(grandchild)?.session === grandchild, 5_000)
+      expect(groupAndSession(grandchild)!.pgrp).not.toBe(cli)
+      const cancelAt = Date.now()
+      await callTool(gateway, "llm_job_cancel", { jobId })
+      const waited = await callTool(gateway, "llm_job_wait", { jobId, timeoutMs: 20_000 })
+      expect(waited.structuredContent!.status).toBe("canceled")
+      const jobGoneMs = await timeUntil(() => !alive(grandchild) && !groupRunning(cli), 5_000)
+      const jobTotalMs = Date.now() - cancelAt
+
+      // 2. A sync request, canceled by the client (notifications/cancelled).
+      const controller = new AbortController()
+      const call = gateway.client.callTool(
+        { name: "codex_request", arguments: { prompt: "[[fake:setsid-grandchild]] [[fake:silent]] daemonizes too" } },
+        undefined,
+        { signal: controller.signal, timeout: 30_000 }
+      ).catch((e: unknown) => e)
+      await waitUntil(() => escaped().length === 2, 10_000)
+      const syncCli = cliRuns(gateway, "codex")[0]!.pid!
+      const syncGrandchild = escaped()[1]!
+      pids.push(syncCli, syncGrandchild)
+      await waitUntil(() => groupAndSession(syncGrandchild)?.session === syncGrandchild, 5_000)
+      controller.abort("the user gave up")
+      await call
+      const syncGoneMs = await timeUntil(() => !alive(syncGrandchild) && !groupRunning(syncCli), 5_000)
+
+      row.pass("the job reads `canceled`; the CLI's process group and the grandchild that left it are both gone, after a job cancel and after an MCP cancel of a sync request", {
+        "job cancel to grandchild gone": ms(jobTotalMs),
+        "answer to grandchild gone (job)": ms(jobGoneMs),
+        "MCP cancel to grandchild gone": ms(syncGoneMs)
+      })
+    } finally {
+      await gateway.close()
+      for (const pid of pids) {
+        killGroup(pid)
+        killPid(pid)
+      }
+      for (const pid of escaped()) killPid(pid)
+    }
+  }, 40_000)
+})
+
+describe("a request id reused by the client", () => {
+  it("right after canceling it: the cancel ends the old run, the new request runs; a later cancel of the id ends the new one", async () => {
+    const row = results.begin("F25", "The client cancels request 7 and sends a new request 7 in the same write, twice; the third request 7 runs to its answer")
+    const dir = tempDir()
+    const env = envFor(dir)
+    const server = startRaw(dir, env)
+    const answers: Array<{ readonly id?: unknown; readonly result?: any; readonly error?: unknown; readonly at: number }> = []
+    let buffer = ""
+    server.child.stdout.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString()
+      let nl: number
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl)
+        buffer = buffer.slice(nl + 1)
+        try {
+          const message = JSON.parse(line)
+          if (message.id === 7 && message.method === undefined) answers.push({ ...message, at: Date.now() })
+        } catch {}
+      }
+    })
+    const call = (prompt: string) =>
+      JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "claude_request", arguments: { prompt } } }) + "\n"
+    const cancel = JSON.stringify({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 7, reason: "changed my mind" } }) + "\n"
+    const runs = () => recordsIn(dir).filter((r) => r.cli === "claude")
+    const pids: Array<number> = []
+    try {
+      await server.initialize()
+      await server.writeRaw(call("[[fake:silent]] first"))
+      await waitUntil(() => runs().length === 1, 10_000)
+      const first = runs()[0]!.pid!
+      pids.push(first)
+
+      // The cancel of 7 and a new 7 in one write (so in one read of the server's stdin).
+      await server.writeRaw(cancel + call("[[fake:silent]] second"))
+      await waitUntil(() => runs().length === 2, 10_000)
+      const second = runs()[1]!.pid!
+      pids.push(second)
+      const firstGoneMs = await timeUntil(() => !groupRunning(first), 5_000)
+      await sleep(300)
+      expect(groupRunning(second)).toBe(true)
+
+      // Again: this cancel of 7 must reach the second request, and the third answer under 7.
+      const thirdAt = Date.now()
+      await server.writeRaw(cancel + call("[[fake:sleep=200]] third"))
+      await waitUntil(() => runs().length === 3, 10_000)
+      pids.push(runs()[2]!.pid!)
+      const secondGoneMs = await timeUntil(() => !groupRunning(second), 5_000)
+      await waitUntil(() => answers.length > 0, 10_000)
+      await sleep(300)
+      expect(answers).toHaveLength(1)
+      expect(answers[0]!.error).toBeUndefined()
+      expect(answers[0]!.result.isError ?? false).toBe(false)
+      expect(answers[0]!.result.structuredContent.text).toContain("third")
+      const statuses = new Map(jobRows(env.LLM_GATEWAY_JOBS_DB!).map((r) => [r.pid, r.status]))
+      expect(pids.map((p) => statuses.get(p))).toEqual(["canceled", "canceled", "completed"])
+      row.pass(
+        "each cancel ends the run that held id 7 when it was sent (jobs `canceled`, CLI groups gone); the request 7 sent with it runs; " +
+          "only the third 7 is answered, with its own reply",
+        {
+          "cancel to first CLI gone": ms(firstGoneMs),
+          "cancel to second CLI gone": ms(secondGoneMs),
+          "third 7 sent to answered": ms(answers[0]!.at - thirdAt)
+        }
+      )
+    } finally {
+      server.kill()
+      for (const pid of pids) killGroup(pid)
+    }
+  }, 40_000)
+})
 

@@ -207,16 +207,26 @@ const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, i
       Effect.gen(function*() {
         const manager = yield* JobManager
         const config = yield* GatewayConfig
-        const { deduped, job: accepted, mcpServers } = yield* manager.submit(cli, request)
+        const attempt = (asked: RequestOf[C]) =>
+          Effect.gen(function*() {
+            const { deduped, job: accepted, mcpServers } = yield* manager.submit(cli, asked)
+            const job = yield* withJobProgress(
+              accepted.id,
+              context,
+              manager.await(accepted.id, config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs))
+            ).pipe(
+              // MCP cancellation of the call ends the run it started (not one it merely joined).
+              Effect.onInterrupt(() => deduped ? Effect.void : Effect.ignore(manager.cancel(accepted.id)))
+            )
+            return { deduped, job, mcpServers }
+          })
+        const first = yield* attempt(request)
+        // A run it joined was canceled by the call that started it (a client retrying right after a cancel),
+        // not by this one: this one runs anew.
+        const { deduped, job, mcpServers } = first.deduped && first.job.status === "canceled"
+          ? yield* attempt({ ...request, forceRefresh: true })
+          : first
         const mcp = mcpServers === undefined ? {} : { mcpServers }
-        const job = yield* withJobProgress(
-          accepted.id,
-          context,
-          manager.await(accepted.id, config.syncDeadlineMs === 0 ? undefined : Duration.millis(config.syncDeadlineMs))
-        ).pipe(
-          // MCP cancellation of the call ends the run it started (not one it merely joined).
-          Effect.onInterrupt(() => deduped ? Effect.void : Effect.ignore(manager.cancel(accepted.id)))
-        )
         if (!isFinal(job.status)) {
           return {
             text: `${cli} is still working. ${jobLine(job, deduped)}`,
