@@ -397,3 +397,68 @@ describe("long lines", () => {
     )
   }, 120_000)
 })
+
+describe("approvals that mean it", () => {
+  it("under strict, every shell form is refused before any run, an unknown tool is not low risk, and the log says denied", async () => {
+    const row = results.begin(
+      "H19",
+      "`mcp_managed` requests under `strict` asking for a shell by name, interpreter or `-c` form, and for an unknown tool"
+    )
+    // A shell by name or through an interpreter is any command: high risk. A shell rule narrowed to one
+    // command that is no interpreter (`rm`) is medium risk, and strict refuses it too.
+    // grok's allowedTools (`--tools`) only narrows its tool set and approves nothing: its bash runs without asking
+    // only under permissionMode auto or bypassPermissions (or alwaysApprove), which strict refuses.
+    const forms: ReadonlyArray<readonly [string, string, "high" | "medium", Record<string, unknown>?]> = [
+      ["claude", "Bash", "high"],
+      ["claude", "Bash(sh:*)", "high"],
+      ["claude", "Bash(bash:*)", "high"],
+      ["claude", "Bash(zsh:*)", "high"],
+      ["claude", "Bash(bash -c:*)", "high"],
+      ["claude", "Bash(sh -c:*)", "high"],
+      ["claude", "Bash(env:*)", "high"],
+      ["claude", "Bash(python -c:*)", "high"],
+      ["qwen", "run_shell_command", "high"],
+      ["gemini", "run_shell_command", "high"],
+      ["gemini", "run_shell_command(sh)", "high"],
+      ["gemini", "run_shell_command(rm)", "medium"],
+      ["grok", "bash", "high", { permissionMode: "bypassPermissions" }],
+      ["grok", "bash", "medium", { permissionMode: "auto" }]
+    ]
+    const outcome: Array<string> = []
+    for (const [cli, tool, risk, extra] of forms) {
+      const { answer, runs } = await call(`${cli}_request`, {
+        prompt: "tidy up",
+        approvalStrategy: "mcp_managed",
+        approvalPolicy: "strict",
+        allowedTools: [tool],
+        ...extra
+      })
+      const error = answer.result?.structuredContent?.error
+      expect(error?._tag, `${cli} ${tool}`).toBe("ApprovalDenied")
+      expect(error?.risk, `${cli} ${tool}`).toBe(risk)
+      expect(runs, `${cli} ${tool}`).toEqual([])
+      const logged = await call("approval_list", { cli, limit: 1 })
+      const record = logged.answer.result.structuredContent.approvals[0]
+      expect(record.id).toBe(error.approvalId)
+      expect(record.status).toBe("denied")
+      outcome.push(`${cli} ${tool}${extra === undefined ? "" : ` ${JSON.stringify(extra)}`} (${risk})`)
+    }
+    // An unknown tool name is not read-only: under strict it is refused too, and never counted low risk.
+    const unknown = await call("claude_request", {
+      prompt: "use it",
+      approvalStrategy: "mcp_managed",
+      approvalPolicy: "strict",
+      allowedTools: ["FrobnicateEverything"]
+    })
+    const unknownError = unknown.answer.result?.structuredContent?.error
+    expect(unknownError?._tag).toBe("ApprovalDenied")
+    expect(unknownError?.risk).not.toBe("low")
+    expect(unknown.runs).toEqual([])
+    row.pass(
+      "each refused as ApprovalDenied (an interpreter or an unnarrowed shell: high risk; a rule narrowed to one other command: " +
+        "medium), no CLI run, recorded denied in approval_list under its approvalId; " +
+        `the unknown tool refused (risk ${unknownError?.risk})`,
+      { "forms refused": outcome.join(", ") }
+    )
+  }, 120_000)
+})

@@ -49,7 +49,7 @@ const readAllPages = async (server: RawServer, jobId: string, maxChars: number) 
 describe("one caller cannot take down the others", () => {
   it("oversized requests and rows of one client fail alone, while another client's job runs to its result", async () => {
     const row = results.begin(
-      "L01",
+      "B01",
       "Client B's oversized requests and grown rows, while client A's job (and one of B's own) runs"
     )
     const dir = tempDir()
@@ -152,7 +152,7 @@ describe("one caller cannot take down the others", () => {
   }, 180_000)
 
   it("a flood of calls past the admission limit is refused at once, nothing is lost, memory stays bounded", async () => {
-    const row = results.begin("L02", "2,000 parallel sync requests with 50 KB prompts (one 2 s job: dedup), admission limit 64")
+    const row = results.begin("B02", "2,000 parallel sync requests with 50 KB prompts (one 2 s job: dedup), admission limit 64")
     const dir = tempDir()
     const server = startRaw(dir, { LLM_GATEWAY_JOBS_DB: join(dir, "jobs.db"), LLM_GATEWAY_MAX_CONCURRENT_CALLS: "64" })
     try {
