@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
  *
  * @since 0.1.0
  */
-export const NODE_ENGINES = ">=20.10"
+export const NODE_ENGINES = ">=20.19"
 
 /**
  * @since 0.1.0

@@ -10,7 +10,14 @@ import { join, resolve } from "node:path"
 import { allClis } from "../../src/domain/Cli.js"
 
 export const root = resolve(import.meta.dirname, "../..")
-export const binary = join(root, "dist/bin/llm-cli-gateway.js")
+/**
+ * The server's binary: `LLM_GATEWAY_TEST_BINARY`, else the built one. The
+ * Node 24 run (test/e2e/vitest.node24.config.ts) names the copy that
+ * scripts/node24.mjs assembles with better-sqlite3 built for Node 24.
+ */
+export const binary = process.env.LLM_GATEWAY_TEST_BINARY || join(root, "dist/bin/llm-cli-gateway.js")
+/** The Node.js that runs the server: `LLM_GATEWAY_TEST_NODE`, else the one running the tests. */
+export const node = process.env.LLM_GATEWAY_TEST_NODE || process.execPath
 export const fakeBin = (cli: string) => join(root, "test/fixtures/bin", cli)
 
 /** `LLM_GATEWAY_<CLI>_BIN` of every CLI, pointing at its fake. */
@@ -45,7 +52,7 @@ export const startGateway = async (
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "gateway-e2e-"))
   const recordFile = join(dir, "record.jsonl")
   const transport = new StdioClientTransport({
-    command: process.execPath,
+    command: node,
     args: [...(options.nodeArgs ?? []), binary],
     cwd: dir,
     stderr: "pipe",

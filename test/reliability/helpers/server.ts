@@ -6,10 +6,10 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { binary, fakeBins, type Recorded } from "../../e2e/harness.js"
+import { binary, fakeBins, node, type Recorded } from "../../e2e/harness.js"
 import { openDatabase, type SqliteDatabase } from "./sqlite.js"
 
-export { alive, callTool, fakeBin, fakeBins, type Gateway, root, startGateway, tempDir, waitUntil } from "../../e2e/harness.js"
+export { alive, callTool, fakeBin, fakeBins, type Gateway, node, root, startGateway, tempDir, waitUntil } from "../../e2e/harness.js"
 export type { Recorded, ToolResult } from "../../e2e/harness.js"
 
 /** The environment the e2e harness gives the server, for a raw server. */
@@ -58,15 +58,16 @@ export interface RawServer {
 
 /**
  * Starts the built server as a plain child process speaking
- * newline-delimited JSON-RPC. `wrap` runs it through another program
- * (`setpriv ...` to drop privileges).
+ * newline-delimited JSON-RPC, on the harness's `node` and `binary`
+ * (`LLM_GATEWAY_TEST_NODE`, `LLM_GATEWAY_TEST_BINARY`). `wrap` runs it
+ * through another program (`setpriv ...` to drop privileges).
  */
 export const startRaw = (
   dir: string,
   env: Record<string, string> = {},
   options: { readonly wrap?: ReadonlyArray<string> } = {}
 ): RawServer => {
-  const [command, ...args] = [...(options.wrap ?? []), process.execPath, binary]
+  const [command, ...args] = [...(options.wrap ?? []), node, binary]
   const child = spawn(command!, args, { cwd: dir, env: baseEnv(dir, env), stdio: ["pipe", "pipe", "pipe"] })
   let err = ""
   let buffer = ""
