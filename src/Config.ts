@@ -10,9 +10,12 @@ import * as Context from "effect/Context"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { byCli, type Cli } from "./domain/Cli.js"
+import * as Address from "./http/address.js"
+import * as Origins from "./http/origins.js"
 import * as Toolsets from "./mcp/toolsets.js"
 import { make as makeModelConfig, type ModelConfig, modelConfig } from "./models/config.js"
 
@@ -104,6 +107,29 @@ export interface GatewayConfigShape {
   readonly maxLineBytes: number
   /** Calls answered at once; one more is refused at once as `Overloaded` (`LLM_GATEWAY_MAX_CONCURRENT_CALLS`). */
   readonly maxConcurrentCalls: number
+  /** MCP over Streamable HTTP (`--http`, `LLM_GATEWAY_HTTP_*`): where, and the bounds kept. */
+  readonly http: HttpConfig
+}
+
+/**
+ * The Streamable HTTP server's settings.
+ *
+ * @since 0.1.0
+ */
+export interface HttpConfig {
+  /** `LLM_GATEWAY_HTTP` (or `--http`): `PORT`, `HOST:PORT` or `[IPV6]:PORT`; unset, the server speaks stdio. */
+  readonly listen: Option.Option<Address.ListenAddress>
+  /**
+   * `LLM_GATEWAY_HTTP_ALLOWED_ORIGINS`: the origins a browser request may come from, comma-separated
+   * (`SCHEME://HOST[:PORT]`, the port may be `*`; `*` alone for any). Default: the loopback origins on any port.
+   */
+  readonly allowedOrigins: ReadonlyArray<string>
+  /** `LLM_GATEWAY_HTTP_MAX_BODY_BYTES`: the largest request body read (default 16 MiB); a bigger one answers 413. */
+  readonly maxBodyBytes: number
+  /** `LLM_GATEWAY_HTTP_MAX_SESSIONS`: MCP sessions open at once (default 100); one more answers 503. */
+  readonly maxSessions: number
+  /** `LLM_GATEWAY_HTTP_SESSION_IDLE_MS`: a session with no exchange open this long is closed (default 30 minutes). */
+  readonly sessionIdleMs: number
 }
 
 /**
@@ -144,6 +170,13 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
 /** Calls answered at once. @since 0.1.0 */
 export const DEFAULT_MAX_CONCURRENT_CALLS = 256
 
+/** The largest HTTP request body read. @since 0.1.0 */
+export const DEFAULT_HTTP_MAX_BODY_BYTES = 16 * 1024 * 1024
+/** MCP sessions open at once over HTTP. @since 0.1.0 */
+export const DEFAULT_HTTP_MAX_SESSIONS = 100
+/** How long an HTTP session may stay idle. @since 0.1.0 */
+export const DEFAULT_HTTP_SESSION_IDLE_MS = 30 * 60_000
+
 /** The folder of the gateway's own files. */
 const homeFolder = Config.string("LLM_GATEWAY_HOME").pipe(
   Config.withDefault(join(homedir(), ".llm-cli-gateway"))
@@ -182,6 +215,30 @@ const toolsets = Config.string("LLM_GATEWAY_TOOLSETS").pipe(
   Config.withDefault("all"),
   Config.mapOrFail((value) =>
     Either.mapLeft(Toolsets.parse(value), (e) => ConfigError.InvalidData(["LLM_GATEWAY_TOOLSETS"], e.message))
+  )
+)
+
+/** `LLM_GATEWAY_HTTP`: unset or empty, the server speaks stdio. */
+const httpListen = Config.string("LLM_GATEWAY_HTTP").pipe(
+  Config.withDefault(""),
+  Config.mapOrFail((text) =>
+    text.trim() === ""
+      ? Either.right(Option.none<Address.ListenAddress>())
+      : Either.mapBoth(Address.parseListen(text), {
+        onLeft: (message) => ConfigError.InvalidData(["LLM_GATEWAY_HTTP"], message),
+        onRight: Option.some
+      })
+  )
+)
+
+const httpAllowedOrigins = Config.string("LLM_GATEWAY_HTTP_ALLOWED_ORIGINS").pipe(
+  Config.withDefault(Origins.DEFAULT_ALLOWED_ORIGINS.join(",")),
+  Config.map((list) => list.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "")),
+  Config.mapOrFail((entries) =>
+    Either.mapBoth(Origins.parseAllowedOrigins(entries), {
+      onLeft: (message) => ConfigError.InvalidData(["LLM_GATEWAY_HTTP_ALLOWED_ORIGINS"], message),
+      onRight: () => entries
+    })
   )
 )
 
@@ -257,7 +314,14 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   toolsets,
   maxAnswerBytes: atLeast("LLM_GATEWAY_MAX_ANSWER_BYTES", 65_536, DEFAULT_MAX_ANSWER_BYTES),
   maxLineBytes: atLeast("LLM_GATEWAY_MAX_LINE_BYTES", 65_536, DEFAULT_MAX_LINE_BYTES),
-  maxConcurrentCalls: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_CALLS", DEFAULT_MAX_CONCURRENT_CALLS)
+  maxConcurrentCalls: positiveInt("LLM_GATEWAY_MAX_CONCURRENT_CALLS", DEFAULT_MAX_CONCURRENT_CALLS),
+  http: Config.all({
+    listen: httpListen,
+    allowedOrigins: httpAllowedOrigins,
+    maxBodyBytes: atLeast("LLM_GATEWAY_HTTP_MAX_BODY_BYTES", 1_024, DEFAULT_HTTP_MAX_BODY_BYTES),
+    maxSessions: positiveInt("LLM_GATEWAY_HTTP_MAX_SESSIONS", DEFAULT_HTTP_MAX_SESSIONS),
+    sessionIdleMs: positiveInt("LLM_GATEWAY_HTTP_SESSION_IDLE_MS", DEFAULT_HTTP_SESSION_IDLE_MS)
+  })
 })
 
 /**
@@ -326,6 +390,13 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   maxAnswerBytes: DEFAULT_MAX_ANSWER_BYTES,
   maxLineBytes: DEFAULT_MAX_LINE_BYTES,
   maxConcurrentCalls: DEFAULT_MAX_CONCURRENT_CALLS,
+  http: {
+    listen: Option.none(),
+    allowedOrigins: Origins.DEFAULT_ALLOWED_ORIGINS,
+    maxBodyBytes: DEFAULT_HTTP_MAX_BODY_BYTES,
+    maxSessions: DEFAULT_HTTP_MAX_SESSIONS,
+    sessionIdleMs: DEFAULT_HTTP_SESSION_IDLE_MS
+  },
   ...overrides
 })
 

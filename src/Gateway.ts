@@ -1,5 +1,6 @@
 /**
- * The whole gateway as one layer, and the program that serves it on stdio.
+ * The whole gateway as one layer, and the programs that serve it: on stdio,
+ * on any MCP SDK transport, and over Streamable HTTP.
  *
  * @since 0.1.0
  */
@@ -8,11 +9,17 @@ import type * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
 import * as CliIdentity from "./cli/CliIdentity.js"
 import * as CliUpdater from "./cli/CliUpdater.js"
 import * as GatewayConfig from "./Config.js"
+import { DEFAULT_HOST, type ListenAddress } from "./http/address.js"
+import type { HttpServeError } from "./http/errors.js"
+import type * as HttpServer from "./http/HttpServer.js"
+import { HttpSession } from "./http/HttpSession.js"
+import type { TokenStore } from "./http/tokens.js"
 import * as Instances from "./jobs/Instances.js"
 import * as JobManager from "./jobs/JobManager.js"
 import * as JobStore from "./jobs/JobStore.js"
@@ -149,29 +156,37 @@ export type Serve = <R>(
 ) => Effect.Effect<void, never, Scope.Scope | R>
 
 /**
- * Serves the tools of the configured toolsets (every tool by default), the
- * resources (all of them unless told) and the tasks (the served request
- * tools' jobs) through `serve` — any transport — until it ends or the fiber
- * is interrupted. The core knows no transport.
- *
- * The server answers `initialize`, `tools/list` and `resources/list` at
- * once, while the services (the database, migrations, the instance
- * registration) start beside it; a tool call, a resource read or a task
- * request waits for them. A service that cannot start (a corrupt database,
- * say) fails each call with its typed error.
+ * The server core, prepared once for any number of servers on it: the
+ * tools of the configured toolsets, the resources and the tasks (the served
+ * request tools' jobs), each waiting for the services, and the bounds every
+ * server keeps.
  *
  * @since 0.1.0
  */
-export const serveWith = <E extends GatewayError>(
+export interface Core {
+  readonly tools: ReadonlyArray<Tool<GatewayConfig.GatewayConfig>>
+  readonly resources: ReadonlyArray<AnyResource<GatewayConfig.GatewayConfig>>
+  readonly tasks: TaskHandlers.TaskBackend<GatewayConfig.GatewayConfig>
+  readonly limits: McpServer.Limits
+}
+
+/**
+ * Builds the services once, in the scope, and the core that waits for
+ * them. The tools, resources and tasks are ready at once (a server answers
+ * `initialize`, `tools/list` and `resources/list` without waiting), while
+ * the services (the database, migrations, the instance registration) start
+ * beside it on the next turn of the event loop; a tool call, a resource
+ * read or a task request waits for them. A service that cannot start (a
+ * corrupt database, say) fails each call with its typed error.
+ *
+ * @since 0.1.0
+ */
+export const makeCore = <E extends GatewayError>(
   services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
-  serve: Serve,
   resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
-): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
-  Effect.scoped(Effect.gen(function*() {
+): Effect.Effect<Core, never, Scope.Scope | GatewayConfig.GatewayConfig> =>
+  Effect.gen(function*() {
     const scope = yield* Effect.scope
-    // The services' log lines (and the calls') also go to the client once it sets a level (`logging/setLevel`).
-    const clientLogging = yield* ClientLogging.make
-    yield* ClientLogging.addScoped(clientLogging)
     const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig>>, E>()
     yield* Effect.forkIn(
       // After the I/O already waiting (the client's `initialize`) has been answered.
@@ -199,11 +214,99 @@ export const serveWith = <E extends GatewayError>(
     }))
     const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
       Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
-    const limits = { maxAnswerBytes, maxConcurrentCalls, maxLineBytes }
-    yield* serve(waiting, mapResources(resources, whenReady), mapBackend(TaskBackend.make(), whenReady), limits).pipe(
+    return {
+      tools: waiting,
+      resources: mapResources(resources, whenReady),
+      tasks: mapBackend(TaskBackend.make(), whenReady),
+      limits: { maxAnswerBytes, maxConcurrentCalls, maxLineBytes }
+    }
+  })
+
+/**
+ * Serves the tools of the configured toolsets (every tool by default), the
+ * resources (all of them unless told) and the tasks (the served request
+ * tools' jobs) through `serve` — any transport — until it ends or the fiber
+ * is interrupted. The core knows no transport (see `makeCore`).
+ *
+ * @since 0.1.0
+ */
+export const serveWith = <E extends GatewayError>(
+  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
+  serve: Serve,
+  resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
+): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
+  Effect.scoped(Effect.gen(function*() {
+    // The services' log lines (and the calls') also go to the client once it sets a level (`logging/setLevel`).
+    const clientLogging = yield* ClientLogging.make
+    yield* ClientLogging.addScoped(clientLogging)
+    const core = yield* makeCore(services, resources)
+    yield* serve(core.tools, core.resources, core.tasks, core.limits).pipe(
       Effect.provideService(ClientLogging.ClientLogging, clientLogging)
     )
   }))
+
+/**
+ * One MCP session of a Streamable HTTP server: the core on the session's
+ * transport, with the bounds of `McpServer.serve` (the answer budget, the
+ * admission limit, request ids of its own), its own client logging (the
+ * level its client sets, the lines of its calls), and the session (its id
+ * and principal) in the context of its calls (`HttpSession`).
+ *
+ * @since 0.1.0
+ */
+export const serveSession = (core: Core): HttpServer.ServeSession<GatewayConfig.GatewayConfig> => (transport, session) =>
+  Effect.gen(function*() {
+    const clientLogging = yield* ClientLogging.make
+    yield* McpServer.serve(core.tools, transport, core.resources, core.tasks, core.limits).pipe(
+      Effect.provideService(ClientLogging.ClientLogging, clientLogging),
+      Effect.provideService(HttpSession, session)
+    )
+  })
+
+/**
+ * Options of `serveHttpWith`: any of the server's (by default those of the
+ * configuration, `LLM_GATEWAY_HTTP*`; with no address configured, any free
+ * port on 127.0.0.1), and what to do once it listens.
+ *
+ * @since 0.1.0
+ */
+export interface HttpOptions extends Partial<HttpServer.Options> {
+  /** Run once the server listens, with the address (the port it got, when asked for port 0). */
+  readonly onListening?: (address: ListenAddress) => Effect.Effect<void, never, GatewayConfig.GatewayConfig | TokenStore>
+}
+
+/**
+ * The services built once, and MCP served over Streamable HTTP (`/mcp`) on
+ * them: one server core per session (see `http/HttpServer`), until the
+ * fiber is interrupted. Fails at once when it cannot listen, or when asked
+ * to listen beyond loopback with no bearer token in the `TokenStore`.
+ *
+ * @since 0.1.0
+ */
+export const serveHttpWith = <E extends GatewayError>(
+  services: Layer.Layer<Exclude<ToolServices, GatewayConfig.GatewayConfig>, E, GatewayConfig.GatewayConfig>,
+  options: HttpOptions = {},
+  resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
+): Effect.Effect<void, HttpServeError, GatewayConfig.GatewayConfig | TokenStore> =>
+  Effect.scoped(Effect.gen(function*() {
+    const { http } = yield* GatewayConfig.GatewayConfig
+    // Loaded when asked for: a server on stdio never evaluates the HTTP stack.
+    const Http = yield* Effect.promise(() => import("./http/HttpServer.js"))
+    const { onListening, ...overrides } = options
+    const listen = Option.getOrElse(http.listen, () => ({ host: DEFAULT_HOST, port: 0 }))
+    const core = yield* makeCore(services, resources)
+    const address = yield* Http.make(serveSession(core), {
+      host: listen.host,
+      port: listen.port,
+      allowedOrigins: http.allowedOrigins,
+      maxBodyBytes: http.maxBodyBytes,
+      maxSessions: http.maxSessions,
+      sessionIdleMs: http.sessionIdleMs,
+      ...overrides
+    })
+    if (onListening !== undefined) yield* onListening(address)
+    yield* Effect.never
+  })).pipe(Effect.onInterrupt(() => Effect.logDebug("interrupted; closing the HTTP sessions and shutting down")))
 
 /**
  * `serveWith` on stdin/stdout, until stdin ends (or stdout breaks) or the
@@ -245,6 +348,15 @@ const nextTurn: Effect.Effect<void> = Effect.async((resume) => {
  * @since 0.1.0
  */
 export const serveStdio = serveStdioWith(layerServices)
+
+/**
+ * `serveHttpWith` the live services.
+ *
+ * @since 0.1.0
+ */
+export const serveHttp = (
+  options: HttpOptions = {}
+): Effect.Effect<void, HttpServeError, GatewayConfig.GatewayConfig | TokenStore> => serveHttpWith(layerServices, options)
 
 /**
  * What the binary needs around `serveStdio`: the configuration from the

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 /**
  * The binary's program, bundled as `dist/bin/gateway.cjs`; the launcher
- * (`bin.ts`) runs it. With no arguments it serves MCP on stdio; the other
- * commands (`doctor`, `config CLIENT`, `--version`, `--help`) are in
- * `commands/`, loaded only when asked for. Unknown arguments exit with 2.
+ * (`bin.ts`) runs it. With no arguments it serves MCP on stdio, and with
+ * `--http [HOST:]PORT` (or `LLM_GATEWAY_HTTP`) over Streamable HTTP, the
+ * HTTP stack loaded only then; the other commands (`doctor`, `config
+ * CLIENT`, `--version`, `--help`) are in `commands/`, loaded only when
+ * asked for. Unknown arguments exit with 2.
  *
  * @since 0.1.0
  */
@@ -14,10 +16,12 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import { fileURLToPath } from "node:url"
 import { HELP, parseArgs, USAGE, USAGE_EXIT_CODE } from "./commands/args.js"
 import { GatewayConfig } from "./Config.js"
 import * as Gateway from "./Gateway.js"
+import { endpointUrl } from "./http/address.js"
 import { servedTools } from "./mcp/tools/index.js"
 import { VERSION } from "./version.js"
 import * as HomeCheck from "./storage/homeCheck.js"
@@ -27,7 +31,7 @@ console.log = console.error
 console.info = console.error
 console.debug = console.error
 
-/** Serves MCP on stdio until the client goes. */
+/** Serves MCP on stdio until the client goes, or over HTTP until a signal. */
 const serve = (): void =>
   NodeRuntime.runMain(program, {
     disableErrorReporting: true,
@@ -46,10 +50,29 @@ const announce = Effect.flatMap(GatewayConfig, (config) =>
       `waiting for a client on stdin`
   ))
 
+/**
+ * MCP over Streamable HTTP, with the bearer tokens of the tokens file. stdin
+ * is not read and stdout not written: one line on stderr says where it
+ * listens.
+ */
+const serveHttp = Effect.gen(function*() {
+  const Tokens = yield* Effect.promise(() => import("./http/tokens.js"))
+  const config = yield* GatewayConfig
+  yield* Gateway.serveHttp({
+    onListening: (address) =>
+      Effect.flatMap(Effect.flatMap(Tokens.TokenStore, (store) => store.size), (tokens) =>
+        Effect.logInfo(
+          `llm-cli-gateway ${VERSION}: serving MCP over Streamable HTTP at ${endpointUrl(address)} ` +
+            `(${servedTools(config.toolsets).length} tools), database ${config.databasePath}; ` +
+            (tokens > 0 ? `bearer tokens required (${tokens})` : "no authentication (loopback only)")
+        ))
+  }).pipe(Effect.provide(Tokens.layer))
+})
+
 // A home that can never hold the gateway's files (on /proc, under a file) stops the start, exit code 1.
 const program = HomeCheck.preflight.pipe(
-  Effect.zipRight(announce),
-  Effect.zipRight(Gateway.serveStdio),
+  Effect.zipRight(Effect.flatMap(GatewayConfig, (config) =>
+    Option.isSome(config.http.listen) ? serveHttp : Effect.zipRight(announce, Gateway.serveStdio))),
   Effect.provide(Gateway.layerMain),
   Effect.tapErrorCause((cause) =>
     Cause.isInterruptedOnly(cause) ? Effect.void : Effect.sync(() => {
@@ -85,8 +108,14 @@ switch (command.right._tag) {
     void import("./commands/run.js").then((run) => run.runConfig(client, npx, { execPath: process.execPath, launcher }))
     break
   }
+  case "Token": {
+    const { args } = command.right
+    void import("./commands/run.js").then((run) => run.runToken(args))
+    break
+  }
   case "Serve":
-    // The flag is the variable's value for this process (the configuration reads it like any other).
+    // A flag is its variable's value for this process (the configuration reads it like any other).
     if (command.right.toolsets !== undefined) process.env.LLM_GATEWAY_TOOLSETS = command.right.toolsets
+    if (command.right.http !== undefined) process.env.LLM_GATEWAY_HTTP = command.right.http
     serve()
 }

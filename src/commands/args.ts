@@ -7,6 +7,7 @@
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import { cliList } from "../domain/Cli.js"
+import * as Address from "../http/address.js"
 import * as Toolsets from "../mcp/toolsets.js"
 import { groups } from "../mcp/toolsets.js"
 import { VERSION } from "../version.js"
@@ -16,11 +17,13 @@ import { type Client, clientNames, isClient } from "./clients.js"
  * @since 0.1.0
  */
 export type Command =
-  | { readonly _tag: "Serve"; readonly toolsets?: string | undefined }
+  | { readonly _tag: "Serve"; readonly toolsets?: string | undefined; readonly http?: string | undefined }
   | { readonly _tag: "Version" }
   | { readonly _tag: "Help" }
   | { readonly _tag: "Doctor"; readonly json: boolean }
   | { readonly _tag: "Config"; readonly client: Client; readonly npx: boolean }
+  /** `token add NAME [--replace] | list | remove NAME`: its arguments, parsed when it runs (see `commands/token`). */
+  | { readonly _tag: "Token"; readonly args: ReadonlyArray<string> }
 
 /**
  * Arguments the binary does not understand.
@@ -36,10 +39,14 @@ export const USAGE_EXIT_CODE = 2
  * @since 0.1.0
  */
 export const USAGE = `Usage: llm-cli-gateway [--toolsets LIST]  serve MCP on stdin/stdout
+       llm-cli-gateway --http [HOST:]PORT [--toolsets LIST]
+                                          serve MCP over Streamable HTTP at http://HOST:PORT/mcp
        llm-cli-gateway doctor [--json]    check this install
        llm-cli-gateway config CLIENT [--npx]
                                           print the snippet that adds this server to CLIENT
                                           (${clientNames.join(", ")})
+       llm-cli-gateway token add NAME [--replace] | token list | token remove NAME
+                                          manage the bearer tokens of --http
        llm-cli-gateway --version | --help
 `
 
@@ -54,6 +61,12 @@ Commands:
                   protocol; log lines go to stderr. --toolsets LIST (or LLM_GATEWAY_TOOLSETS) serves
                   fewer tools: comma-separated groups (${groups.join(", ")}) and CLI
                   names (limit the request tools to those CLIs); default all.
+  --http [HOST:]PORT
+                  Serve MCP over Streamable HTTP instead (or set LLM_GATEWAY_HTTP), at
+                  http://HOST:PORT/mcp; nothing is read from stdin or written to stdout. A port
+                  alone binds 127.0.0.1; [::1]:PORT binds IPv6 loopback. Beyond loopback it
+                  starts only with bearer tokens (\`token add NAME\`). Browser origins other than
+                  loopback ones are refused (LLM_GATEWAY_HTTP_ALLOWED_ORIGINS).
   doctor          Check what serving needs, without the network and without running any agent:
                   Node.js, each CLI (where it is, its version, whether it is the right program,
                   whether a sign-in shows, and what to do if not), the database, and the settings
@@ -68,11 +81,43 @@ Commands:
                   The snippet alone goes to stdout (pipe or paste it as it is); where it goes,
                   and another way to add it, go to stderr.
                   CLIENT: ${clientNames.join(", ")}.
+  token add NAME [--replace] | list | remove NAME
+                  The bearer tokens of --http, kept as SHA-256 hashes in LLM_GATEWAY_TOKENS_FILE
+                  (default tokens.json in LLM_GATEWAY_HOME; mode 0600). add prints a new token
+                  once, alone on stdout; --replace issues a new one for a name that has one.
+                  list prints names and creation times; remove revokes. A running server sees
+                  the change within a second. Exit code 0: done; 1: the file refused.
 
 Configuration is read from the environment (LLM_GATEWAY_*, see the README); \`doctor\` shows it.
 `
 
 const usage = (message: string) => Either.left(new UsageError({ message }))
+
+const serveFlags = ["--toolsets", "--http"] as const
+
+/** `serve`'s flags, in any order, each once: `--toolsets LIST`, `--http [HOST:]PORT` (or `--flag=VALUE`). */
+const parseServe = (argv: ReadonlyArray<string>): Either.Either<Command, UsageError> => {
+  const values: { toolsets?: string; http?: string } = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    const flag = serveFlags.find((f) => arg === f || arg.startsWith(`${f}=`))
+    if (flag === undefined) return usage(`unknown arguments ${JSON.stringify(argv.slice(i))}`)
+    const value = arg === flag ? argv[++i] : arg.slice(flag.length + 1)
+    const name = flag === "--toolsets" ? "toolsets" : "http"
+    if (values[name] !== undefined) return usage(`${flag} is given twice`)
+    if (flag === "--toolsets") {
+      if (value === undefined || value === "") return usage(`--toolsets needs a list: ${Toolsets.names().join(", ")}`)
+      const parsed = Toolsets.parse(value)
+      if (Either.isLeft(parsed)) return usage(`--toolsets: ${parsed.left.message}`)
+    } else {
+      if (value === undefined || value === "") return usage("--http needs [HOST:]PORT, e.g. --http 8080 or --http 127.0.0.1:8080")
+      const parsed = Address.parseListen(value)
+      if (Either.isLeft(parsed)) return usage(`--http: ${parsed.left}`)
+    }
+    values[name] = value
+  }
+  return Either.right({ _tag: "Serve", ...values })
+}
 
 /**
  * The command the arguments (after the program name) ask for.
@@ -82,15 +127,7 @@ const usage = (message: string) => Either.left(new UsageError({ message }))
 export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Command, UsageError> => {
   const [first, ...rest] = argv
   if (first === undefined) return Either.right({ _tag: "Serve" })
-  if (first === "--toolsets" || first.startsWith("--toolsets=")) {
-    const value = first === "--toolsets" ? rest[0] : first.slice("--toolsets=".length)
-    const extra = first === "--toolsets" ? rest.slice(1) : rest
-    if (value === undefined || value === "") return usage(`--toolsets needs a list: ${Toolsets.names().join(", ")}`)
-    if (extra.length > 0) return usage(`unknown arguments ${JSON.stringify(extra)}`)
-    const parsed = Toolsets.parse(value)
-    if (Either.isLeft(parsed)) return usage(`--toolsets: ${parsed.left.message}`)
-    return Either.right({ _tag: "Serve", toolsets: value })
-  }
+  if (serveFlags.some((flag) => first === flag || first.startsWith(`${flag}=`))) return parseServe(argv)
   if (rest.length === 0 && (first === "--version" || first === "-v")) return Either.right({ _tag: "Version" })
   if (rest.length === 0 && (first === "--help" || first === "-h" || first === "help")) return Either.right({ _tag: "Help" })
   if (first === "doctor") {
@@ -107,5 +144,6 @@ export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Command, U
     if (extra.length > 0) return usage(`config takes one client and --npx, not ${JSON.stringify(extra)}`)
     return Either.right({ _tag: "Config", client, npx })
   }
+  if (first === "token") return Either.right({ _tag: "Token", args: rest })
   return usage(`unknown arguments ${JSON.stringify(argv)}`)
 }

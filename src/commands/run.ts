@@ -7,10 +7,13 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import { USAGE, USAGE_EXIT_CODE } from "./args.js"
 import type { Client } from "./clients.js"
 import { configCommand, type Install } from "./config.js"
 import { doctor } from "./doctor.js"
+import { parseTokenArgs, runTokenCommand } from "./token.js"
 
 const write = (stream: NodeJS.WriteStream, text: string): Effect.Effect<void> =>
   text === "" ? Effect.void : Effect.async<void>((resume) => {
@@ -43,4 +46,20 @@ export const runDoctor = (json: boolean): void =>
 export const runConfig = (client: Client, npx: boolean, install: Install): void => {
   const out = configCommand(client, install, { npx })
   runToExit(Effect.zipRight(write(process.stdout, out.stdout), Effect.as(write(process.stderr, out.stderr), out.exitCode)))
+}
+
+/**
+ * `token add NAME [--replace]`, `token list`, `token remove NAME`: a usage
+ * error exits with 2, like the other commands' (see `args.ts`).
+ *
+ * @since 0.1.0
+ */
+export const runToken = (args: ReadonlyArray<string>): void => {
+  const action = parseTokenArgs(args)
+  if (Either.isLeft(action)) {
+    process.stderr.write(`llm-cli-gateway: token: ${action.left}\n\n${USAGE}`)
+    process.exit(USAGE_EXIT_CODE)
+  }
+  runToExit(Effect.flatMap(runTokenCommand(action.right), (out) =>
+    Effect.zipRight(write(process.stdout, out.stdout), Effect.as(write(process.stderr, out.stderr), out.exitCode))))
 }

@@ -10,12 +10,15 @@ import { groups } from "../mcp/toolsets.js"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { config as gatewayConfig, type GatewayConfigShape } from "../Config.js"
 import { allClis } from "../domain/Cli.js"
+import * as Address from "../http/address.js"
 import { REDACTED, redact } from "../observability/redact.js"
+import { tokensFilePath } from "../http/tokens.js"
 import { isSecretName } from "../observability/secretValues.js"
 
 /**
@@ -89,6 +92,11 @@ const shown: Readonly<Record<string, Show>> = {
   LLM_GATEWAY_RETRY_MAX_DELAY_MS: (c) => String(c.retry.maxDelayMs),
   LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD: (c) => String(c.circuitBreaker.failureThreshold),
   LLM_GATEWAY_CIRCUIT_OPEN_MS: (c) => String(c.circuitBreaker.openMs),
+  LLM_GATEWAY_HTTP: (c) => Option.match(c.http.listen, { onNone: () => "(unset: stdio)", onSome: Address.format }),
+  LLM_GATEWAY_HTTP_ALLOWED_ORIGINS: (c) => c.http.allowedOrigins.join(","),
+  LLM_GATEWAY_HTTP_MAX_BODY_BYTES: (c) => String(c.http.maxBodyBytes),
+  LLM_GATEWAY_HTTP_MAX_SESSIONS: (c) => String(c.http.maxSessions),
+  LLM_GATEWAY_HTTP_SESSION_IDLE_MS: (c) => String(c.http.sessionIdleMs),
   LLM_GATEWAY_TOOLSETS: (c) =>
     c.toolsets.groups.length === groups.length && c.toolsets.clis.length === allClis.length
       ? "all"
@@ -102,6 +110,8 @@ const ownNames: ReadonlySet<string> = new Set(["SYNC_DEADLINE_MS"])
 const ambient: ReadonlySet<string> = new Set(["HOME"])
 
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i
+/** A variable that names where a secret is kept (`LLM_GATEWAY_TOKENS_FILE`), not the secret. */
+const PATH_NAME = /_(FILE|PATH|DIR)$/i
 
 /**
  * A value as the report shows it: redacted, and nothing at all of a
@@ -110,7 +120,7 @@ const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i
  * @since 0.1.0
  */
 export const displayValue = (name: string, value: string): string =>
-  (SECRET_NAME.test(name) || isSecretName(name)) && value !== "" ? REDACTED : redact(value)
+  (SECRET_NAME.test(name) || isSecretName(name)) && !PATH_NAME.test(name) && value !== "" ? REDACTED : redact(value)
 
 /** The environment as a provider that remembers every name it is asked for. */
 const tracking = (env: Readonly<Record<string, string | undefined>>, asked: Set<string>): ConfigProvider.ConfigProvider => {
@@ -137,6 +147,11 @@ export const readSettings = (env: Readonly<Record<string, string | undefined>>):
   Effect.gen(function*() {
     const asked = new Set<string>()
     const loaded = yield* Effect.either(tracking(env, asked).load(gatewayConfig))
+    // Read by the HTTP transport's token store, not by the services' configuration.
+    const tokensFile = yield* Effect.either(tracking(env, asked).load(tokensFilePath))
+    const elsewhere: Readonly<Record<string, string>> = Either.isRight(tokensFile)
+      ? { LLM_GATEWAY_TOKENS_FILE: tokensFile.right }
+      : {}
     const config = Either.mapLeft(loaded, (error) => redact(String(error)))
     const settings: Array<Setting> = []
     for (const name of [...asked].sort()) {
@@ -147,7 +162,8 @@ export const readSettings = (env: Readonly<Record<string, string | undefined>>):
         settings.push({ name, value: displayValue(name, value), source: "env", known: true })
       } else if (own) {
         const show = shown[name]
-        const effective = show !== undefined && Either.isRight(config) ? show(config.right) : "(default)"
+        const effective = elsewhere[name] ??
+          (show !== undefined && Either.isRight(config) ? show(config.right) : "(default)")
         settings.push({ name, value: displayValue(name, effective), source: "default", known: true })
       }
     }

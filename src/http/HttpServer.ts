@@ -1,0 +1,334 @@
+/**
+ * MCP's Streamable HTTP transport (specification 2025-11-25) on `node:http`:
+ * one endpoint, `/mcp`, that takes JSON-RPC by POST (answered on an SSE
+ * stream, which carries a call's progress before its answer), opens the
+ * stream of server messages by GET, and ends a session by DELETE.
+ *
+ * Each MCP session (`Mcp-Session-Id`) is one SDK transport with its own
+ * server core on it (`ServeSession`), run on a fiber of its own in a scope
+ * of its own: ending the session (DELETE, idle expiry, the server's end)
+ * closes that scope, which interrupts the calls it still runs. A request
+ * without a session id that is not `initialize` answers 400; an unknown
+ * session id (or another principal's) answers 404.
+ *
+ * Safe by default, before anything is read or parsed:
+ *
+ * - `Host` on a loopback bind must name a loopback host, and a present
+ *   `Origin` must be an allowed one (DNS-rebinding defence): else 403.
+ * - With bearer tokens configured, every request needs one (401 with a
+ *   `WWW-Authenticate` challenge); a session answers only the principal
+ *   that opened it. Beyond loopback, the server does not start without
+ *   tokens (`HttpAuthRequired`).
+ * - A body over the bound answers 413 without being read whole; one
+ *   session more than the limit answers 503 (`Retry-After`, and a JSON-RPC
+ *   error `TooManySessions`); a session with no exchange open (no call's
+ *   stream, no GET stream) for the idle window is closed. The answer budget
+ *   and the admission limit of `McpServer.serve` hold per session.
+ *
+ * @since 0.1.0
+ */
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberMap from "effect/FiberMap"
+import * as FiberSet from "effect/FiberSet"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { randomUUID } from "node:crypto"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
+import { isLoopback, type ListenAddress } from "./address.js"
+import * as Auth from "./auth.js"
+import * as Body from "./body.js"
+import { HttpAuthRequired, HttpListenFailed, HttpOptionsInvalid, type HttpServeError } from "./errors.js"
+import { hostAllowed, originAllowed, parseAllowedOrigins } from "./origins.js"
+import type { SessionInfo } from "./HttpSession.js"
+import { Session, SessionTable, SessionTransport } from "./sessions.js"
+import { TokenStore } from "./tokens.js"
+
+/**
+ * Where to listen and the bounds kept.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** The host to bind (IPv6 without brackets); loopback unless told otherwise. */
+  readonly host: string
+  /** The port; 0 for any free one (the address answered by `make` says which). */
+  readonly port: number
+  /** Origins a browser request may come from (see `origins.ts`); `["*"]` for any. */
+  readonly allowedOrigins: ReadonlyArray<string>
+  /** The largest request body read, in bytes; a bigger one answers 413. */
+  readonly maxBodyBytes: number
+  /** Sessions open at once, at most; one more answers 503. */
+  readonly maxSessions: number
+  /** A session with no exchange open for this long (ms) is closed. */
+  readonly sessionIdleMs: number
+}
+
+/**
+ * Serves one session: the server core on the session's transport, until
+ * the transport closes or the scope does.
+ *
+ * @since 0.1.0
+ */
+export type ServeSession<R> = (transport: Transport, session: SessionInfo) => Effect.Effect<void, never, Scope.Scope | R>
+
+/** The path of the MCP endpoint. @since 0.1.0 */
+export const ENDPOINT = "/mcp"
+
+/** What a client told the server is full is asked to wait, in seconds. @since 0.1.0 */
+export const RETRY_AFTER_SECONDS = 5
+
+/** JSON-RPC's code of an unknown session (as the SDK answers it). */
+const SESSION_NOT_FOUND = -32001
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  if (res.headersSent) {
+    res.end()
+    return
+  }
+  res.writeHead(status, { "Content-Type": "application/json", ...headers })
+  res.end(JSON.stringify(body))
+}
+
+const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({
+  jsonrpc: "2.0",
+  error: data === undefined ? { code, message } : { code, message, data },
+  id
+})
+
+/** The id of a JSON-RPC request body, for an error answered in its place. */
+const requestIdOf = (body: unknown): unknown =>
+  typeof body === "object" && body !== null && "id" in body ? (body as { readonly id: unknown }).id : null
+
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name]
+  return Array.isArray(value) ? value[0] : value
+}
+
+/**
+ * Listens, and serves MCP sessions with `serveSession`, until the scope
+ * closes (which closes every session, then the server). Answers the
+ * address it listens on.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <R>(
+  serveSession: ServeSession<R>,
+  options: Options
+): Effect.Effect<ListenAddress, HttpServeError, Scope.Scope | R | TokenStore> =>
+  Effect.gen(function*() {
+    const tokens = yield* TokenStore
+    const loopback = isLoopback(options.host)
+    const tokenCount = yield* tokens.size
+    // Tokens are required beyond loopback, and from the moment there are any; once required, always.
+    let required = !loopback || tokenCount > 0
+    if (!loopback && tokenCount === 0) {
+      const hint = "add a bearer token first (`llm-cli-gateway token add NAME`; clients then send " +
+        "`Authorization: Bearer <token>`), or listen on loopback (`--http PORT` binds 127.0.0.1)"
+      return yield* new HttpAuthRequired({
+        message: `refusing to serve MCP on ${options.host}, beyond this machine, without authentication: ${hint}`,
+        host: options.host,
+        hint
+      })
+    }
+    const origins = yield* Either.mapLeft(
+      parseAllowedOrigins(options.allowedOrigins),
+      (message) => new HttpOptionsInvalid({ message: `allowedOrigins: ${message}`, option: "allowedOrigins" })
+    )
+    const table = new SessionTable()
+    const fibers = yield* FiberMap.make<string>()
+    yield* Effect.addFinalizer(() =>
+      table.size === 0 ? Effect.void : Effect.logDebug(`closing ${table.size} HTTP session(s)`)
+    )
+
+    /** Hands one exchange to its session's transport, counted as open until the response closes. */
+    const forward = (session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown) =>
+      Effect.suspend(() => {
+        // The client is gone already: nothing to answer, nothing to count.
+        if (res.destroyed) return Effect.void
+        session.begin()
+        res.once("close", () => session.end(Date.now()))
+        return Effect.tryPromise(() => session.transport.handleRequest(req, res, body))
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.zipRight(
+            Effect.logError(`HTTP ${req.method} of session ${session.info.id} failed`, error),
+            Effect.sync(() => json(res, 500, rpcError(-32603, "internal error")))
+          )
+        )
+      )
+
+    /** Opens a session for an `initialize`, and hands it the request. */
+    const open = (caller: Auth.Caller, req: IncomingMessage, res: ServerResponse, body: unknown) =>
+      Effect.gen(function*() {
+        const id = randomUUID()
+        const info: SessionInfo = { id, caller, createdAt: Date.now() }
+        const transport: SessionTransport = new SessionTransport({
+          sessionIdGenerator: () => id,
+          onsessionclosed: () => {
+            table.remove(session)
+          },
+          maxRequestBodySize: options.maxBodyBytes
+        })
+        const session: Session = new Session(info, transport)
+        if (!table.add(session, options.maxSessions)) {
+          yield* Effect.logWarning(`HTTP session refused: ${options.maxSessions} sessions are open (the limit)`)
+          const message = `the server has ${options.maxSessions} sessions open, as many as it serves; retry later`
+          const data = { _tag: "TooManySessions", limit: options.maxSessions }
+          return json(res, 503, rpcError(-32000, message, requestIdOf(body), data), {
+            "Retry-After": String(RETRY_AFTER_SECONDS)
+          })
+        }
+        const annotations = { httpSession: id, principal: caller.principal.name }
+        const served = serveSession(transport, info).pipe(
+          Effect.scoped,
+          Effect.ensuring(Effect.sync(() => table.remove(session))),
+          Effect.ensuring(Effect.logDebug("HTTP session closed")),
+          Effect.annotateLogs(annotations)
+        )
+        const fiber = yield* FiberMap.run(fibers, id, served)
+        yield* Effect.logDebug("HTTP session opened").pipe(Effect.annotateLogs(annotations))
+        const connected = yield* Effect.raceFirst(
+          Effect.as(Effect.promise(() => transport.started), true),
+          Effect.as(Fiber.await(fiber), false)
+        )
+        if (!connected) {
+          yield* Effect.logError("HTTP session ended before its server connected")
+          return json(res, 500, rpcError(-32603, "internal error: the session could not start", requestIdOf(body)))
+        }
+        yield* forward(session, req, res, body)
+        // Refused by the transport (not acceptable, a bad protocol version): no session was made.
+        if (transport.sessionId === undefined) yield* FiberMap.remove(fibers, id)
+      })
+
+    /** Reads a POST's JSON body within the bound; undefined when answered already (413, 400). */
+    const readJson = (req: IncomingMessage, res: ServerResponse) =>
+      Effect.map(Body.read(req, options.maxBodyBytes), (body): { readonly value: unknown } | undefined => {
+        switch (body._tag) {
+          case "Aborted":
+            res.destroy()
+            return undefined
+          case "TooLarge":
+            json(
+              res,
+              413,
+              rpcError(-32000, `Payload Too Large: a request body is at most ${options.maxBodyBytes} bytes`),
+              { Connection: "close" }
+            )
+            return undefined
+          case "Read":
+            try {
+              return { value: JSON.parse(body.text) as unknown }
+            } catch (error) {
+              json(res, 400, rpcError(-32700, "Parse error", null, String(error)))
+              return undefined
+            }
+        }
+      })
+
+    const handle = (req: IncomingMessage, res: ServerResponse): Effect.Effect<void, never, R> =>
+      Effect.gen(function*() {
+        const path = (req.url ?? "/").split("?")[0]
+        if (path !== ENDPOINT) return json(res, 404, rpcError(-32000, `Not Found: the MCP endpoint is ${ENDPOINT}`))
+        const host = header(req, "host")
+        if (!hostAllowed(options.host, host)) {
+          return json(res, 403, rpcError(-32000, `Forbidden: Host ${JSON.stringify(host ?? "")} is not this server's`))
+        }
+        const origin = header(req, "origin")
+        if (!originAllowed(origins, origin)) {
+          return json(res, 403, rpcError(-32000, `Forbidden: Origin ${JSON.stringify(origin)} is not allowed`))
+        }
+        if (!required && (yield* tokens.size) > 0) required = true
+        const auth = yield* Auth.authenticate(tokens, header(req, "authorization"), required)
+        if (auth._tag === "Refused") {
+          return json(res, 401, rpcError(-32001, `Unauthorized: ${auth.message}`), { "WWW-Authenticate": auth.challenge })
+        }
+        const method = req.method ?? ""
+        if (method !== "POST" && method !== "GET" && method !== "DELETE") {
+          return json(res, 405, rpcError(-32000, "Method not allowed."), { Allow: "GET, POST, DELETE" })
+        }
+        const sessionId = header(req, "mcp-session-id")
+        if (sessionId !== undefined) {
+          const session = table.find(sessionId, auth.caller)
+          if (session === undefined) return json(res, 404, rpcError(SESSION_NOT_FOUND, "Session not found"))
+          if (method !== "POST") return yield* forward(session, req, res)
+          const body = yield* readJson(req, res)
+          if (body !== undefined) yield* forward(session, req, res, body.value)
+          return
+        }
+        if (method !== "POST") return json(res, 400, rpcError(-32000, "Bad Request: Mcp-Session-Id header is required"))
+        const body = yield* readJson(req, res)
+        if (body === undefined) return
+        if (!isInitializeRequest(body.value)) {
+          return json(res, 400, rpcError(-32000, "Bad Request: Mcp-Session-Id header is required"))
+        }
+        yield* open(auth.caller, req, res, body.value)
+      }).pipe(
+        Effect.catchAllDefect((defect) =>
+          Effect.zipRight(
+            Effect.logError(`HTTP ${req.method} ${req.url} died`, defect),
+            Effect.sync(() => json(res, 500, rpcError(-32603, "internal error")))
+          )
+        )
+      )
+
+    // Idle sessions are looked for a few times per idle window (at most every minute).
+    const sweepEvery = Math.min(60_000, Math.max(10, Math.floor(options.sessionIdleMs / 4)))
+    const sweep = Effect.suspend(() =>
+      Effect.forEach(
+        table.idle(Date.now(), options.sessionIdleMs),
+        (session) =>
+          Effect.zipRight(
+            Effect.logInfo(`HTTP session idle for ${options.sessionIdleMs} ms: closed`).pipe(
+              Effect.annotateLogs({ httpSession: session.info.id, principal: session.info.caller.principal.name })
+            ),
+            Effect.zipRight(Effect.sync(() => table.remove(session)), FiberMap.remove(fibers, session.info.id))
+          ),
+        { discard: true }
+      )
+    )
+    yield* Effect.forkScoped(Effect.repeat(sweep, Schedule.spaced(Duration.millis(sweepEvery))))
+
+    const runFork = yield* FiberSet.makeRuntime<R>()
+    const server = createServer((req, res) => {
+      runFork(handle(req, res))
+    })
+    return yield* Effect.acquireRelease(
+      Effect.async<ListenAddress, HttpListenFailed>((resume) => {
+        const onError = (error: NodeJS.ErrnoException) =>
+          resume(Effect.fail(
+            new HttpListenFailed({
+              message: `cannot listen on ${options.host}:${options.port}: ${error.message}`,
+              host: options.host,
+              port: options.port,
+              ...(error.code !== undefined ? { code: error.code } : {})
+            })
+          ))
+        server.once("error", onError)
+        server.listen(options.port, options.host, () => {
+          server.off("error", onError)
+          // Once listening, a server error (out of file descriptors, say) is logged; the server goes on.
+          server.on("error", (error) => runFork(Effect.logError("HTTP server error", error)))
+          const address = server.address() as AddressInfo
+          resume(Effect.succeed({ host: address.address, port: address.port }))
+        })
+      }),
+      () =>
+        Effect.gen(function*() {
+          // No new connection; the sessions end (their streams close as they should); then what is left is cut.
+          const closed = yield* Deferred.make<void>()
+          server.close(() => Deferred.unsafeDone(closed, Exit.void))
+          yield* FiberMap.clear(fibers)
+          server.closeAllConnections()
+          yield* Deferred.await(closed)
+        })
+    )
+  })
