@@ -52,7 +52,6 @@ const readCache = (file: string): Buffer | undefined => {
   }
 }
 
-/** Writes the cache atomically and removes the caches of other builds; a failure only loses the cache. */
 /**
  * Makes a folder and its missing parents, one level at a time. Not
  * `mkdirSync(…, { recursive: true })`: on procfs, where the kernel answers
@@ -65,6 +64,7 @@ const makeFolder = (folder: string): void => {
   for (const dir of missing) mkdirSync(dir, { mode: 0o700 })
 }
 
+/** Writes the cache atomically and removes the caches of other builds; a failure only loses the cache. */
 const writeCache = (folder: string, name: string, data: Buffer): void => {
   try {
     makeFolder(folder)

@@ -25,6 +25,7 @@ import { type BigIntStats, constants } from "node:fs"
 import { lstat, mkdir, open, rename, rm, stat } from "node:fs/promises"
 import { homedir } from "node:os"
 import { basename, dirname, join, resolve } from "node:path"
+import { kindOf } from "../storage/homeCheck.js"
 import {
   checkName,
   generateToken,
@@ -61,17 +62,6 @@ const attempt = <A>(path: string, reason: Reason, what: string, run: () => Promi
   Effect.tryPromise({ try: run, catch: (e) => refuse(path, reason, `${what} (${codeOf(e)})`) })
 
 const modeOf = (stats: BigIntStats): string => (Number(stats.mode) & 0o7777).toString(8).padStart(4, "0")
-
-const kindOf = (stats: BigIntStats): string =>
-  stats.isDirectory()
-    ? "a folder"
-    : stats.isFIFO()
-    ? "a named pipe"
-    : stats.isSocket()
-    ? "a socket"
-    : stats.isCharacterDevice() || stats.isBlockDevice()
-    ? "a device"
-    : "not a regular file"
 
 /** Why a file (as `lstat` or `fstat` sees it) cannot be the tokens file; undefined when it can. */
 const fileProblem = (path: string, stats: BigIntStats): string | undefined => {

@@ -14,6 +14,7 @@ import type { Cli } from "../domain/Cli.js"
 import { isFinal, type Job } from "../domain/Job.js"
 import { CircuitBreaker } from "../resilience/CircuitBreaker.js"
 import type { RetryInfo } from "../resilience/Retry.js"
+import { jobEnd } from "./flightRecord.js"
 import { type ApprovalSummary, FlightRecorder, type RequestEnd, type RequestStart } from "./FlightRecorder.js"
 import { Metrics, type RunOutcome } from "./Metrics.js"
 
@@ -81,21 +82,7 @@ const approvalOf = (decision: Decision): ApprovalSummary => ({
  *
  * @since 0.1.0
  */
-export const endOf = (job: Job, replyText: string | undefined): RequestEnd => ({
-  status: job.status === "completed" || job.status === "canceled" || job.status === "orphaned"
-    ? job.status
-    : "failed",
-  finishedAt: job.finishedAt ?? job.createdAt,
-  exitCode: job.exitCode,
-  errorTag: job.error?._tag ?? null,
-  errorMessage: job.error?.message ?? null,
-  reply: job.status === "completed" ? replyText ?? null : null,
-  replyChars: job.reply?.chars ?? null,
-  model: job.reply?.model ?? null,
-  sessionId: job.reply?.sessionId ?? null,
-  usage: job.reply?.usage ?? null,
-  costUsd: job.reply?.costUsd ?? null
-})
+export const endOf: (job: Job, replyText: string | undefined) => RequestEnd = jobEnd
 
 /**
  * The observer on the current FlightRecorder and Metrics.

@@ -27,7 +27,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { accessSync, constants, lstatSync, mkdirSync, statfsSync, statSync, type Stats } from "node:fs"
+import { accessSync, constants, lstatSync, mkdirSync, statfsSync, statSync, type BigIntStats, type Stats } from "node:fs"
 import { dirname, join, relative, resolve, sep } from "node:path"
 import { GatewayConfig } from "../Config.js"
 import { StorageError } from "../domain/errors.js"
@@ -74,7 +74,7 @@ const codeOf = (e: unknown): string => {
 }
 
 /** What a path that is not a folder is, in words. */
-export const kindOf = (stats: Stats): string =>
+export const kindOf = (stats: Stats | BigIntStats): string =>
   stats.isFile()
     ? "a file"
     : stats.isSymbolicLink()
