@@ -6,6 +6,8 @@
  * 2. Sync request overhead: 20 sequential `claude_request` calls against the
  *    fake claude, next to 20 direct spawns of the same fake with the same
  *    argv and stdin.
+ * 2b. stdio against Streamable HTTP: the same sync requests and polling calls on
+ *    the same gateway started both ways (bench/http.ts).
  * 3. Async throughput: 40 async jobs of 200 ms, 8 in flight, next to the
  *    same 40 runs spawned directly, 8 at a time (bench/asyncThroughput.ts).
  * 4. Big reply: one sync request with a 10 MB reply: latency, characters
@@ -27,6 +29,7 @@ import { root, runFakeClaude } from "./fakeClaude.js"
 import { gatewayBin, requireOk, startGateway } from "./gateway.js"
 import { measureStartup } from "./startup.js"
 import { measureToolList, toolListFigures, toolListTable } from "./toolList.js"
+import { httpTable, measureHttp } from "./http.js"
 import { median, met, ms, quantile, ratio, table } from "./stats.js"
 
 const minimalServer = join(root, "bench/minimal-server.mjs")
@@ -133,6 +136,8 @@ const main = async () => {
       ["gateway's own overhead, lean fake (request − spawn − MCP floor)", ms(leanG - leanD - median(echo)), ""]
     ]) + "\n\n"
   )
+
+  process.stdout.write(httpTable(await measureHttp()) + "\n\n")
 
   const throughput = await measureAsyncThroughput()
   process.stdout.write(asyncThroughputTable(throughput) + "\n\n")
