@@ -69,7 +69,9 @@ const hintFor = (tool: string | undefined): string => {
 
 const keyOf = (id: RequestId): string => `${typeof id}:${String(id)}`
 
-const isRequest = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId; method: string; params?: any } =>
+const isRequest = (
+  m: JSONRPCMessage
+): m is JSONRPCMessage & { id: RequestId; method: string; params?: { readonly name?: unknown } } =>
   "method" in m && "id" in m && m.id !== undefined
 
 const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } =>
