@@ -214,6 +214,8 @@ const sampleOf = (ast: AST.AST): unknown => FastCheck.sample(Arbitrary.make(Sche
  */
 const valuesOf = (target: Target, ast: AST.AST): ReadonlyArray<unknown> => {
   if (AST.isUnion(ast)) return ast.types.filter((t) => !AST.isUndefinedKeyword(t)).flatMap((t) => valuesOf(target, t))
+  // A bounded list (`Tools`, `Folders`: at most so many items) is its list, with a known sample.
+  if (AST.isRefinement(ast) && AST.isTupleType(ast.from)) return valuesOf(target, ast.from)
   if (AST.isLiteral(ast)) return [ast.literal]
   if (AST.isBooleanKeyword(ast)) return [true]
   if (ast === ModelName.ast) return [target.model]
