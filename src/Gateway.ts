@@ -18,6 +18,7 @@ import * as GatewayConfig from "./Config.js"
 import { DEFAULT_HOST, type ListenAddress } from "./http/address.js"
 import type { HttpServeError } from "./http/errors.js"
 import type * as HttpServer from "./http/HttpServer.js"
+import { principalId } from "./http/auth.js"
 import { HttpSession } from "./http/HttpSession.js"
 import type { TokenStore } from "./http/tokens.js"
 import * as Instances from "./jobs/Instances.js"
@@ -28,6 +29,7 @@ import * as McpServer from "./mcp/McpServer.js"
 import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
 import type { GatewayError } from "./domain/errors.js"
+import { CurrentPrincipal } from "./domain/Principal.js"
 import * as ClientLogging from "./mcp/clientLogging.js"
 import type { AnyResource } from "./mcp/Resource.js"
 import { mapResources } from "./mcp/resourceHandlers.js"
@@ -259,7 +261,8 @@ export const serveSession = (core: Core): HttpServer.ServeSession<GatewayConfig.
     const clientLogging = yield* ClientLogging.make
     yield* McpServer.serve(core.tools, transport, core.resources, core.tasks, core.limits).pipe(
       Effect.provideService(ClientLogging.ClientLogging, clientLogging),
-      Effect.provideService(HttpSession, session)
+      Effect.provideService(HttpSession, session),
+      Effect.provideService(CurrentPrincipal, principalId(session.caller))
     )
   })
 

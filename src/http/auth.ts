@@ -90,3 +90,13 @@ export const authenticate = (
     onSome: (principal): Authentication => ({ _tag: "Allowed", caller: { principal, authenticated: true } })
   }))
 }
+
+/**
+ * The principal id a caller's rows are recorded under (see
+ * `domain/Principal`): `local` for the local principal, `token:NAME` for a
+ * bearer token's.
+ *
+ * @since 0.1.0
+ */
+export const principalId = (caller: Caller): string =>
+  caller.authenticated ? `token:${caller.principal.name}` : "local"
