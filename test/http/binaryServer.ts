@@ -32,6 +32,8 @@ export interface BinaryServer {
   readonly records: () => ReadonlyArray<BinaryRecord>
   /** VmRSS and VmHWM of the server, in KiB (NaN once it is gone). */
   readonly memory: () => { readonly rssKb: number; readonly hwmKb: number }
+  /** CPU time the server has used (user + system), in ms (NaN once it is gone). */
+  readonly cpuMs: () => number
   /** SIGTERM, and its exit code; the folder is removed after (`records` then answers what it held). */
   readonly stop: () => Promise<number | null>
 }
@@ -68,6 +70,17 @@ const memoryOf = (pid: number): { readonly rssKb: number; readonly hwmKb: number
     return { rssKb: field("VmRSS"), hwmKb: field("VmHWM") }
   } catch {
     return { rssKb: NaN, hwmKb: NaN }
+  }
+}
+
+const cpuMsOf = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    // utime and stime (fields 14 and 15 of the line), in clock ticks of 10 ms.
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return NaN
   }
 }
 
@@ -131,6 +144,7 @@ export const startBinaryServer = async (options: BinaryOptions = {}): Promise<Bi
     stdout: () => stdout,
     records: () => final ?? records(),
     memory: () => memoryOf(child.pid!),
+    cpuMs: () => cpuMsOf(child.pid!),
     stop: () => {
       stopped ??= (async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM")
