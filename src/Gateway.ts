@@ -5,9 +5,10 @@
  * @since 0.1.0
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
-import type * as Context from "effect/Context"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -17,6 +18,7 @@ import * as CliUpdater from "./cli/CliUpdater.js"
 import * as GatewayConfig from "./Config.js"
 import { DEFAULT_HOST, type ListenAddress } from "./http/address.js"
 import type { HttpServeError } from "./http/errors.js"
+import type { HttpStreams, HttpStreamsShape } from "./http/eventStore.js"
 import type * as HttpServer from "./http/HttpServer.js"
 import { principalId } from "./http/auth.js"
 import { HttpSession } from "./http/HttpSession.js"
@@ -28,8 +30,9 @@ import * as RequestRunner from "./jobs/RequestRunner.js"
 import * as McpServer from "./mcp/McpServer.js"
 import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
-import type { GatewayError } from "./domain/errors.js"
+import { type GatewayError, StorageError } from "./domain/errors.js"
 import { CurrentPrincipal } from "./domain/Principal.js"
+import { CallLink } from "./mcp/callLink.js"
 import * as ClientLogging from "./mcp/clientLogging.js"
 import type { AnyResource } from "./mcp/Resource.js"
 import { mapResources } from "./mcp/resourceHandlers.js"
@@ -39,6 +42,8 @@ import { mapBackend } from "./mcp/taskHandlers.js"
 import type * as TaskHandlers from "./mcp/taskHandlers.js"
 import type { Tool } from "./mcp/Tool.js"
 import { servedTools, type ToolServices } from "./mcp/tools/index.js"
+import { answerFromJob } from "./mcp/tools/requests.js"
+import * as Results from "./mcp/results.js"
 import * as Toolsets from "./mcp/toolsets.js"
 import * as FlightRecorder from "./observability/FlightRecorder.js"
 import * as Logging from "./observability/Logging.js"
@@ -252,19 +257,40 @@ export const serveWith = <E extends GatewayError>(
  * transport, with the bounds of `McpServer.serve` (the answer budget, the
  * admission limit, request ids of its own), its own client logging (the
  * level its client sets, the lines of its calls), and the session (its id
- * and principal) in the context of its calls (`HttpSession`).
+ * and principal) in the context of its calls (`HttpSession`). Given the
+ * durable `streams`, the job a call starts or joins is kept beside the
+ * call's stream (`CallLink`), for a client that resumes it elsewhere.
  *
  * @since 0.1.0
  */
-export const serveSession = (core: Core): HttpServer.ServeSession<GatewayConfig.GatewayConfig> => (transport, session) =>
+export const serveSession = (
+  core: Core,
+  streams?: HttpStreamsShape
+): HttpServer.ServeSession<GatewayConfig.GatewayConfig> =>
+(transport, session) =>
   Effect.gen(function*() {
     const clientLogging = yield* ClientLogging.make
+    const link = streams === undefined ? undefined : CallLink.of({
+      record: (requestId, call) =>
+        streams.linkCall(session.id, requestId, call).pipe(
+          Effect.catchAll((e) => Effect.logWarning("the job of an HTTP call was not recorded (its answer cannot be resumed)", e))
+        )
+    })
     yield* McpServer.serve(core.tools, transport, core.resources, core.tasks, core.limits).pipe(
       Effect.provideService(ClientLogging.ClientLogging, clientLogging),
       Effect.provideService(HttpSession, session),
-      Effect.provideService(CurrentPrincipal, principalId(session.caller))
+      Effect.provideService(CurrentPrincipal, principalId(session.caller)),
+      link === undefined ? (effect) => effect : Effect.provideService(CallLink, link)
     )
   })
+
+/**
+ * How long the events of resumable HTTP streams are kept, at least (ms);
+ * longer when sessions may idle longer.
+ *
+ * @since 0.1.0
+ */
+export const HTTP_EVENT_RETENTION_MS = 60 * 60_000
 
 /**
  * Options of `serveHttpWith`: any of the server's (by default those of the
@@ -295,10 +321,40 @@ export const serveHttpWith = <E extends GatewayError>(
     const { http } = yield* GatewayConfig.GatewayConfig
     // Loaded when asked for: a server on stdio never evaluates the HTTP stack.
     const Http = yield* Effect.promise(() => import("./http/HttpServer.js"))
+    const EventStore = yield* Effect.promise(() => import("./http/eventStore.js"))
     const { onListening, ...overrides } = options
     const listen = Option.getOrElse(http.listen, () => ({ host: DEFAULT_HOST, port: 0 }))
-    const core = yield* makeCore(services, resources)
-    const address = yield* Http.make(serveSession(core), {
+    // The services and the store of HTTP sessions and streams, built once beside the server (as `makeCore` does)
+    // and on one database: `Database.layer` is one layer of the graph, built once for both.
+    const scope = yield* Effect.scope
+    const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig> | HttpStreams>, E>()
+    yield* Effect.forkIn(
+      Effect.zipRight(
+        nextTurn,
+        Layer.buildWithScope(Layer.merge(services, EventStore.layer.pipe(Layer.provide(Database.layer))), scope)
+      ).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => Deferred.done(ready, exit as Exit.Exit<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig> | HttpStreams>, E>))
+      ),
+      scope
+    )
+    const core = yield* makeCore(Layer.effectContext(Deferred.await(ready)), resources)
+    const whenReady = <A, E2>(effect: Effect.Effect<A, E2, ToolServices | HttpStreams>) =>
+      Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
+    const streams = lazyStreams(
+      Effect.flatMap(
+        Effect.mapError(Deferred.await(ready), (e) => new StorageError({ message: e.message, operation: "http services" })),
+        (context) => Effect.succeed(Context.get(context, EventStore.HttpStreams))
+      )
+    )
+    const answer: HttpServer.Durable<GatewayConfig.GatewayConfig>["answerFromJob"] = (call, session) =>
+      whenReady(answerFromJob(call)).pipe(
+        Effect.match({ onFailure: Results.failure, onSuccess: Results.success }),
+        Effect.catchAllCause((cause) => Effect.succeed(Results.defect(cause))),
+        Effect.provideService(CurrentPrincipal, principalId(session.caller))
+      )
+    const sessionIdleMs = overrides.sessionIdleMs ?? http.sessionIdleMs
+    const address = yield* Http.make(serveSession(core, streams), {
       host: listen.host,
       port: listen.port,
       allowedOrigins: http.allowedOrigins,
@@ -306,7 +362,7 @@ export const serveHttpWith = <E extends GatewayError>(
       maxSessions: http.maxSessions,
       sessionIdleMs: http.sessionIdleMs,
       ...overrides
-    })
+    }, { streams, answerFromJob: answer, retentionMs: Math.max(sessionIdleMs, HTTP_EVENT_RETENTION_MS) })
     if (onListening !== undefined) yield* onListening(address)
     yield* Effect.never
   })).pipe(Effect.onInterrupt(() => Effect.logDebug("interrupted; closing the HTTP sessions and shutting down")))
@@ -338,6 +394,22 @@ export const serveTransportWith = <E extends GatewayError>(
   resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
 ): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
   serveWith(services, (tools, res, tasks, limits) => McpServer.serve(tools, transport, res, tasks, limits), resources)
+
+/** The store, once the services have started: each operation waits for them (and fails as they did). */
+const lazyStreams = (get: Effect.Effect<HttpStreamsShape, StorageError>): HttpStreamsShape => ({
+  openSession: (session) => Effect.flatMap(get, (s) => s.openSession(session)),
+  setProtocolVersion: (id, version) => Effect.flatMap(get, (s) => s.setProtocolVersion(id, version)),
+  findSession: (id, principal) => Effect.flatMap(get, (s) => s.findSession(id, principal)),
+  touch: (id, at) => Effect.flatMap(get, (s) => s.touch(id, at)),
+  endSession: (id) => Effect.flatMap(get, (s) => s.endSession(id)),
+  expireSession: (id, seenBefore) => Effect.flatMap(get, (s) => s.expireSession(id, seenBefore)),
+  linkCall: (sessionId, requestId, call) => Effect.flatMap(get, (s) => s.linkCall(sessionId, requestId, call)),
+  append: (sessionId, streamId, message, requestIds, at) =>
+    Effect.flatMap(get, (s) => s.append(sessionId, streamId, message, requestIds, at)),
+  streamOfEvent: (sessionId, eventId) => Effect.flatMap(get, (s) => s.streamOfEvent(sessionId, eventId)),
+  eventsAfter: (sessionId, eventId) => Effect.flatMap(get, (s) => s.eventsAfter(sessionId, eventId)),
+  purge: (before) => Effect.flatMap(get, (s) => s.purge(before))
+})
 
 /** Resumes in the event loop's check phase, after pending I/O has been handled. */
 const nextTurn: Effect.Effect<void> = Effect.async((resume) => {

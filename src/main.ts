@@ -58,15 +58,26 @@ const announce = Effect.flatMap(GatewayConfig, (config) =>
 const serveHttp = Effect.gen(function*() {
   const Tokens = yield* Effect.promise(() => import("./http/tokens.js"))
   const config = yield* GatewayConfig
-  yield* Gateway.serveHttp({
+  const { oauth } = config.http
+  const served = Gateway.serveHttp({
     onListening: (address) =>
       Effect.flatMap(Effect.flatMap(Tokens.TokenStore, (store) => store.size), (tokens) =>
         Effect.logInfo(
           `llm-cli-gateway ${VERSION}: serving MCP over Streamable HTTP at ${endpointUrl(address)} ` +
             `(${servedTools(config.toolsets).length} tools), database ${config.databasePath}; ` +
-            (tokens > 0 ? `bearer tokens required (${tokens})` : "no authentication (loopback only)")
+            (oauth !== undefined
+              ? `OAuth on: access tokens of the issuer ${oauth.issuer} for ${oauth.resource} required` +
+                (tokens > 1 ? `, or a bearer token (${tokens - 1})` : "")
+              : tokens > 0
+              ? `bearer tokens required (${tokens})`
+              : "no authentication (loopback only)")
         ))
-  }).pipe(Effect.provide(Tokens.layer))
+  })
+  // The JWT verifier (jose) is loaded only with an issuer configured.
+  const withOAuth = oauth === undefined
+    ? served
+    : Effect.provide(served, (yield* Effect.promise(() => import("./http/jwt.js"))).layer(oauth))
+  yield* withOAuth.pipe(Effect.provide(Tokens.layer))
 })
 
 // A home that can never hold the gateway's files (on /proc, under a file) stops the start, exit code 1.

@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import { CurrentPrincipal } from "../domain/Principal.js"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
@@ -207,7 +208,8 @@ export const make = (
             reasons_json: JSON.stringify(decision.reasons),
             correlation_id: context.correlationId,
             job_id: context.jobId ?? null,
-            request_json: JSON.stringify(summarize(cli, request))
+            request_json: JSON.stringify(summarize(cli, request)),
+            principal: yield* CurrentPrincipal
           })
         }`
         return id
@@ -234,7 +236,9 @@ export const make = (
 
     const list: ApprovalPolicyShape["list"] = ({ cli, limit, offset = 0 }) =>
       Effect.gen(function*() {
-        const where = cli === undefined ? sql`1 = 1` : sql`cli = ${cli}`
+        // The current principal's decisions only.
+        const principal = yield* CurrentPrincipal
+        const where = cli === undefined ? sql`principal = ${principal}` : sql`principal = ${principal} AND cli = ${cli}`
         const rows = yield* sql<ApprovalRow>`SELECT * FROM approvals WHERE ${where}
           ORDER BY created_at DESC, rowid DESC LIMIT ${limit} OFFSET ${offset}`
         const [count] = yield* sql<{ n: number }>`SELECT count(*) AS n FROM approvals WHERE ${where}`

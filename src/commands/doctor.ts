@@ -3,8 +3,10 @@
  * network and without running any agent. It reads the configuration as
  * the server does, checks Node.js, each CLI (through the services
  * `cli_versions` uses: `--version` and the identity check, nothing else),
- * each CLI's sign-in as its variables and files show it, and the database
- * (read-only). Exit code 0 when the server can serve, 1 when not.
+ * each CLI's sign-in as its variables and files show it, the database
+ * (read-only), and with `LLM_GATEWAY_HTTP` set the HTTP mode (where, whether
+ * loopback, how many bearer tokens; never a token). Exit code 0 when the
+ * server can serve, 1 when not.
  *
  * @since 0.1.0
  */
@@ -19,6 +21,7 @@ import { VERSION } from "../version.js"
 import { checkClis } from "./cliChecks.js"
 import { checkDatabase, type DatabaseCheck } from "./databaseCheck.js"
 import { formatReport } from "./doctorFormat.js"
+import { checkHttp, type HttpCheck } from "./doctorHttp.js"
 import { type CliCheck, DoctorReport, type Problem } from "./doctorReport.js"
 import { checkNode, type NodeCheck } from "./nodeSupport.js"
 import { readSettings } from "./settings.js"
@@ -51,7 +54,8 @@ export const problemsOf = (
   node: NodeCheck,
   configError: string | null,
   clis: ReadonlyArray<CliCheck>,
-  database: DatabaseCheck | null
+  database: DatabaseCheck | null,
+  http: HttpCheck | null = null
 ): ReadonlyArray<Problem> => {
   const errors: Array<Problem> = []
   const warnings: Array<Problem> = []
@@ -60,6 +64,19 @@ export const problemsOf = (
   }
   if (configError !== null) errors.push({ level: "error", message: `The configuration does not load, so the server would not start: ${configError}` })
   if (database?.status === "unusable") errors.push({ level: "error", message: `The database ${database.path} ${database.message}` })
+  if (http !== null && http.status !== "ok") {
+    errors.push({
+      level: "error",
+      message: `HTTP (LLM_GATEWAY_HTTP=${http.address}): ${http.message}${http.fix === null ? "." : `: ${http.fix}.`}`
+    })
+  }
+  if (http?.status === "ok" && http.cleartext) {
+    warnings.push({
+      level: "warning",
+      message: `HTTP on ${http.address} is reachable from other machines over plain HTTP: tokens and prompts cross the ` +
+        "network in clear text. Put TLS in front (a reverse proxy) and set LLM_GATEWAY_HTTP_PUBLIC_URL to its https:// URL."
+    })
+  }
   const missing = clis.filter((c) => c.status === "missing")
   const wrong = clis.filter((c) => c.status === "wrong_program")
   const broken = clis.filter((c) => c.status === "broken")
@@ -93,18 +110,20 @@ export const diagnose = (options: DoctorOptions = {}): Effect.Effect<DoctorRepor
       error: config._tag === "Left" ? config.left : null,
       settings
     }
-    const [clis, database] = config._tag === "Left"
-      ? [[], null] as const
+    const [clis, database, http] = config._tag === "Left"
+      ? [[], null, null] as const
       : yield* Effect.all([
         Effect.provide(checkClis(env, platform), cliServices(config.right, env)),
-        checkDatabase(config.right.databasePath)
+        checkDatabase(config.right.databasePath),
+        checkHttp(config.right, env)
       ], { concurrency: "unbounded" })
-    const problems = problemsOf(node, configuration.error, clis, database)
+    const problems = problemsOf(node, configuration.error, clis, database, http)
     return {
       gateway: { version: VERSION },
       node,
       clis,
       database,
+      http,
       configuration,
       problems,
       ok: problems.every((p) => p.level !== "error")

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import type { DatabaseCheck } from "./databaseCheck.js"
+import type { HttpCheck } from "./doctorHttp.js"
 import type { CliCheck, DoctorReport } from "./doctorReport.js"
 
 const STATUS: Readonly<Record<CliCheck["status"], string>> = {
@@ -41,6 +42,25 @@ const databaseLine = (d: DatabaseCheck): string => {
   return [parts.join(", "), ...others].join("\n          ")
 }
 
+const HTTP_STATUS: Readonly<Record<HttpCheck["status"], string>> = {
+  ok: "ok",
+  refused: "WOULD NOT START",
+  unusable: "WOULD NOT START"
+}
+
+const tokenCount = (n: number | null): string =>
+  n === null ? "cannot be read" : n === 0 ? "no token" : n === 1 ? "1 token" : `${n} tokens`
+
+const httpLines = (h: HttpCheck): ReadonlyArray<string> => {
+  const lines = [
+    `HTTP      ${h.url} (${h.loopback ? "loopback" : "beyond loopback"}) [${HTTP_STATUS[h.status]}]`,
+    `          ${h.message}`,
+    `          tokens file: ${h.tokensFile}, ${tokenCount(h.tokens)}`
+  ]
+  if (h.fix !== null) lines.push(`          fix: ${h.fix}`)
+  return lines
+}
+
 /**
  * @since 0.1.0
  */
@@ -56,6 +76,7 @@ export const formatReport = (report: DoctorReport): string => {
     for (const c of report.clis) out.push(...cliLines(c))
   }
   if (report.database !== null) out.push(`Database  ${databaseLine(report.database)}`)
+  if (report.http !== null) out.push(...httpLines(report.http))
   const fromEnv = report.configuration.settings.filter((s) => s.source === "env")
   out.push(
     `Settings  ${report.configuration.valid ? "valid" : "INVALID"}; ` +

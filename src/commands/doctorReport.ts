@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import { Cli } from "../domain/Cli.js"
 import { DatabaseCheck } from "./databaseCheck.js"
+import { HttpCheck } from "./doctorHttp.js"
 import { NodeCheck } from "./nodeSupport.js"
 import { Setting } from "./settings.js"
 import { SignInCheck } from "./signIn.js"
@@ -64,6 +65,8 @@ export const DoctorReport = Schema.Struct({
   clis: Schema.Array(CliCheck),
   /** Null when the configuration does not load. */
   database: Schema.NullOr(DatabaseCheck),
+  /** The Streamable HTTP mode (`LLM_GATEWAY_HTTP`); null when the server speaks stdio, or the configuration does not load. */
+  http: Schema.NullOr(HttpCheck),
   configuration: Schema.Struct({
     valid: Schema.Boolean,
     /** Why it does not load, as the server would say at start. */

@@ -120,6 +120,8 @@ export const Job = Schema.Struct({
   outputFormat: Schema.String,
   status: JobStatus,
   ownerInstance: Schema.String,
+  /** Who asked for it (see `domain/Principal`): only that principal sees it. */
+  principal: Schema.String,
   createdAt: Schema.Number,
   startedAt: Schema.NullOr(Schema.Number),
   finishedAt: Schema.NullOr(Schema.Number),

@@ -23,6 +23,8 @@ import { GatewayConfig } from "../Config.js"
 import { agentFacts } from "../agents/facts.js"
 import { allClis, type Cli } from "../domain/Cli.js"
 import { type GatewayError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import * as Principal from "../domain/Principal.js"
+import { CurrentPrincipal } from "../domain/Principal.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
 import { ModelRegistry } from "../models/ModelRegistry.js"
@@ -100,12 +102,22 @@ export const make = Effect.gen(function*() {
   )
   const self = instances.self
 
-  const get = (jobId: string) =>
+  const notFound = (jobId: string) =>
+    new JobNotFound({ message: `no job ${jobId} (unknown, or purged after retention)`, jobId })
+
+  /** The job, whoever asked for it (the service's own bookkeeping). */
+  const find = (jobId: string) =>
     Effect.flatMap(store.get(jobId), Option.match({
-      onNone: () =>
-        Effect.fail(new JobNotFound({ message: `no job ${jobId} (unknown, or purged after retention)`, jobId })),
+      onNone: () => Effect.fail(notFound(jobId)),
       onSome: (job) => Effect.succeed(withLiveFacts(job, live.get(jobId)))
     }))
+
+  /** The job, when the current principal asked for it: another's answers exactly as an unknown one. */
+  const get = (jobId: string) =>
+    Effect.flatMap(
+      Effect.zip(find(jobId), CurrentPrincipal),
+      ([job, principal]) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
+    )
 
   /**
    * Writes the final state, then wakes the waiters with the job as it ended
@@ -117,7 +129,7 @@ export const make = Effect.gen(function*() {
       const output = entry.tracker.take(true)
       const ended = endedJob(entry, final, output)
       const job = yield* store.finish(jobId, { ...final, output, attempts: ended.attempts }).pipe(
-        Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : get(jobId)),
+        Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : find(jobId)),
         Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
       )
       const first = !(yield* Deferred.isDone(entry.done))
@@ -216,7 +228,8 @@ export const make = Effect.gen(function*() {
     Effect.gen(function*() {
       const entry = yield* makeLiveJob(job, config.maxOutputBytes)
       live.set(job.id, entry)
-      yield* FiberMap.run(fibers, job.id, body(job, planned, entry, gatewaySessionId))
+      // The run is its principal's whoever forked it: what it records (its CLI session) is theirs.
+      yield* FiberMap.run(fibers, job.id, Principal.as(body(job, planned, entry, gatewaySessionId), job.principal))
     })
 
   const submit = <C extends Cli>(cli: C, request: RequestOf[C], options: { readonly cwd?: string | undefined } = {}) =>
@@ -280,6 +293,7 @@ export const make = Effect.gen(function*() {
           correlationId,
           outputFormat: planned.invocation.outputFormat,
           ownerInstance: self.id,
+          principal: yield* CurrentPrincipal,
           createdAt: now
         },
         dedupSince(now, config.dedupWindowMs, request.forceRefresh)
@@ -313,7 +327,10 @@ export const make = Effect.gen(function*() {
 
   const awaitJob = (jobId: string, timeout: Duration.Duration | undefined) =>
     Effect.gen(function*() {
-      const entry = live.get(jobId)
+      const principal = yield* CurrentPrincipal
+      const found = live.get(jobId)
+      // Another principal's live job is waited on as an unknown one: the row says so.
+      const entry = found !== undefined && found.job.principal === principal ? found : undefined
       const waitDone: Effect.Effect<Job, JobNotFound | StorageError> = entry !== undefined
         ? Deferred.await(entry.done)
         : pollUntilFinal(jobId)
@@ -345,6 +362,8 @@ export const make = Effect.gen(function*() {
 
   const cancel = (jobId: string) =>
     Effect.gen(function*() {
+      // Only the principal's own job; the check reads the row, which a live job has too.
+      yield* get(jobId)
       if (live.has(jobId)) {
         yield* stopLocal(jobId, "the job was canceled")
         return yield* get(jobId)
@@ -356,10 +375,11 @@ export const make = Effect.gen(function*() {
       return yield* get(jobId)
     })
 
-  const health = Effect.sync((): Health => ({
+  // The caller's own jobs only: another principal's are not even counted.
+  const health = Effect.map(CurrentPrincipal, (principal): Health => ({
     instanceId: self.id,
     pid: self.pid,
-    ...liveSummary(live),
+    ...liveSummary(live, principal),
     limits: { global: config.maxConcurrentJobs, perCli: config.maxConcurrentJobsPerCli }
   }))
 

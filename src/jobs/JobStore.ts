@@ -31,6 +31,8 @@ export interface NewJob {
   readonly correlationId: string
   readonly outputFormat: string
   readonly ownerInstance: string
+  /** Who asked for it (see `domain/Principal`); dedup never crosses principals. */
+  readonly principal: string
   readonly createdAt: number
 }
 
@@ -85,9 +87,10 @@ export interface FinalState {
  */
 export interface JobStoreShape {
   /**
-   * Inserts a job as `queued`, unless `dedupSince` is given and a job with
-   * the same request key, created since then, is queued, running or
-   * completed: then that job is returned. Atomic across processes.
+   * Inserts a job as `queued`, unless `dedupSince` is given and a job of
+   * the same principal with the same request key, created since then, is
+   * queued, running or completed: then that job is returned. Atomic across
+   * processes.
    */
   readonly insert: (job: NewJob, dedupSince: number | undefined) => Effect.Effect<InsertOutcome, StorageError>
   /**
@@ -111,9 +114,13 @@ export interface JobStoreShape {
   /** Writes the final state (and the last output) in one transaction, unless already final. */
   readonly finish: (id: string, final: FinalState) => Effect.Effect<boolean, StorageError>
   readonly get: (id: string) => Effect.Effect<Option.Option<Job>, StorageError>
-  /** The newest jobs first (ties by id); `before` pages on from the last job of the previous page. */
+  /**
+   * The newest jobs first (ties by id); `before` pages on from the last job
+   * of the previous page. Only the `principal`'s, when given.
+   */
   readonly list: (options: {
     readonly limit: number
+    readonly principal?: string | undefined
     readonly statuses?: ReadonlyArray<JobStatus> | undefined
     readonly cli?: Cli | undefined
     readonly before?: { readonly createdAt: number; readonly id: string } | undefined
@@ -202,7 +209,8 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
       if (dedupSince !== undefined) {
         const existing = yield* sql<JobRow>`
           SELECT * FROM jobs
-          WHERE request_key = ${job.requestKey} AND created_at >= ${dedupSince} AND status IN ${sql.in(DEDUPABLE)}
+          WHERE request_key = ${job.requestKey} AND principal = ${job.principal}
+            AND created_at >= ${dedupSince} AND status IN ${sql.in(DEDUPABLE)}
           ORDER BY created_at DESC LIMIT 1`
         if (existing[0] !== undefined) return { _tag: "Duplicate", job: fromRow(existing[0]) } as const
       }
@@ -217,6 +225,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
           output_format: job.outputFormat,
           status: "queued",
           owner_instance: job.ownerInstance,
+          principal: job.principal,
           created_at: job.createdAt,
           attempts: "[]"
         })
@@ -270,6 +279,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
     const where = [
       options.statuses !== undefined && options.statuses.length > 0 ? sql`status IN ${sql.in(options.statuses)}` : undefined,
       options.cli !== undefined ? sql`cli = ${options.cli}` : undefined,
+      options.principal !== undefined ? sql`principal = ${options.principal}` : undefined,
       options.before !== undefined
         ? sql`(created_at < ${options.before.createdAt} OR (created_at = ${options.before.createdAt} AND id < ${options.before.id}))`
         : undefined

@@ -25,6 +25,7 @@ export interface JobRow {
   readonly output_format: string
   readonly status: JobStatus
   readonly owner_instance: string
+  readonly principal: string
   readonly created_at: number
   readonly started_at: number | null
   readonly finished_at: number | null
@@ -70,6 +71,7 @@ export const fromRow = (row: JobRow): Job => ({
   outputFormat: row.output_format,
   status: row.status,
   ownerInstance: row.owner_instance,
+  principal: row.principal,
   createdAt: row.created_at,
   startedAt: row.started_at,
   finishedAt: row.finished_at,

@@ -130,11 +130,13 @@ export const afterWaiters: Effect.Effect<void> = Effect.async((resume) => {
  * @since 0.1.0
  */
 export const liveSummary = (
-  live: ReadonlyMap<string, LiveJob>
+  live: ReadonlyMap<string, LiveJob>,
+  principal: string
 ): { readonly running: Array<Health["running"][number]>; readonly queued: number } => {
   const running: Array<Health["running"][number]> = []
   let queued = 0
   for (const [jobId, entry] of live) {
+    if (entry.job.principal !== principal) continue
     if (entry.pid === null) {
       queued++
       continue

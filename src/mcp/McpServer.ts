@@ -17,7 +17,8 @@ import {
   McpError,
   type ProgressNotification,
   type ProgressToken,
-  RELATED_TASK_META_KEY
+  RELATED_TASK_META_KEY,
+  type RequestId
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -27,6 +28,7 @@ import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_LINE_BYTES } from "../Config.js"
 import { VERSION } from "../version.js"
+import { CurrentRequestId } from "./callLink.js"
 import * as ClientLogging from "./clientLogging.js"
 import * as Guarded from "./guardedTransport.js"
 import * as Instructions from "./instructions.js"
@@ -101,7 +103,9 @@ export const make = <R>(
 const makeWithList = <R>(
   tools: ReadonlyArray<Tool<R>>,
   resources: ReadonlyArray<AnyResource<R>>,
-  tasks: TaskHandlers.TaskBackend<R> | undefined
+  tasks: TaskHandlers.TaskBackend<R> | undefined,
+  /** The client's id of a request the server knows by `id` (see `requestIds`). */
+  clientIdOf: (id: RequestId) => RequestId = (id) => id
 ): Effect.Effect<{ readonly server: Server; readonly toolList: () => ToolList.ToolList }, never, Scope.Scope | R> =>
   Effect.gen(function*() {
     const byName = new Map(tools.map((t) => [t.name, t]))
@@ -174,7 +178,9 @@ const makeWithList = <R>(
       const program = tool.call(request.params.arguments, context).pipe(
         Effect.match({ onFailure: Results.failure, onSuccess: Results.success }),
         Effect.tapDefect((cause) => Effect.logError(`tool ${tool.name} died`, cause)),
-        Effect.annotateLogs({ tool: tool.name })
+        Effect.annotateLogs({ tool: tool.name }),
+        // The call knows the request it answers, as the client named it (a transport may keep what it records).
+        Effect.provideService(CurrentRequestId, clientIdOf(extra.requestId))
       )
       return new Promise((resolve) => {
         const fiber = runFork(program)
@@ -204,14 +210,20 @@ export const serve = <R>(
   limits: Guarded.Limits = defaultLimits
 ): Effect.Effect<void, never, Scope.Scope | R> =>
   Effect.gen(function*() {
-    const { server, toolList } = yield* makeWithList(tools, resources, tasks)
     const runtime = yield* Effect.runtime<never>()
     const guarded = Guarded.guard(transport, limits, (event) => Runtime.runFork(runtime)(logGuardEvent(event)))
+    const unique = RequestIds.uniqueRequestIds(guarded)
+    const { server, toolList } = yield* makeWithList(
+      tools,
+      resources,
+      tasks,
+      (id) => typeof id === "number" ? unique.requestIds.external.get(id) ?? id : id
+    )
     const closed = Effect.async<void>((resume) => {
       server.onclose = () => resume(Effect.void)
     })
     yield* Effect.acquireRelease(
-      Effect.promise(() => server.connect(RequestIds.uniqueRequestIds(guarded))),
+      Effect.promise(() => server.connect(unique)),
       () => Effect.promise(() => server.close()).pipe(Effect.ignore)
     )
     // The tool list is prepared once the I/O already waiting (the client's `initialize`) has been answered,

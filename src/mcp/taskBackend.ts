@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import { CurrentPrincipal } from "../domain/Principal.js"
 import type { Task } from "@modelcontextprotocol/sdk/types.js"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -196,7 +197,7 @@ export const make = (): TaskBackend<ToolServices> => {
       Effect.gen(function*() {
         const store = yield* JobStore
         const before = cursor === undefined ? undefined : yield* decodeCursor(cursor)
-        const jobs = yield* store.list({ limit: PAGE_SIZE + 1, before })
+        const jobs = yield* store.list({ limit: PAGE_SIZE + 1, before, principal: yield* CurrentPrincipal })
         const page = jobs.slice(0, PAGE_SIZE)
         const tasks = yield* Effect.forEach(page, taskOf)
         return jobs.length > PAGE_SIZE ? { tasks, nextCursor: encodeCursor(page[page.length - 1]!) } : { tasks }

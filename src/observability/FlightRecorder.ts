@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import { CurrentPrincipal } from "../domain/Principal.js"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
@@ -190,11 +191,12 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
 
     const errorText = (message: string | null) => message === null ? null : recordable(message, ERROR_MAX_CHARS).text
 
-    const startColumns = (start: RequestStart) => {
+    const startColumns = (start: RequestStart, principal: string) => {
       const prompt = content(start.prompt)
       return {
         id: randomUUID(),
         correlation_id: start.correlationId,
+        principal: start.principal ?? principal,
         job_id: start.jobId,
         instance_id: start.instanceId,
         cli: start.cli,
@@ -237,7 +239,11 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
     }
 
     const started: FlightRecorderShape["started"] = (start) =>
-      safely("the start of a request", sql`INSERT INTO flight_recorder ${sql.insert(startColumns(start))}`)
+      safely(
+        "the start of a request",
+        Effect.flatMap(CurrentPrincipal, (principal) =>
+          sql`INSERT INTO flight_recorder ${sql.insert(startColumns(start, principal))}`)
+      )
 
     /** Completes the open rows of a job; the ids completed. */
     const endRows = (jobId: string, end: RequestEnd) => {
@@ -260,9 +266,9 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
       const e = endColumns(end)
       return safely(
         "a refused request",
-        sql`INSERT INTO flight_recorder ${
+        Effect.flatMap(CurrentPrincipal, (principal) => sql`INSERT INTO flight_recorder ${
           sql.insert({
-            ...startColumns(start),
+            ...startColumns(start, principal),
             status: e.status,
             finished_at: e.finishedAt,
             duration_ms: Math.max(0, e.finishedAt - start.startedAt),
@@ -270,7 +276,7 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
             error_message: e.errorMessage,
             circuit_state: e.circuitState
           })
-        }`
+        }`)
       )
     }
 

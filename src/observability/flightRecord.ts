@@ -29,6 +29,8 @@ export interface RequestStart {
   readonly deduped: boolean
   readonly approval: ApprovalSummary | null
   readonly startedAt: number
+  /** Who asked (see `domain/Principal`); the current principal when not given. */
+  readonly principal?: string | undefined
 }
 
 /**
@@ -113,6 +115,8 @@ export interface RetryNote {
 export interface FlightRecord {
   readonly id: string
   readonly correlationId: string
+  /** Who asked (see `domain/Principal`). */
+  readonly principal: string
   readonly jobId: string | null
   readonly instanceId: string | null
   readonly cli: Cli
@@ -152,6 +156,7 @@ export interface FlightRecord {
 export interface Row {
   readonly id: string
   readonly correlation_id: string
+  readonly principal: string
   readonly job_id: string | null
   readonly instance_id: string | null
   readonly cli: Cli
@@ -199,6 +204,7 @@ const parseJson = <A>(json: string | null, fallback: A): A => {
 export const fromRow = (row: Row): FlightRecord => ({
   id: row.id,
   correlationId: row.correlation_id,
+  principal: row.principal,
   jobId: row.job_id,
   instanceId: row.instance_id,
   cli: row.cli,

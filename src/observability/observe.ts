@@ -101,7 +101,7 @@ export const make: Effect.Effect<RequestObserver, never, FlightRecorder | Metric
   const start = (
     cli: Cli,
     request: ObservedRequest,
-    fields: Pick<RequestStart, "correlationId" | "jobId" | "deduped" | "approval" | "instanceId" | "startedAt">,
+    fields: Pick<RequestStart, "correlationId" | "jobId" | "deduped" | "approval" | "instanceId" | "startedAt" | "principal">,
     model: string | undefined
   ) =>
     Effect.map(currentTool, (tool): RequestStart => ({
@@ -122,7 +122,8 @@ export const make: Effect.Effect<RequestObserver, never, FlightRecorder | Metric
         deduped,
         approval: approvalOf(event.decision),
         instanceId: event.instanceId,
-        startedAt: event.at
+        startedAt: event.at,
+        principal: job.principal
       }, event.model)
       yield* recorder.started(row)
       yield* metrics.requestAccepted(event.cli, { deduped })

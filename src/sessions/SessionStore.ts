@@ -11,6 +11,11 @@
  * one transaction that starts by writing, so no writer can lose another's
  * update, and the last write of the active session wins.
  *
+ * Every operation but `purge` is the current principal's
+ * (`domain/Principal`): it sees, changes and activates only its own
+ * sessions, and each principal has its own active session per CLI. A CLI
+ * session id recorded for another principal answers as an unknown one.
+ *
  * @since 0.1.0
  */
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -23,6 +28,7 @@ import * as Option from "effect/Option"
 import { randomUUID } from "node:crypto"
 import { allClis, byCli, type Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
+import { CurrentPrincipal } from "../domain/Principal.js"
 import { GATEWAY_SESSION_PREFIX, isGatewaySessionId } from "../providers/sessions.js"
 import { GatewaySessionUnlinked, SessionCliMismatch, SessionNotFound } from "./errors.js"
 
@@ -206,23 +212,28 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
 
   const select = sql`
     SELECT s.*, (a.cli IS NOT NULL) AS active
-    FROM sessions s LEFT JOIN active_sessions a ON a.session_id = s.id AND a.cli = s.cli`
+    FROM sessions s
+    LEFT JOIN active_sessions a ON a.session_id = s.id AND a.cli = s.cli AND a.principal = s.principal`
 
-  const getRow = (id: string) =>
-    Effect.map(sql<SessionRow>`${select} WHERE s.id = ${id}`, (rows) => Option.fromNullable(rows[0]))
-
-  /** Points the CLI at the session when it is one of the CLI's; true when it did. */
-  const pointAt = (cli: Cli, id: string) =>
+  const getRow = (id: string, principal: string) =>
     Effect.map(
-      sql`INSERT INTO active_sessions (cli, session_id)
-          SELECT ${cli}, id FROM sessions WHERE id = ${id} AND cli = ${cli}
-          ON CONFLICT (cli) DO UPDATE SET session_id = excluded.session_id
+      sql<SessionRow>`${select} WHERE s.id = ${id} AND s.principal = ${principal}`,
+      (rows) => Option.fromNullable(rows[0])
+    )
+
+  /** Points the principal's CLI at the session when it is one of theirs and the CLI's; true when it did. */
+  const pointAt = (principal: string, cli: Cli, id: string) =>
+    Effect.map(
+      sql`INSERT INTO active_sessions (principal, cli, session_id)
+          SELECT principal, cli, id FROM sessions WHERE id = ${id} AND cli = ${cli} AND principal = ${principal}
+          ON CONFLICT (principal, cli) DO UPDATE SET session_id = excluded.session_id
           RETURNING session_id`,
       (rows) => rows.length > 0
     )
 
   const create: SessionStoreShape["create"] = ({ cli, description, setAsActive }) =>
     Effect.gen(function*() {
+      const principal = yield* CurrentPrincipal
       const now = yield* Clock.currentTimeMillis
       const id = `${GATEWAY_SESSION_PREFIX}${randomUUID()}`
       yield* sql`INSERT INTO sessions ${
@@ -232,31 +243,36 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
           kind: "gateway",
           description: description ?? defaultDescription(cli),
           created_at: now,
-          last_used_at: now
+          last_used_at: now,
+          principal
         })
       }`
-      if (setAsActive) yield* pointAt(cli, id)
-      return fromRow(Option.getOrThrow(yield* getRow(id)))
+      if (setAsActive) yield* pointAt(principal, cli, id)
+      return fromRow(Option.getOrThrow(yield* getRow(id, principal)))
     }).pipe(sql.withTransaction, Effect.mapError(failed("create session")))
 
   const get: SessionStoreShape["get"] = (id) =>
-    getRow(id).pipe(
+    Effect.flatMap(CurrentPrincipal, (principal) => getRow(id, principal)).pipe(
       Effect.mapError(failed("read session")),
       Effect.flatMap(Option.match({ onNone: () => Effect.fail(notFound(id)), onSome: (row) => Effect.succeed(fromRow(row)) }))
     )
 
   const list: SessionStoreShape["list"] = (options) => {
     const cli = options?.cli
-    const where = cli === undefined ? sql`1 = 1` : sql`s.cli = ${cli}`
     // SQLite: LIMIT -1 is no limit.
     const limit = options?.limit ?? -1
     const offset = options?.offset ?? 0
     // One transaction: the page, the count and the active ids are one snapshot.
     return Effect.gen(function*() {
+      const principal = yield* CurrentPrincipal
+      const where = cli === undefined
+        ? sql`s.principal = ${principal}`
+        : sql`s.principal = ${principal} AND s.cli = ${cli}`
       const rows = yield* sql<SessionRow>`${select} WHERE ${where}
         ORDER BY s.last_used_at DESC, s.created_at DESC, s.id LIMIT ${limit} OFFSET ${offset}`
       const [count] = yield* sql<{ n: number }>`SELECT count(*) AS n FROM sessions s WHERE ${where}`
-      const pointers = yield* sql<{ cli: Cli; session_id: string }>`SELECT cli, session_id FROM active_sessions`
+      const pointers = yield* sql<{ cli: Cli; session_id: string }>`
+        SELECT cli, session_id FROM active_sessions WHERE principal = ${principal}`
       const active: Partial<Record<Cli, string | null>> = {}
       for (const c of cli === undefined ? allClis : [cli]) {
         active[c] = pointers.find((p) => p.cli === c)?.session_id ?? null
@@ -267,21 +283,24 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
 
   const active: SessionStoreShape["active"] = (cli) =>
     Effect.map(
-      sql<SessionRow>`${select} WHERE a.cli = ${cli}`,
+      Effect.flatMap(CurrentPrincipal, (principal) =>
+        sql<SessionRow>`${select} WHERE a.cli = ${cli} AND a.principal = ${principal}`),
       (rows) => Option.map(Option.fromNullable(rows[0]), fromRow)
     ).pipe(Effect.mapError(failed("read active session")))
 
   const setActive: SessionStoreShape["setActive"] = (cli, id) => {
     if (id === null) {
-      return sql`DELETE FROM active_sessions WHERE cli = ${cli}`.pipe(
-        Effect.as(Option.none()),
-        Effect.mapError(failed("clear active session"))
-      )
+      return Effect.flatMap(CurrentPrincipal, (principal) =>
+        sql`DELETE FROM active_sessions WHERE cli = ${cli} AND principal = ${principal}`).pipe(
+          Effect.as(Option.none()),
+          Effect.mapError(failed("clear active session"))
+        )
     }
     return Effect.gen(function*() {
-      // One statement: the pointer is written only when the session exists and is the CLI's.
-      if (yield* pointAt(cli, id)) return yield* Effect.map(getRow(id), Option.map(fromRow))
-      const row = yield* getRow(id)
+      const principal = yield* CurrentPrincipal
+      // One statement: the pointer is written only when the session exists and is the principal's and the CLI's.
+      if (yield* pointAt(principal, cli, id)) return yield* Effect.map(getRow(id, principal), Option.map(fromRow))
+      const row = yield* getRow(id, principal)
       return yield* Option.match(row, {
         onNone: () => Effect.fail(notFound(id)),
         onSome: (found) => Effect.fail(mismatch(id, cli, found.cli))
@@ -291,9 +310,12 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
 
   const remove: SessionStoreShape["delete"] = (id) =>
     Effect.gen(function*() {
+      const principal = yield* CurrentPrincipal
       // Writes first, so the transaction holds the write lock from its first statement.
-      const pointers = yield* sql<{ cli: Cli }>`DELETE FROM active_sessions WHERE session_id = ${id} RETURNING cli`
-      const rows = yield* sql<Omit<SessionRow, "active">>`DELETE FROM sessions WHERE id = ${id} RETURNING *`
+      const pointers = yield* sql<{ cli: Cli }>`
+        DELETE FROM active_sessions WHERE session_id = ${id} AND principal = ${principal} RETURNING cli`
+      const rows = yield* sql<Omit<SessionRow, "active">>`
+        DELETE FROM sessions WHERE id = ${id} AND principal = ${principal} RETURNING *`
       const row = rows[0]
       return row === undefined ? Option.none() : Option.some(fromRow({ ...row, active: pointers.length > 0 ? 1 : 0 }))
     }).pipe(
@@ -306,9 +328,10 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
     const cli = options?.cli
     // The active pointers go with their sessions (ON DELETE CASCADE), in the same statement.
     return Effect.map(
-      cli === undefined
-        ? sql`DELETE FROM sessions RETURNING id`
-        : sql`DELETE FROM sessions WHERE cli = ${cli} RETURNING id`,
+      Effect.flatMap(CurrentPrincipal, (principal) =>
+        cli === undefined
+          ? sql`DELETE FROM sessions WHERE principal = ${principal} RETURNING id`
+          : sql`DELETE FROM sessions WHERE principal = ${principal} AND cli = ${cli} RETURNING id`),
       (rows) => rows.length
     ).pipe(Effect.mapError(failed("clear sessions")))
   }
@@ -327,26 +350,35 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
     }
     const named = options?.gatewaySessionId
     return Effect.gen(function*() {
+      const principal = yield* CurrentPrincipal
+      // Another principal's conversation of the same id is left as it is (and not recorded for this one).
       const recorded = yield* sql`
-        INSERT INTO sessions (id, cli, kind, description, created_at, last_used_at)
-        VALUES (${cliSessionId}, ${cli}, 'cli', NULL, ${at}, ${at})
+        INSERT INTO sessions (id, cli, kind, description, created_at, last_used_at, principal)
+        VALUES (${cliSessionId}, ${cli}, 'cli', NULL, ${at}, ${at}, ${principal})
         ON CONFLICT (id) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)
-          WHERE sessions.cli = excluded.cli AND sessions.kind = 'cli'
+          WHERE sessions.cli = excluded.cli AND sessions.kind = 'cli' AND sessions.principal = excluded.principal
         RETURNING id`
       const target = named !== undefined
         ? sql`${named}`
-        : sql`(SELECT session_id FROM active_sessions WHERE cli = ${cli})`
+        : sql`(SELECT session_id FROM active_sessions WHERE cli = ${cli} AND principal = ${principal})`
       const linked = yield* sql<{ id: string }>`
         UPDATE sessions SET cli_session_id = ${cliSessionId}, last_used_at = max(last_used_at, ${at})
-        WHERE id = ${target} AND cli = ${cli} AND kind = 'gateway'
+        WHERE id = ${target} AND cli = ${cli} AND kind = 'gateway' AND principal = ${principal}
         RETURNING id`
       return { recorded: recorded.length > 0, linkedGatewaySessionId: linked[0]?.id ?? null }
     }).pipe(sql.withTransaction, Effect.mapError(failed("record session")))
   }
 
   const resolveSessionId: SessionStoreShape["resolveSessionId"] = (cli, sessionId) => {
-    if (!isGatewaySessionId(sessionId)) return Effect.succeed(sessionId)
-    return getRow(sessionId).pipe(
+    if (!isGatewaySessionId(sessionId)) {
+      // A CLI's own id passes as it is, unless it is another principal's recorded conversation.
+      return Effect.flatMap(CurrentPrincipal, (principal) =>
+        sql<{ n: number }>`SELECT count(*) AS n FROM sessions WHERE id = ${sessionId} AND principal <> ${principal}`).pipe(
+          Effect.mapError(failed("read session")),
+          Effect.flatMap(([row]) => (row?.n ?? 0) > 0 ? Effect.fail(notFound(sessionId)) : Effect.succeed(sessionId))
+        )
+    }
+    return Effect.flatMap(CurrentPrincipal, (principal) => getRow(sessionId, principal)).pipe(
       Effect.mapError(failed("read session")),
       Effect.flatMap((row): Effect.Effect<string, SessionNotFound | SessionCliMismatch | GatewaySessionUnlinked> => {
         if (Option.isNone(row)) return Effect.fail(notFound(sessionId))

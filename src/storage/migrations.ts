@@ -117,6 +117,42 @@ const m0007_job_attempts = Effect.gen(function*() {
   yield* sql`ALTER TABLE jobs ADD COLUMN attempts TEXT DEFAULT NULL`
 })
 
+/**
+ * Principals (see `domain/Principal`): each job, session, approval and
+ * flight-recorder row records who asked, and rows from before are the
+ * local principal's (stdio's). The active session is one per principal and
+ * CLI, so its table is made anew with that key.
+ */
+const m0008_principals = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  // Each step only when not done, so a database whose record was wound back past it migrates again.
+  const hasPrincipal = (table: string) =>
+    Effect.map(sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`, (columns) =>
+      columns.some((c) => c.name === "principal"))
+  for (const table of ["jobs", "sessions", "approvals", "flight_recorder"]) {
+    if (!(yield* hasPrincipal(table))) {
+      yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN principal TEXT NOT NULL DEFAULT 'local'`
+    }
+  }
+  yield* sql`CREATE INDEX IF NOT EXISTS jobs_principal_created ON jobs (principal, created_at)`
+  yield* sql`CREATE INDEX IF NOT EXISTS sessions_principal_last_used ON sessions (principal, last_used_at)`
+  yield* sql`CREATE INDEX IF NOT EXISTS approvals_principal_created ON approvals (principal, created_at)`
+  if (yield* hasPrincipal("active_sessions")) return
+  yield* sql`
+    CREATE TABLE active_sessions_by_principal (
+      principal TEXT NOT NULL,
+      cli TEXT NOT NULL,
+      session_id TEXT NOT NULL,
+      PRIMARY KEY (principal, cli),
+      FOREIGN KEY (session_id, cli) REFERENCES sessions (id, cli) ON DELETE CASCADE
+    )`
+  yield* sql`INSERT INTO active_sessions_by_principal (principal, cli, session_id)
+    SELECT 'local', cli, session_id FROM active_sessions`
+  yield* sql`DROP TABLE active_sessions`
+  yield* sql`ALTER TABLE active_sessions_by_principal RENAME TO active_sessions`
+  yield* sql`CREATE INDEX active_sessions_session ON active_sessions (session_id, cli)`
+})
+
 const parseObject = (json: string): { readonly text?: unknown } => {
   try {
     const value: unknown = JSON.parse(json)
@@ -138,5 +174,6 @@ export const loader: Migrator.Loader = Migrator.fromRecord({
   "0004_approvals": approvalsMigration,
   "0005_flight_recorder": flightRecorderMigration,
   "0006_job_reply": m0006_job_reply,
-  "0007_job_attempts": m0007_job_attempts
+  "0007_job_attempts": m0007_job_attempts,
+  "0008_principals": m0008_principals
 })

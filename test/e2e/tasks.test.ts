@@ -239,6 +239,7 @@ describe("tasks/list", () => {
             correlationId: `c${i}`,
             outputFormat: "text",
             ownerInstance: "seed",
+            principal: "local",
             createdAt
           }, undefined)
           yield* store.finish(id, {

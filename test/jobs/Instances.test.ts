@@ -187,6 +187,7 @@ const setup = Effect.gen(function*() {
         correlationId: randomUUID(),
         outputFormat: "text",
         ownerInstance: owner,
+        principal: "local",
         createdAt: now
       }, undefined)
       if (run !== undefined) expect(yield* store.markRunning(id, run)).toBe(true)

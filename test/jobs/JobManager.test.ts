@@ -237,7 +237,8 @@ describe("JobManager", () => {
             cwd: "/",
             correlationId: "c",
             outputFormat: "text",
-            ownerInstance: "gone"
+            ownerInstance: "gone",
+            principal: "local"
           }, undefined),
           store.finish(j.id, { status: "completed", finishedAt: j.createdAt, exitCode: 0, signal: null, error: null, reply: { chars: 1 }, replyText: "r" })
         )))

@@ -22,6 +22,7 @@ const newJob = (overrides: Partial<NewJob> = {}): NewJob => ({
   correlationId: "corr",
   outputFormat: "text",
   ownerInstance: "instance-1",
+  principal: "local",
   createdAt: 1_000_000,
   ...overrides
 })

@@ -244,6 +244,7 @@ describe("the attempts column", () => {
           correlationId: "c",
           outputFormat: "text",
           ownerInstance: "i",
+          principal: "local",
           createdAt: 10
         }, undefined)
         expect(fresh.job.attempts).toEqual([])
@@ -264,6 +265,7 @@ describe("the attempts column", () => {
         correlationId: "c",
         outputFormat: "text",
         ownerInstance: "i",
+        principal: "local",
         createdAt: 0
       }, undefined)
       let attempts = attemptStarted([], 100)

@@ -132,6 +132,7 @@ describe("structured output", () => {
       outputFormat: "json",
       status: "running" as const,
       ownerInstance: "i",
+      principal: "local",
       createdAt: 1_700_000_000_000,
       startedAt: 1_700_000_000_100,
       finishedAt: null,

@@ -12,6 +12,7 @@ const job = (over: Partial<Job>): Job => ({
   outputFormat: "text",
   status: "queued",
   ownerInstance: "i",
+  principal: "local",
   createdAt: 1_000,
   startedAt: null,
   finishedAt: null,

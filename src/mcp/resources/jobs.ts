@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { CurrentPrincipal } from "../../domain/Principal.js"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { Job } from "../../domain/Job.js"
@@ -44,7 +45,7 @@ export const recentJobs = Resource.make({
   mimeType: "application/json",
   read: Effect.gen(function*() {
     const store = yield* JobStore
-    const jobs = yield* store.list({ limit: RECENT_JOBS })
+    const jobs = yield* store.list({ limit: RECENT_JOBS, principal: yield* CurrentPrincipal })
     return json({ jobs: yield* statuses(jobs) })
   })
 })

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { PROMPT_MAX_LENGTH } from "../../domain/fields.js"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -19,6 +20,7 @@ import { JobManager, type Submitted } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import { agents, type RequestOf } from "../../agents/registry.js"
 import { fitJsonChars, pageBytes } from "../answerSize.js"
+import { recordCall } from "../callLink.js"
 import * as Tool from "../Tool.js"
 import { optimizeAnswer, ResponseOptimization } from "../../optimizer/request.js"
 import { withJobProgress } from "./jobProgress.js"
@@ -162,6 +164,88 @@ export const settledAnswer = (
   })
 
 
+/**
+ * A sync request's answer once it has its job: the reply (optimized when
+ * asked), the typed failure the job ended with, or — still running at the
+ * sync deadline — the job to collect (`deferred: true`).
+ */
+const syncAnswer = (
+  job: Job,
+  deduped: boolean,
+  mcpServers: Submitted["mcpServers"],
+  optimize: boolean
+): Effect.Effect<Tool.Answer<typeof SyncRequestOutput.Type>, GatewayError, GatewayConfig | JobStore> =>
+  Effect.gen(function*() {
+    const mcp = mcpServers === undefined ? {} : { mcpServers }
+    if (!isFinal(job.status)) {
+      return {
+        text: `${job.cli} is still working. ${jobLine(job, deduped)}`,
+        structured: { ...jobStatus(job, { deduped }), deferred: true as const, ...mcp }
+      }
+    }
+    const answer = yield* settledAnswer(job, deduped, mcpServers)
+    return optimize ? yield* optimizeAnswer(answer) : answer
+  })
+
+/** An async request's answer: its job. */
+const asyncAnswer = (
+  job: Job,
+  deduped: boolean,
+  mcpServers: Submitted["mcpServers"]
+): Tool.Answer<typeof AsyncRequestOutput.Type> => ({
+  text: jobLine(job, deduped),
+  structured: { ...jobStatus(job, { deduped }), ...(mcpServers === undefined ? {} : { mcpServers }) }
+})
+
+/**
+ * What a request tool's call records of its job (`mcp/callLink`): enough to
+ * give the answer it would have given, from the job, when the answer was
+ * lost with its connection and the call with its server.
+ *
+ * @since 0.1.0
+ */
+export const RequestCall = Schema.Struct({
+  kind: Schema.Literal("sync", "async"),
+  jobId: Schema.String,
+  deduped: Schema.Boolean,
+  /** When the call began (ms since the epoch): a sync call's deadline counts from it. */
+  startedAt: Schema.Number,
+  mcpServers: Schema.optional(McpServersReport),
+  optimizeResponse: Schema.optional(Schema.Boolean)
+})
+
+/** @since 0.1.0 */
+export type RequestCall = typeof RequestCall.Type
+
+const encodeCall = Schema.encodeSync(RequestCall)
+const decodeCall = Schema.decodeUnknown(RequestCall)
+
+/**
+ * The answer a request tool's call would have given, from the job it
+ * recorded (`RequestCall`): a sync call's once the job ends (or its job at
+ * the sync deadline, counted from the call's start), an async call's at
+ * once; encoded by the tool's own output Schema. A record that is not one
+ * is a defect.
+ *
+ * @since 0.1.0
+ */
+export const answerFromJob = (
+  recorded: unknown
+): Effect.Effect<Tool.ToolAnswer, GatewayError, GatewayConfig | JobStore | JobManager> =>
+  Effect.gen(function*() {
+    const call = yield* Effect.orDie(decodeCall(recorded))
+    const manager = yield* JobManager
+    if (call.kind === "async") {
+      const answer = asyncAnswer(yield* manager.get(call.jobId), call.deduped, call.mcpServers)
+      return { text: answer.text, structured: yield* Effect.orDie(Schema.encode(AsyncRequestOutput)(answer.structured)) }
+    }
+    const { syncDeadlineMs } = yield* GatewayConfig
+    const left = call.startedAt + syncDeadlineMs - (yield* Clock.currentTimeMillis)
+    const job = yield* manager.await(call.jobId, syncDeadlineMs === 0 ? undefined : Duration.millis(Math.max(0, left)))
+    const answer = yield* syncAnswer(job, call.deduped, call.mcpServers, call.optimizeResponse === true)
+    return { text: answer.text, structured: yield* Effect.orDie(Schema.encode(SyncRequestOutput)(answer.structured)) }
+  })
+
 /** "Run Claude Code (`claude -p`) on a prompt and return its reply." from the agent's summary. */
 const firstSentence = (text: string): string => text.match(/^.*?\.(?=\s|$)/)?.[0] ?? text
 
@@ -207,9 +291,19 @@ const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, i
       Effect.gen(function*() {
         const manager = yield* JobManager
         const config = yield* GatewayConfig
+        const startedAt = yield* Clock.currentTimeMillis
+        const optimize = "optimizeResponse" in request && request.optimizeResponse === true
         const attempt = (asked: RequestOf[C]) =>
           Effect.gen(function*() {
             const { deduped, job: accepted, mcpServers } = yield* manager.submit(cli, asked)
+            yield* recordCall(encodeCall({
+              kind: "sync",
+              jobId: accepted.id,
+              deduped,
+              startedAt,
+              ...(mcpServers === undefined ? {} : { mcpServers }),
+              ...(optimize ? { optimizeResponse: true } : {})
+            }))
             const job = yield* withJobProgress(
               accepted.id,
               context,
@@ -226,15 +320,7 @@ const syncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, i
         const { deduped, job, mcpServers } = first.deduped && first.job.status === "canceled"
           ? yield* attempt({ ...request, forceRefresh: true })
           : first
-        const mcp = mcpServers === undefined ? {} : { mcpServers }
-        if (!isFinal(job.status)) {
-          return {
-            text: `${cli} is still working. ${jobLine(job, deduped)}`,
-            structured: { ...jobStatus(job, { deduped }), deferred: true as const, ...mcp }
-          }
-        }
-        const answer = yield* settledAnswer(job, deduped, mcpServers)
-        return "optimizeResponse" in request && request.optimizeResponse === true ? yield* optimizeAnswer(answer) : answer
+        return yield* syncAnswer(job, deduped, mcpServers, optimize)
       })
   })
 
@@ -251,11 +337,16 @@ const asyncTool = <C extends Cli, S extends Schema.Schema.AnyNoContext>(cli: C, 
     handler: (request: RequestOf[C]) =>
       Effect.gen(function*() {
         const manager = yield* JobManager
+        const startedAt = yield* Clock.currentTimeMillis
         const { deduped, job, mcpServers } = yield* manager.submit(cli, request)
-        return {
-          text: jobLine(job, deduped),
-          structured: { ...jobStatus(job, { deduped }), ...(mcpServers === undefined ? {} : { mcpServers }) }
-        }
+        yield* recordCall(encodeCall({
+          kind: "async",
+          jobId: job.id,
+          deduped,
+          startedAt,
+          ...(mcpServers === undefined ? {} : { mcpServers })
+        }))
+        return asyncAnswer(job, deduped, mcpServers)
       })
   })
 
