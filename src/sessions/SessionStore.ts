@@ -358,6 +358,8 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
         ON CONFLICT (id) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)
           WHERE sessions.cli = excluded.cli AND sessions.kind = 'cli' AND sessions.principal = excluded.principal
         RETURNING id`
+      // Another principal's conversation (or another CLI's) is not linked to this one's session.
+      if (recorded.length === 0) return { recorded: false, linkedGatewaySessionId: null }
       const target = named !== undefined
         ? sql`${named}`
         : sql`(SELECT session_id FROM active_sessions WHERE cli = ${cli} AND principal = ${principal})`

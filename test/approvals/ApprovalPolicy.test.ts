@@ -12,6 +12,7 @@ import { ApprovalPolicy, type ApprovalPolicyOptions, layer } from "../../src/app
 import { ApprovalDenied } from "../../src/approvals/errors.js"
 import type { ApprovalSubject } from "../../src/approvals/policy.js"
 import { byCli, type Cli } from "../../src/domain/Cli.js"
+import * as Principal from "../../src/domain/Principal.js"
 import { approvalList, approvalTools } from "../../src/mcp/tools/approvals.js"
 import { layerAt } from "../../src/storage/Database.js"
 import * as GatewayConfig from "../../src/Config.js"
@@ -255,6 +256,21 @@ describe("ApprovalPolicy.list and approval_list", () => {
       expect(yield* approvals.list({ limit: 50, cli: "grok" })).toEqual({ records: [], total: 0 })
       expect((yield* approvals.list({ limit: 2, offset: 2 })).records.map((r) => r.correlationId)).toEqual(["third", "second"])
       expect((yield* approvals.list({ limit: 2, offset: 2 })).total).toBe(5)
+    }).pipe(Effect.provide(approvalsAt(tempDb()))))
+
+  it.effect("a principal lists only its own decisions; each row records whose it is", () =>
+    Effect.gen(function*() {
+      const approvals = yield* ApprovalPolicy
+      const managed = request("codex", { approvalStrategy: "mcp_managed" })
+      yield* approvals.evaluate("codex", managed, { correlationId: "mine" })
+      yield* Principal.as(approvals.evaluate("codex", managed, { correlationId: "theirs" }), "token:b")
+      expect((yield* approvals.list({ limit: 50 })).records.map((r) => r.correlationId)).toEqual(["mine"])
+      expect(yield* Principal.as(approvals.list({ limit: 50 }), "token:b")).toMatchObject({
+        records: [{ correlationId: "theirs" }],
+        total: 1
+      })
+      expect(yield* Principal.as(approvals.list({ limit: 50, cli: "codex" }), "token:c")).toEqual({ records: [], total: 0 })
+      expect((yield* rows).map((r) => [r.correlation_id, r.principal])).toEqual([["mine", "local"], ["theirs", "token:b"]])
     }).pipe(Effect.provide(approvalsAt(tempDb()))))
 
   it.effect("decisions made in the same millisecond still list newest first", () =>

@@ -19,6 +19,7 @@ import { join } from "node:path"
 import * as GatewayConfig from "../../src/Config.js"
 import type { GatewayConfigShape } from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
+import * as Principal from "../../src/domain/Principal.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import * as Database from "../../src/storage/Database.js"
@@ -286,5 +287,52 @@ describe("JobManager", () => {
       expect(Option.getOrThrow(after).status).toBe("canceled")
     })
   })
-})
 
+  describe("principals", () => {
+    const other = "token:b"
+    const long = () => [{ afterMs: 60_000, text: resultLine("late") }]
+
+    it.effect("another principal's job answers exactly as an unknown id: get, await, cancel; not listed, not counted", () => {
+      const seen: Array<CommandSpec> = []
+      return Effect.gen(function*() {
+        const manager = yield* JobManager
+        const store = yield* JobStore
+        const { job } = yield* manager.submit("claude", request("mine"))
+        yield* advance(10)
+        expect(job.principal).toBe("local")
+        const unknownId = "00000000-0000-4000-8000-000000000000"
+        const asUnknown = (error: { readonly message: string }) => error.message.replace(job.id, unknownId)
+        const unknown = yield* Effect.flip(manager.get(unknownId))
+        const attempts = [manager.get(job.id), manager.await(job.id, Duration.millis(5)), manager.cancel(job.id)]
+        for (const attempt of attempts) {
+          const error = yield* Effect.flip(Principal.as(attempt, other))
+          expect(error._tag).toBe("JobNotFound")
+          expect(asUnknown(error)).toBe(unknown.message)
+        }
+        // The cancel did nothing: the job still runs for its principal.
+        expect((yield* manager.get(job.id)).status).toBe("running")
+        expect((yield* Principal.as(manager.health, other)).running).toEqual([])
+        expect((yield* manager.health).running.map((r) => r.jobId)).toEqual([job.id])
+        expect(yield* store.list({ limit: 10, principal: other })).toEqual([])
+        expect((yield* store.list({ limit: 10, principal: "local" })).map((j) => j.id)).toEqual([job.id])
+      }).pipe(Effect.provide(managerLayer(long, seen)))
+    })
+
+    it.effect("identical requests of one principal make one run; another principal's makes its own", () => {
+      const seen: Array<CommandSpec> = []
+      return Effect.gen(function*() {
+        const manager = yield* JobManager
+        const first = yield* manager.submit("claude", request("same"))
+        const again = yield* manager.submit("claude", request("same"))
+        const theirs = yield* Principal.as(manager.submit("claude", request("same")), other)
+        expect(again).toMatchObject({ deduped: true, job: { id: first.job.id } })
+        expect(theirs.deduped).toBe(false)
+        expect(theirs.job.id).not.toBe(first.job.id)
+        expect(theirs.job.principal).toBe(other)
+        yield* advance(20)
+        expect(seen).toHaveLength(2)
+        expect((yield* Principal.as(manager.await(theirs.job.id, undefined), other)).status).toBe("completed")
+      }).pipe(Effect.provide(managerLayer(quick, seen)))
+    })
+  })
+})

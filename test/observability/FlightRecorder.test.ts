@@ -4,6 +4,7 @@
  * rows left open completed from their jobs, purge, and a failing write
  * that fails nothing.
  */
+import * as Principal from "../../src/domain/Principal.js"
 import { describe, expect, it } from "@effect/vitest"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
@@ -85,6 +86,19 @@ const insertJob = (columns: Record<string, unknown>) =>
 const rows = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<Record<string, unknown>>`SELECT * FROM flight_recorder ORDER BY started_at, id`)
 
 describe("FlightRecorder", () => {
+  it.effect("a row records its principal: the one given, else the current one", () =>
+    Effect.gen(function*() {
+      const recorder = yield* FlightRecorder
+      yield* recorder.started(start())
+      yield* Principal.as(recorder.started(start({ correlationId: "corr-2", jobId: "job-2" })), "token:b")
+      yield* recorder.started(start({ correlationId: "corr-3", jobId: "job-3", principal: "oauth:https://issuer#sub" }))
+      expect((yield* rows).map((r) => [r.correlation_id, r.principal]).sort()).toEqual([
+        ["corr-1", "local"],
+        ["corr-2", "token:b"],
+        ["corr-3", "oauth:https://issuer#sub"]
+      ])
+    }).pipe(Effect.provide(testLayer())))
+
   it.effect("records a request's start and end in one row, redacted", () =>
     Effect.gen(function*() {
       const recorder = yield* FlightRecorder
