@@ -18,7 +18,7 @@ const size = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 
 const cliLines = (c: CliCheck): ReadonlyArray<string> => {
-  const head = `  ${c.cli.padEnd(7)}${`[${STATUS[c.status]}]`.padEnd(16)}`
+  const head = `  ${c.cli.padEnd(9)}${`[${STATUS[c.status]}]`.padEnd(16)}`
   const lines = c.status === "ok"
     ? [`${head}${c.version ?? "version unknown"}  ${c.path ?? ""}`]
     : [`${head}${c.detail}`]

@@ -5,7 +5,7 @@
  * server can serve.
  */
 import * as Schema from "effect/Schema"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DoctorReport } from "../../src/commands/doctorReport.js"
@@ -153,5 +153,123 @@ describe("doctor's verdict", () => {
     const run = await runBinary(["doctor", "--json"], { LLM_GATEWAY_JOBS_DB: "none" })
     expect(decode(JSON.parse(run.stdout)).database).toMatchObject({ status: "memory", path: ":memory:" })
     expect(run.code).toBe(0)
+  })
+})
+
+describe("doctor with LLM_GATEWAY_HTTP", () => {
+  /** A home of its own, for the token command and doctor to share. */
+  const home = () => {
+    const dir = tempDir("gateway-doctor-http-")
+    return { HOME: dir, LLM_GATEWAY_HOME: join(dir, ".llm-cli-gateway") }
+  }
+
+  it("stdio (unset): no HTTP check, no HTTP line", async () => {
+    const [json, text] = await Promise.all([runBinary(["doctor", "--json"]), runBinary(["doctor"])])
+    expect(decode(JSON.parse(json.stdout)).http).toBeNull()
+    expect(text.stdout).not.toMatch(/^HTTP /m)
+  })
+
+  it("on loopback without tokens: the address, loopback, no token, and ready", async () => {
+    const env = { ...home(), LLM_GATEWAY_HTTP: "8080" }
+    const [json, text] = await Promise.all([runBinary(["doctor", "--json"], env), runBinary(["doctor"], env)])
+    const report = decode(JSON.parse(json.stdout))
+    expect(json.code).toBe(0)
+    expect(report.http).toMatchObject({
+      address: "127.0.0.1:8080",
+      url: "http://127.0.0.1:8080/mcp",
+      loopback: true,
+      authentication: "none",
+      tokensFile: join(env.LLM_GATEWAY_HOME, "tokens.json"),
+      tokens: 0,
+      cleartext: false,
+      status: "ok",
+      fix: null
+    })
+    expect(report.problems.filter((p) => p.message.includes("HTTP"))).toEqual([])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toContain("HTTP      http://127.0.0.1:8080/mcp (loopback) [ok]")
+    expect(text.stdout).toContain("no authentication (loopback only")
+    expect(text.stdout).toContain(`tokens file: ${join(env.LLM_GATEWAY_HOME, "tokens.json")}, no token`)
+  })
+
+  it("beyond loopback without tokens: a failing check with the hint (exit 1), as the server refuses to start", async () => {
+    const env = { ...home(), LLM_GATEWAY_HTTP: "0.0.0.0:0" }
+    const [json, text, server] = await Promise.all([
+      runBinary(["doctor", "--json"], env),
+      runBinary(["doctor"], env),
+      runBinary([], env)
+    ])
+    const report = decode(JSON.parse(json.stdout))
+    expect(json.code).toBe(1)
+    expect(report.ok).toBe(false)
+    expect(report.http).toMatchObject({ address: "0.0.0.0:0", loopback: false, tokens: 0, status: "refused" })
+    expect(report.http!.fix).toContain("token add")
+    expect(report.problems[0]).toMatchObject({ level: "error" })
+    expect(report.problems[0]!.message).toContain("HttpAuthRequired")
+    expect(report.problems[0]!.message).toContain("llm-cli-gateway token add NAME")
+    expect(text.code).toBe(1)
+    expect(text.stdout).toContain("(beyond loopback) [WOULD NOT START]")
+    expect(text.stdout).toContain("fix: add a bearer token first")
+    expect(text.stdout).toContain("Not ready to serve")
+    // The server, in the same environment, does refuse.
+    expect(server.code).toBe(1)
+    expect(server.stderr).toContain("HttpAuthRequired")
+  })
+
+  it("beyond loopback with tokens: how many, never a token nor its hash; a warning about plain HTTP unless https is in front", async () => {
+    const env = home()
+    const tokens: Array<string> = []
+    for (const name of ["alice", "ci"]) {
+      const made = await runBinary(["token", "add", name], env)
+      expect(made.code).toBe(0)
+      tokens.push(made.stdout.trim())
+    }
+    const file = JSON.parse(readFileSync(join(env.LLM_GATEWAY_HOME, "tokens.json"), "utf8")) as {
+      tokens: ReadonlyArray<{ sha256: string }>
+    }
+    const hashes = file.tokens.map((t) => t.sha256)
+    const open = { ...env, LLM_GATEWAY_HTTP: "0.0.0.0:8443" }
+    const behindTls = { ...open, LLM_GATEWAY_HTTP_PUBLIC_URL: "https://gw.example.com/mcp" }
+    const runs = await Promise.all([
+      runBinary(["doctor", "--json"], open),
+      runBinary(["doctor"], open),
+      runBinary(["doctor", "--json"], behindTls)
+    ])
+    const [json, text, tls] = runs
+    const report = decode(JSON.parse(json.stdout))
+    expect(json.code).toBe(0)
+    expect(report.http).toMatchObject({
+      address: "0.0.0.0:8443",
+      loopback: false,
+      authentication: "bearer_tokens",
+      tokens: 2,
+      cleartext: true,
+      status: "ok"
+    })
+    expect(report.problems.some((p) => p.level === "warning" && p.message.includes("plain HTTP"))).toBe(true)
+    expect(text.stdout).toContain("bearer tokens required (2)")
+    expect(text.stdout).toMatch(/tokens file: .*tokens\.json, 2 tokens/)
+    const tlsReport = decode(JSON.parse(tls.stdout))
+    expect(tlsReport.http).toMatchObject({ cleartext: false, status: "ok" })
+    expect(tlsReport.problems.some((p) => p.message.includes("plain HTTP"))).toBe(false)
+    for (const run of runs) {
+      for (const secret of [...tokens, ...hashes]) {
+        expect(run.stdout + run.stderr).not.toContain(secret)
+        expect(run.stdout + run.stderr).not.toContain(secret.slice(4, 24))
+      }
+    }
+  })
+
+  it("a tokens file the server would refuse (open to other users): a failing check, exit 1", async () => {
+    const env = home()
+    expect((await runBinary(["token", "add", "ci"], env)).code).toBe(0)
+    const path = join(env.LLM_GATEWAY_HOME, "tokens.json")
+    chmodSync(path, 0o644)
+    const run = await runBinary(["doctor", "--json"], { ...env, LLM_GATEWAY_HTTP: "127.0.0.1:0" })
+    const report = decode(JSON.parse(run.stdout))
+    expect(run.code).toBe(1)
+    expect(report.http).toMatchObject({ status: "unusable", tokens: null, tokensFile: path })
+    expect(report.http!.message).toContain("chmod 600")
+    expect(report.problems[0]!.level).toBe("error")
   })
 })
