@@ -8,7 +8,6 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -327,14 +326,17 @@ export const serveHttpWith = <E extends GatewayError>(
     // The services and the store of HTTP sessions and streams, built once beside the server (as `makeCore` does)
     // and on one database: `Database.layer` is one layer of the graph, built once for both.
     const scope = yield* Effect.scope
-    const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig> | HttpStreams>, E>()
+    const ready = yield* Deferred.make<
+      Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig> | HttpStreams>,
+      E | StorageError
+    >()
     yield* Effect.forkIn(
       Effect.zipRight(
         nextTurn,
         Layer.buildWithScope(Layer.merge(services, EventStore.layer.pipe(Layer.provide(Database.layer))), scope)
       ).pipe(
         Effect.exit,
-        Effect.flatMap((exit) => Deferred.done(ready, exit as Exit.Exit<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig> | HttpStreams>, E>))
+        Effect.flatMap((exit) => Deferred.done(ready, exit))
       ),
       scope
     )
@@ -343,7 +345,8 @@ export const serveHttpWith = <E extends GatewayError>(
       Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
     const streams = lazyStreams(
       Effect.flatMap(
-        Effect.mapError(Deferred.await(ready), (e) => new StorageError({ message: e.message, operation: "http services" })),
+        Effect.mapError(Deferred.await(ready), (e) =>
+          e instanceof StorageError ? e : new StorageError({ message: e.message, operation: "http services" })),
         (context) => Effect.succeed(Context.get(context, EventStore.HttpStreams))
       )
     )

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { migration as approvalsMigration } from "../approvals/migration.js"
+import { migration as httpStreamsMigration } from "../http/migration.js"
 import { migration as flightRecorderMigration } from "../observability/migration.js"
 import { migration as sessionsMigration } from "../sessions/migration.js"
 import { textPieces } from "./textPieces.js"
@@ -175,5 +176,6 @@ export const loader: Migrator.Loader = Migrator.fromRecord({
   "0005_flight_recorder": flightRecorderMigration,
   "0006_job_reply": m0006_job_reply,
   "0007_job_attempts": m0007_job_attempts,
-  "0008_principals": m0008_principals
+  "0008_principals": m0008_principals,
+  "0009_http_streams": httpStreamsMigration
 })

@@ -219,8 +219,10 @@ describe("session limits", () => {
       await connected.transport.terminateSession()
       await connected.client.close()
 
-      // A client gone (its connection dropped) in the middle of a call: the session expires and ends the call.
+      // A client gone (its connection dropped) in the middle of a call: not a cancel. The call goes on and its
+      // session is kept past the idle window (the client may come back for the answer); DELETE ends both.
       const gone = await connect(gateway.url)
+      const goneId = gone.transport.sessionId!
       const before = gateway.records().length
       const pending = gone.client.callTool({ name: "claude_request", arguments: { prompt: "[[fake:silent]] abandoned" } })
         .catch((e: unknown) => e)
@@ -231,6 +233,11 @@ describe("session limits", () => {
       expect(alive(pid)).toBe(true)
       await gone.client.close()
       await pending
+      await new Promise((r) => setTimeout(r, 900))
+      expect(alive(pid)).toBe(true)
+      const kept = await raw(gateway.address, { headers: { "Mcp-Session-Id": goneId }, body: listBody })
+      expect(kept.status).toBe(200)
+      expect((await raw(gateway.address, { method: "DELETE", headers: { "Mcp-Session-Id": goneId } })).status).toBe(200)
       await waitUntil(() => !alive(pid), 5_000)
       await noProcessLeft(gateway)
     } finally {
