@@ -10,7 +10,9 @@
  *   JSON-RPC error; an oversized notification is dropped and logged.
  * - **The admission limit.** At most `maxConcurrentCalls` requests are
  *   answered at once; one more is refused at once (`Overloaded`), before it
- *   costs anything. `initialize` and `ping` are always answered.
+ *   costs anything. `initialize` and `ping` are always answered. The count
+ *   is the transport's own unless several share one `Admission` (the
+ *   sessions of one principal over HTTP do).
  *
  * The wrapper takes any SDK transport (stdio, Streamable HTTP, in-memory).
  *
@@ -29,6 +31,49 @@ export interface Limits {
   readonly maxAnswerBytes: number
   /** Requests answered at once, at most. */
   readonly maxConcurrentCalls: number
+  /**
+   * The count that `maxConcurrentCalls` bounds, when several transports
+   * share one (made with `makeAdmission`); by default each has its own.
+   */
+  readonly admission?: Admission | undefined
+}
+
+/**
+ * Calls being answered, counted against one limit by every transport that
+ * shares it.
+ *
+ * @since 0.1.0
+ */
+export interface Admission {
+  /** Takes a place; false (and nothing taken) when all `limit` are taken. */
+  readonly take: () => boolean
+  /** Gives a place back. */
+  readonly give: () => void
+  /** Places taken now. */
+  readonly taken: () => number
+  readonly limit: number
+}
+
+/**
+ * A count of at most `limit` calls at once.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeAdmission = (limit: number): Admission => {
+  let taken = 0
+  return {
+    limit,
+    take: () => {
+      if (taken >= limit) return false
+      taken++
+      return true
+    },
+    give: () => {
+      taken = Math.max(0, taken - 1)
+    },
+    taken: () => taken
+  }
 }
 
 /**
@@ -44,6 +89,11 @@ export type GuardEvent =
 interface Asked {
   readonly method: string
   readonly tool?: string
+}
+
+interface Held extends Asked {
+  /** Whether it holds a place of the admission (`initialize` and `ping` hold none). */
+  readonly placed: boolean
 }
 
 /** Requests that are always admitted: they cost nothing and a client needs them to go on. */
@@ -88,14 +138,17 @@ export class GuardedTransport implements Transport {
   onclose?: (() => void) | undefined
   onerror?: ((error: Error) => void) | undefined
   onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined
-  /** The requests asked and not yet answered. */
-  private readonly asked = new Map<string, Asked>()
+  /** The requests asked and not yet answered, each holding a place of the admission. */
+  private readonly asked = new Map<string, Held>()
+  private readonly admission: Admission
 
   constructor(
     readonly inner: Transport,
     readonly limits: Limits,
     private readonly report: (event: GuardEvent) => void = () => {}
-  ) {}
+  ) {
+    this.admission = limits.admission ?? makeAdmission(limits.maxConcurrentCalls)
+  }
 
   get sessionId(): string | undefined {
     return this.inner.sessionId
@@ -109,7 +162,12 @@ export class GuardedTransport implements Transport {
   }
 
   start(): Promise<void> {
-    this.inner.onclose = () => this.onclose?.()
+    this.inner.onclose = () => {
+      // What was asked on a closed transport is never answered on it: its places go back.
+      for (const held of this.asked.values()) if (held.placed) this.admission.give()
+      this.asked.clear()
+      this.onclose?.()
+    }
     this.inner.onerror = (error) => this.onerror?.(error)
     this.inner.onmessage = (message, extra) => this.receive(message, extra)
     return this.inner.start()
@@ -125,24 +183,30 @@ export class GuardedTransport implements Transport {
         ? String(message.params.name).slice(0, 128)
         : undefined
       const asked: Asked = tool === undefined ? { method: message.method } : { method: message.method, tool }
-      if (!ALWAYS_ADMITTED.has(message.method) && this.asked.size >= this.limits.maxConcurrentCalls) {
+      const key = keyOf(message.id)
+      const before = this.asked.get(key)
+      // A reused id still being answered keeps its place; any other request takes one, or is refused.
+      const placed = !ALWAYS_ADMITTED.has(message.method) && (before?.placed === true || this.admission.take())
+      if (!ALWAYS_ADMITTED.has(message.method) && !placed) {
         this.report({ _tag: "Overloaded", ...asked })
         this.refuse(message.id, asked).catch((error) => this.onerror?.(error))
         return
       }
-      this.asked.set(keyOf(message.id), asked)
+      this.asked.set(key, { ...asked, placed })
     } else if ("method" in message && message.method === "notifications/cancelled") {
       // A cancelled request is not answered: it no longer counts.
       const id = (message as { params?: { requestId?: RequestId } }).params?.requestId
-      if (id !== undefined) this.asked.delete(keyOf(id))
+      if (id !== undefined) this.release(keyOf(id))
     }
     this.onmessage?.(message, extra)
   }
 
   private refuse(id: RequestId, asked: Asked): Promise<void> {
     const error = new Overloaded({
-      message: `the server is answering ${this.limits.maxConcurrentCalls} calls already; this one was not started`,
-      limit: this.limits.maxConcurrentCalls,
+      message: `the server is answering ${this.admission.limit} calls ${
+        this.limits.admission === undefined ? "already" : "of yours already"
+      }; this one was not started`,
+      limit: this.admission.limit,
       hint: "retry when one of your other calls has answered; run long requests async (*_request_async) and poll " +
         "them, or raise LLM_GATEWAY_MAX_CONCURRENT_CALLS"
     })
@@ -185,10 +249,16 @@ export class GuardedTransport implements Transport {
   }
 
   private answered(id: RequestId): Asked | undefined {
-    const key = keyOf(id)
-    const asked = this.asked.get(key)
+    return this.release(keyOf(id))
+  }
+
+  /** Forgets an asked request, and gives its place back. */
+  private release(key: string): Asked | undefined {
+    const held = this.asked.get(key)
+    if (held === undefined) return undefined
     this.asked.delete(key)
-    return asked
+    if (held.placed) this.admission.give()
+    return held
   }
 }
 

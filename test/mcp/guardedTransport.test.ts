@@ -131,4 +131,46 @@ describe("the admission limit", () => {
     expect(passed.filter((m) => m.method === "tools/call").map((m) => m.id)).toEqual([1, 2])
     await guarded.close()
   })
+
+  it("transports sharing one admission share its limit; an answer, a cancel or a close gives places back", async () => {
+    const admission = Guarded.makeAdmission(2)
+    const limits = { maxAnswerBytes: 1e6, maxConcurrentCalls: 2, admission }
+    const open = async () => {
+      const [a, b] = InMemoryTransport.createLinkedPair()
+      const guarded = Guarded.guard(a, limits)
+      const passed: Array<any> = []
+      const answers: Array<any> = []
+      guarded.onmessage = (m) => passed.push(m)
+      b.onmessage = (m) => answers.push(m)
+      await guarded.start()
+      await b.start()
+      const ask = (id: number, method = "tools/call") =>
+        b.send({ jsonrpc: "2.0", id, method, params: { name: "slow" } } as any)
+      return { guarded, b, passed, answers, ask }
+    }
+    const first = await open()
+    const second = await open()
+    await first.ask(1)
+    await second.ask(1)
+    expect(admission.taken()).toBe(2)
+    // A third call, on either session, is refused at once; ping is always answered.
+    await second.ask(2)
+    await second.ask(3, "ping")
+    const refused = second.answers.find((m) => m.id === 2)
+    expect(refused?.result?.structuredContent?.error?._tag ?? refused?.result?.structuredContent?._tag).toBe("Overloaded")
+    expect(JSON.stringify(refused)).toContain("calls of yours already")
+    expect(second.passed.map((m) => [m.id, m.method])).toEqual([[1, "tools/call"], [3, "ping"]])
+    // The first session's answer gives its place back.
+    await first.guarded.send({ jsonrpc: "2.0", id: 1, result: { content: [] } })
+    expect(admission.taken()).toBe(1)
+    await second.ask(4)
+    expect(admission.taken()).toBe(2)
+    await second.b.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 4 } })
+    expect(admission.taken()).toBe(1)
+    // A session that closes with a call still asked gives its place back.
+    await second.guarded.close()
+    expect(admission.taken()).toBe(0)
+    await first.guarded.close()
+  })
 })
+
