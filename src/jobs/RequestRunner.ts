@@ -18,8 +18,10 @@ import { GatewayConfig } from "../Config.js"
 import { installHint } from "../agents/facts.js"
 import { byCli, type Cli } from "../domain/Cli.js"
 import {
+  type CircuitOpen,
+  type CliFailure,
+  type CliIncompatible,
   CliNotFound,
-  type GatewayError,
   IdleTimeout,
   type InvalidRequest,
   RunTimedOut,
@@ -106,6 +108,22 @@ export interface PlannedRequest {
 }
 
 /**
+ * What running a planned request can fail with, and nothing else: the
+ * binary missing or not the CLI, the spawn, silence past the idle window,
+ * the CLI's own failures, the circuit open, the whole run past its bound.
+ *
+ * @since 0.1.0
+ */
+export type RunError =
+  | CliNotFound
+  | CliIncompatible
+  | SpawnFailed
+  | IdleTimeout
+  | CliFailure
+  | CircuitOpen
+  | RunTimedOut
+
+/**
  * @since 0.1.0
  */
 export interface RequestRunnerShape {
@@ -116,13 +134,13 @@ export interface RequestRunnerShape {
     options?: PlanOptions
   ) => Effect.Effect<PlannedRequest, InvalidRequest>
   /** Runs a planned request to its end. */
-  readonly execute: (planned: PlannedRequest, options?: RunOptions) => Effect.Effect<RequestOutcome, GatewayError>
+  readonly execute: (planned: PlannedRequest, options?: RunOptions) => Effect.Effect<RequestOutcome, RunError>
   /** `plan` then `execute`. */
   readonly run: <C extends Cli>(
     cli: C,
     request: RequestOf[C],
     options?: RunOptions & PlanOptions
-  ) => Effect.Effect<RequestOutcome, GatewayError>
+  ) => Effect.Effect<RequestOutcome, InvalidRequest | RunError>
 }
 
 /**
