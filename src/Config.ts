@@ -284,7 +284,7 @@ const when = (name: string) => <A>(then: Config.Config<A>): Config.Config<Option
   Config.string(name).pipe(
     Config.withDefault(""),
     Config.mapOrFail((value) =>
-      value.trim() === "" ? Either.right(Option.none<A>()) : Either.left(ConfigError.InvalidData([], READ_ON))
+      value.trim() === "" ? Either.right(Option.none<A>()) : Either.left(ConfigError.InvalidData([name], READ_ON))
     ),
     Config.orElseIf({
       if: (error) => error._op === "InvalidData" && error.message === READ_ON,
@@ -325,7 +325,11 @@ const oauthSettings = Config.all({
   issuer: urlSetting("LLM_GATEWAY_OAUTH_ISSUER", true),
   audience: Config.option(Config.string("LLM_GATEWAY_OAUTH_AUDIENCE").pipe(
     Config.map((text) => listOf(text, false)),
-    Config.validate({ message: "must name at least one audience", validation: (list) => list.length > 0 })
+    Config.mapOrFail((list) =>
+      list.length > 0
+        ? Either.right(list)
+        : Either.left(ConfigError.InvalidData(["LLM_GATEWAY_OAUTH_AUDIENCE"], "must name at least one audience"))
+    )
   )),
   jwksUrl: Config.option(urlSetting("LLM_GATEWAY_OAUTH_JWKS_URL", true)),
   scopes: Config.string("LLM_GATEWAY_OAUTH_SCOPES").pipe(
