@@ -113,10 +113,12 @@ switch (command.right._tag) {
     break
   }
   case "Config": {
-    const { client, npx } = command.right
+    const { client, http, npx, url } = command.right
     // The launcher beside this bundle (dist/bin/gateway.cjs): what `bin` points at.
     const launcher = fileURLToPath(new URL("./llm-cli-gateway.js", import.meta.url))
-    void import("./commands/run.js").then((run) => run.runConfig(client, npx, { execPath: process.execPath, launcher }))
+    void import("./commands/run.js").then((run) =>
+      run.runConfig(client, npx, { execPath: process.execPath, launcher }, { http, url })
+    )
     break
   }
   case "Token": {

@@ -21,7 +21,15 @@ export type Command =
   | { readonly _tag: "Version" }
   | { readonly _tag: "Help" }
   | { readonly _tag: "Doctor"; readonly json: boolean }
-  | { readonly _tag: "Config"; readonly client: Client; readonly npx: boolean }
+  | {
+    readonly _tag: "Config"
+    readonly client: Client
+    readonly npx: boolean
+    /** `--http [[HOST:]PORT]`: a client of the server over Streamable HTTP (true: the address of the environment). */
+    readonly http?: string | true | undefined
+    /** `--url URL`: a client of the server at that URL (a TLS proxy's, say). */
+    readonly url?: string | undefined
+  }
   /** `token add NAME [--replace] | list | remove NAME`: its arguments, parsed when it runs (see `commands/token`). */
   | { readonly _tag: "Token"; readonly args: ReadonlyArray<string> }
 
@@ -42,7 +50,7 @@ export const USAGE = `Usage: llm-cli-gateway [--toolsets LIST]  serve MCP on std
        llm-cli-gateway --http [HOST:]PORT [--toolsets LIST]
                                           serve MCP over Streamable HTTP at http://HOST:PORT/mcp
        llm-cli-gateway doctor [--json]    check this install
-       llm-cli-gateway config CLIENT [--npx]
+       llm-cli-gateway config CLIENT [--npx | --http [[HOST:]PORT] | --url URL]
                                           print the snippet that adds this server to CLIENT
                                           (${clientNames.join(", ")})
        llm-cli-gateway token add NAME [--replace] | token list | token remove NAME
@@ -81,6 +89,12 @@ Commands:
                   The snippet alone goes to stdout (pipe or paste it as it is); where it goes,
                   and another way to add it, go to stderr.
                   CLIENT: ${clientNames.join(", ")}.
+                  --http [[HOST:]PORT] prints instead the snippet for a client of the server over
+                  Streamable HTTP: its URL http://HOST:PORT/mcp (alone: the address of
+                  LLM_GATEWAY_HTTP_PUBLIC_URL or LLM_GATEWAY_HTTP) and an
+                  "Authorization: Bearer <token>" header to fill in (a token of \`token add\`;
+                  none is ever printed). --url URL names the URL clients reach, e.g. the https://
+                  one of a TLS proxy in front. Every CLIENT but claude-desktop takes one.
   token add NAME [--replace] | list | remove NAME
                   The bearer tokens of --http, kept as SHA-256 hashes in LLM_GATEWAY_TOKENS_FILE
                   (default tokens.json in LLM_GATEWAY_HOME; mode 0600). add prints a new token
@@ -119,6 +133,57 @@ const parseServe = (argv: ReadonlyArray<string>): Either.Either<Command, UsageEr
   return Either.right({ _tag: "Serve", ...values })
 }
 
+/** `config CLIENT [--npx | --http [[HOST:]PORT] | --url URL]`, in any order. */
+const parseConfig = (argv: ReadonlyArray<string>): Either.Either<Command, UsageError> => {
+  let npx = false
+  let http: string | true | undefined
+  let url: string | undefined
+  const words: Array<string> = []
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === "--npx") {
+      npx = true
+    } else if (arg === "--http" || arg.startsWith("--http=")) {
+      if (http !== undefined) return usage("--http is given twice")
+      if (arg.startsWith("--http=")) {
+        http = arg.slice("--http=".length)
+        const parsed = Address.parseListen(http)
+        if (Either.isLeft(parsed)) return usage(`--http: ${parsed.left}`)
+      } else {
+        // The next word is the address when it reads as one (`config --http cursor` names the client).
+        const next = argv[i + 1]
+        if (next !== undefined && Either.isRight(Address.parseListen(next))) {
+          http = next
+          i++
+        } else http = true
+      }
+    } else if (arg === "--url" || arg.startsWith("--url=")) {
+      if (url !== undefined) return usage("--url is given twice")
+      const value = arg === "--url" ? argv[++i] : arg.slice("--url=".length)
+      if (value === undefined || value === "") return usage("--url needs the URL clients reach the server at, e.g. --url https://gw.example.com/mcp")
+      url = value
+    } else if (arg.startsWith("-")) {
+      return usage(`config takes --npx, --http and --url, not ${JSON.stringify(arg)}`)
+    } else {
+      words.push(arg)
+    }
+  }
+  const [client, ...extra] = words
+  if (client === undefined) return usage(`config needs a client: ${clientNames.join(", ")}`)
+  if (!isClient(client)) return usage(`unknown client ${JSON.stringify(client)}; the clients are: ${clientNames.join(", ")}`)
+  if (extra.length > 0) return usage(`config takes one client, not ${JSON.stringify(words)}`)
+  if (npx && (http !== undefined || url !== undefined)) {
+    return usage("--npx is how a client starts the server over stdio; a client of --http or --url starts nothing")
+  }
+  return Either.right({
+    _tag: "Config",
+    client,
+    npx,
+    ...(http !== undefined ? { http } : {}),
+    ...(url !== undefined ? { url } : {})
+  })
+}
+
 /**
  * The command the arguments (after the program name) ask for.
  *
@@ -135,15 +200,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): Either.Either<Command, U
     if (rest.length === 1 && rest[0] === "--json") return Either.right({ _tag: "Doctor", json: true })
     return usage(`doctor takes only --json, not ${JSON.stringify(rest)}`)
   }
-  if (first === "config") {
-    const npx = rest.includes("--npx")
-    const words = rest.filter((w) => w !== "--npx")
-    const [client, ...extra] = words
-    if (client === undefined) return usage(`config needs a client: ${clientNames.join(", ")}`)
-    if (!isClient(client)) return usage(`unknown client ${JSON.stringify(client)}; the clients are: ${clientNames.join(", ")}`)
-    if (extra.length > 0) return usage(`config takes one client and --npx, not ${JSON.stringify(extra)}`)
-    return Either.right({ _tag: "Config", client, npx })
-  }
+  if (first === "config") return parseConfig(rest)
   if (first === "token") return Either.right({ _tag: "Token", args: rest })
   return usage(`unknown arguments ${JSON.stringify(argv)}`)
 }

@@ -195,3 +195,158 @@ export const snippetFor = (client: Client, launch: Launch, place: Place): Snippe
       }
   }
 }
+
+// ---------------------------------------------------------------------------
+// A server reached over Streamable HTTP (`--http`)
+// ---------------------------------------------------------------------------
+
+/**
+ * The clients that add a server by URL (Streamable HTTP) from a snippet.
+ * Claude Desktop adds remote servers only as connectors, in its settings.
+ *
+ * @since 0.1.0
+ */
+export const remoteClientNames: ReadonlyArray<Client> = ["claude-code", "cursor", "vscode", "codex", "gemini"]
+
+/**
+ * What a snippet has in place of the bearer token: the token itself is
+ * never printed (`llm-cli-gateway token add NAME` prints it once).
+ *
+ * @since 0.1.0
+ */
+export const TOKEN_PLACEHOLDER = "<token>"
+
+/**
+ * The variable Codex reads the bearer token from (its configuration takes
+ * a variable's name, not a token).
+ *
+ * @since 0.1.0
+ */
+export const TOKEN_VARIABLE = "LLM_CLI_GATEWAY_TOKEN"
+
+const bearer = `Bearer ${TOKEN_PLACEHOLDER}`
+
+const tokenNote = (where: string) =>
+  `Replace ${TOKEN_PLACEHOLDER} ${where} with a token of \`llm-cli-gateway token add NAME\` (run where the server runs; ` +
+  "it prints the token once). A server on loopback without tokens needs no header: remove it."
+
+/**
+ * The snippet that adds the server at `url` (its MCP endpoint,
+ * `http://HOST:PORT/mcp`, or the `https://` URL of a TLS proxy in front)
+ * to a client, with a bearer token placeholder; a `Left` says why the
+ * client cannot take one.
+ *
+ * @since 0.1.0
+ */
+export const remoteSnippetFor = (client: Client, url: string, place: Place): { readonly _tag: "Right"; readonly snippet: Snippet } | {
+  readonly _tag: "Left"
+  readonly reason: string
+} => {
+  const join = joinFor(place.platform)
+  const right = (snippet: Snippet) => ({ _tag: "Right" as const, snippet })
+  switch (client) {
+    case "claude-code":
+      return right({
+        client,
+        format: "shell",
+        text: `${
+          commandLine(
+            ["claude", "mcp", "add", "--transport", "http", "--scope", "user", SERVER_NAME, url, "--header", `Authorization: ${bearer}`],
+            place.platform
+          )
+        }\n`,
+        where: [
+          "Run this line in a shell: Claude Code adds the server for you in every project (--scope user).",
+          tokenNote("in it"),
+          "To share it with a project's team instead, put the JSON below in .mcp.json at the project's root; it reads the",
+          `token from the variable ${TOKEN_VARIABLE} of each user's environment, so that no token is committed.`
+        ],
+        alternative: {
+          title: ".mcp.json",
+          format: "json",
+          text: json({
+            mcpServers: { [SERVER_NAME]: { type: "http", url, headers: { Authorization: `Bearer \${${TOKEN_VARIABLE}}` } } }
+          })
+        }
+      })
+    case "cursor":
+      return right({
+        client,
+        format: "json",
+        text: json({ mcpServers: { [SERVER_NAME]: { url, headers: { Authorization: bearer } } } }),
+        where: [
+          `Put this in ${join(place.home, ".cursor", "mcp.json")} (every project), or .cursor/mcp.json in a project.`,
+          merge("mcpServers"),
+          tokenNote("in it")
+        ]
+      })
+    case "vscode":
+      return right({
+        client,
+        format: "json",
+        text: json({ servers: { [SERVER_NAME]: { type: "http", url, headers: { Authorization: bearer } } } }),
+        where: [
+          "Put this in .vscode/mcp.json in your workspace, or in your user configuration",
+          "(command palette: \"MCP: Open User Configuration\").",
+          merge("servers"),
+          tokenNote("in it")
+        ]
+      })
+    case "codex": {
+      const codexHome = place.env["CODEX_HOME"] !== undefined && place.env["CODEX_HOME"] !== ""
+        ? place.env["CODEX_HOME"]
+        : join(place.home, ".codex")
+      return right({
+        client,
+        format: "toml",
+        text: `[mcp_servers.${SERVER_NAME}]\nurl = ${tomlString(url)}\nbearer_token_env_var = ${tomlString(TOKEN_VARIABLE)}\n`,
+        where: [
+          `Add this to ${join(codexHome, "config.toml")} (replace an existing [mcp_servers.${SERVER_NAME}] table).`,
+          `Codex reads the token from the variable ${TOKEN_VARIABLE}: set it, in the environment Codex starts in, to a token`,
+          "of `llm-cli-gateway token add NAME` (a server on loopback without tokens needs none: remove the line).",
+          "Or run the line below, which writes the same table."
+        ],
+        alternative: {
+          title: "codex mcp add",
+          format: "shell",
+          text: `${
+            commandLine(
+              ["codex", "mcp", "add", SERVER_NAME, "--url", url, "--bearer-token-env-var", TOKEN_VARIABLE],
+              place.platform
+            )
+          }\n`
+        }
+      })
+    }
+    case "gemini":
+      return right({
+        client,
+        format: "json",
+        text: json({ mcpServers: { [SERVER_NAME]: { httpUrl: url, headers: { Authorization: bearer } } } }),
+        where: [
+          `Put this in ${join(place.home, ".gemini", "settings.json")} (every project), or .gemini/settings.json in a project.`,
+          merge("mcpServers"),
+          tokenNote("in it"),
+          "Or run the line below, which writes the same entry."
+        ],
+        alternative: {
+          title: "gemini mcp add",
+          format: "shell",
+          text: `${
+            commandLine(
+              ["gemini", "mcp", "add", "--scope", "user", "--transport", "http", "--header", `Authorization: ${bearer}`, SERVER_NAME, url],
+              place.platform
+            )
+          }\n`
+        }
+      })
+    case "claude-desktop":
+      return {
+        _tag: "Left",
+        reason: "Claude Desktop adds a server by URL only as a connector (Settings > Connectors > Add custom connector), " +
+          "not from its configuration file, and a connector cannot send a bearer token. Use the server over stdio " +
+          "(`llm-cli-gateway config claude-desktop`), or a client that takes a URL: " +
+          remoteClientNames.join(", ") + "."
+      }
+  }
+}

@@ -11,7 +11,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import { USAGE, USAGE_EXIT_CODE } from "./args.js"
 import type { Client } from "./clients.js"
-import { configCommand, type Install } from "./config.js"
+import { configCommand, type Install, type RemoteRequest } from "./config.js"
 import { doctor } from "./doctor.js"
 import { parseTokenArgs, runTokenCommand } from "./token.js"
 
@@ -39,12 +39,12 @@ export const runDoctor = (json: boolean): void =>
   runToExit(Effect.flatMap(doctor({ json }), ({ exitCode, output }) => Effect.as(write(process.stdout, output), exitCode)))
 
 /**
- * `config CLIENT [--npx]`.
+ * `config CLIENT [--npx | --http [[HOST:]PORT] | --url URL]`.
  *
  * @since 0.1.0
  */
-export const runConfig = (client: Client, npx: boolean, install: Install): void => {
-  const out = configCommand(client, install, { npx })
+export const runConfig = (client: Client, npx: boolean, install: Install, remote?: RemoteRequest): void => {
+  const out = configCommand(client, install, { npx, remote })
   runToExit(Effect.zipRight(write(process.stdout, out.stdout), Effect.as(write(process.stderr, out.stderr), out.exitCode)))
 }
 

@@ -43,6 +43,22 @@ describe("parseArgs", () => {
     expect(refused(["config", "cursor", "vscode"])).toBeDefined()
   })
 
+  it("config CLIENT --http [[HOST:]PORT] | --url URL, in any order: a client of the server over HTTP", () => {
+    expect(command(["config", "cursor", "--http", "8080"])).toEqual({ _tag: "Config", client: "cursor", npx: false, http: "8080" })
+    expect(command(["config", "--http", "[::1]:8080", "vscode"])).toEqual({ _tag: "Config", client: "vscode", npx: false, http: "[::1]:8080" })
+    expect(command(["config", "--http=0.0.0.0:80", "codex"])).toEqual({ _tag: "Config", client: "codex", npx: false, http: "0.0.0.0:80" })
+    // --http alone: the address of the environment; the word after it is the client when it is no address.
+    expect(command(["config", "--http", "gemini"])).toEqual({ _tag: "Config", client: "gemini", npx: false, http: true })
+    expect(command(["config", "gemini", "--http"])).toEqual({ _tag: "Config", client: "gemini", npx: false, http: true })
+    expect(command(["config", "claude-code", "--url", "https://gw.example.com/mcp"]))
+      .toEqual({ _tag: "Config", client: "claude-code", npx: false, url: "https://gw.example.com/mcp" })
+    expect(refused(["config", "cursor", "--http=localhost"])?.message).toContain("--http")
+    expect(refused(["config", "cursor", "--url"])?.message).toContain("--url")
+    expect(refused(["config", "cursor", "--http", "1", "--http", "2"])?.message).toContain("twice")
+    expect(refused(["config", "cursor", "--npx", "--http", "8080"])?.message).toContain("--npx")
+    expect(refused(["config", "cursor", "--verbose"])?.message).toContain("--verbose")
+  })
+
   it("--toolsets LIST (or --toolsets=LIST) serves those toolsets; an unknown name is refused with the valid ones", () => {
     expect(command(["--toolsets", "claude,requests,jobs"])).toEqual({ _tag: "Serve", toolsets: "claude,requests,jobs" })
     expect(command(["--toolsets=sessions"])).toEqual({ _tag: "Serve", toolsets: "sessions" })
