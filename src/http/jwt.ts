@@ -103,7 +103,11 @@ const fetchJson = (settings: OAuthSettings, url: string): Effect.Effect<Fetched,
     },
     catch: (e) => {
       const cause = (e as { cause?: { code?: unknown; message?: unknown } } | null)?.cause
-      const detail = typeof cause?.code === "string" ? ` (${cause.code})` : ""
+      const detail = typeof cause?.code === "string"
+        ? ` (${cause.code})`
+        : typeof cause?.message === "string" && cause.message !== ""
+        ? ` (${cause.message})`
+        : ""
       return unavailable(`${e instanceof Error ? e.message : String(e)}${detail}`)
     }
   }).pipe(
