@@ -39,7 +39,17 @@ import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
 import { type Health, type SubmitError, type Submitted, finalOf, stoppedFinal, toJobError } from "./jobOutcome.js"
 import { type FinalState, JobStore } from "./JobStore.js"
-import { afterWaiters, endedJob, liveSummary, type LiveJob, makeLiveJob, retried, spawned, withLiveFacts } from "./liveJob.js"
+import {
+  afterWaiters,
+  endedJob,
+  liveSummary,
+  type LiveJob,
+  liveView,
+  makeLiveJob,
+  retried,
+  spawned,
+  withLiveFacts
+} from "./liveJob.js"
 import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 
 /**
@@ -112,12 +122,26 @@ export const make = Effect.gen(function*() {
       onSome: (job) => Effect.succeed(withLiveFacts(job, live.get(jobId)))
     }))
 
-  /** The job, when the current principal asked for it: another's answers exactly as an unknown one. */
-  const get = (jobId: string) =>
-    Effect.flatMap(
-      Effect.zip(find(jobId), CurrentPrincipal),
-      ([job, principal]) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
-    )
+  /**
+   * The job, when the current principal asked for it: another's answers
+   * exactly as an unknown one. A job this instance runs is answered from
+   * memory (as it ended, once it has); the store is read for the others.
+   */
+  const get = (jobId: string): Effect.Effect<Job, JobNotFound | StorageError> =>
+    Effect.flatMap(CurrentPrincipal, (principal) => {
+      const entry = live.get(jobId)
+      if (entry !== undefined) {
+        if (entry.job.principal !== principal) return Effect.fail(notFound(jobId))
+        return Effect.flatMap(Deferred.poll(entry.done), Option.match({
+          onNone: () => Effect.sync(() => liveView(entry)),
+          onSome: (ended) => ended
+        }))
+      }
+      return Effect.flatMap(
+        find(jobId),
+        (job) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
+      )
+    })
 
   /**
    * Writes the final state, then wakes the waiters with the job as it ended

@@ -101,13 +101,26 @@ export class OutputTracker {
     }
     this.dirty = false
     this.pending = 0
-    return {
-      chunks,
+    this.taken = {
       stdoutBytes: this.streams.stdout.bytes,
       stderrBytes: this.streams.stderr.bytes,
       stdoutChars: this.streams.stdout.chars,
       stderrChars: this.streams.stderr.chars,
       truncated: this.truncated
     }
+    return { chunks, ...this.taken }
+  }
+
+  private taken: Omit<OutputFlush, "chunks"> = {
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    stdoutChars: 0,
+    stderrChars: 0,
+    truncated: false
+  }
+
+  /** The counters as of the last `take`: what the job's row says once that flush is written. */
+  get flushed(): Omit<OutputFlush, "chunks"> {
+    return this.taken
   }
 }

@@ -87,6 +87,27 @@ export const withLiveFacts = (stored: Job, entry: LiveJob | undefined): Job =>
   entry === undefined || isFinal(stored.status) ? stored : { ...stored, attempts: entry.attempts }
 
 /**
+ * A job this instance runs, as its row would read, from memory: queued
+ * until its process starts, then running, with the output counters of the
+ * last flush. A cancel asked for by another instance is not seen here
+ * (this instance acts on it within a heartbeat).
+ *
+ * @since 0.1.0
+ */
+export const liveView = (entry: LiveJob): Job => {
+  const { truncated, ...counters } = entry.tracker.flushed
+  return {
+    ...entry.job,
+    ...counters,
+    outputTruncated: truncated,
+    status: entry.pid === null ? "queued" : "running",
+    pid: entry.pid,
+    startedAt: entry.startedAt,
+    attempts: entry.attempts
+  }
+}
+
+/**
  * The job as it ended, built in memory (a large reply is not read back),
  * with its last attempt closed.
  *
