@@ -74,7 +74,19 @@ export const SECRET_NAME_PARTS: ReadonlyArray<string> = [
 ]
 
 /** Whole names that are not secrets although a part says so. */
-const NOT_SECRET_NAMES: ReadonlySet<string> = new Set(["PWD", "OLDPWD"])
+const NOT_SECRET_NAMES: ReadonlySet<string> = new Set([
+  "PWD",
+  "OLDPWD",
+  // The gateway's own OAuth settings name an issuer and what its tokens must say: public facts, not secrets.
+  "LLM_GATEWAY_OAUTH_ISSUER",
+  "LLM_GATEWAY_OAUTH_AUDIENCE",
+  "LLM_GATEWAY_OAUTH_JWKS_URL",
+  "LLM_GATEWAY_OAUTH_SCOPES",
+  "LLM_GATEWAY_OAUTH_ALGORITHMS",
+  "LLM_GATEWAY_OAUTH_CLOCK_SKEW_MS",
+  "LLM_GATEWAY_OAUTH_FETCH_TIMEOUT_MS",
+  "LLM_GATEWAY_OAUTH_JWKS_COOLDOWN_MS"
+])
 
 /** A last part that says the value tells where a secret is, not what it is. */
 const LOCATION_PARTS: ReadonlySet<string> = new Set(["FILE", "PATH", "DIR", "SOCK", "SOCKET"])

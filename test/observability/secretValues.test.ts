@@ -57,6 +57,8 @@ describe("isSecretName", () => {
         "HOME",
         "PWD",
         "OLDPWD",
+        "LLM_GATEWAY_OAUTH_ISSUER",
+        "LLM_GATEWAY_OAUTH_SCOPES",
         "KEYBOARD_LAYOUT",
         "TOX_TESTENV_PASSENV",
         "MONKEY_BUSINESS",
