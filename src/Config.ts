@@ -6,7 +6,9 @@
  */
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
@@ -575,4 +577,23 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
  */
 export const layerTest = (overrides: Partial<GatewayConfigShape> = {}): Layer.Layer<GatewayConfig> =>
   Layer.succeed(GatewayConfig, make(overrides))
+
+/**
+ * The configuration a server gets with no environment variable set — the
+ * production defaults (the database in `~/.llm-cli-gateway`, the MCP
+ * servers file beside it, model discovery on) — with overrides, for an app
+ * that configures the gateway in code. The environment is not read: the
+ * defaults come from an empty `ConfigProvider`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFrom = (overrides: Partial<GatewayConfigShape> = {}): Layer.Layer<GatewayConfig> =>
+  Layer.effect(
+    GatewayConfig,
+    Effect.map(
+      Effect.orDie(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map()))),
+      (defaults): GatewayConfigShape => ({ ...defaults, ...overrides })
+    )
+  )
 
