@@ -200,13 +200,13 @@ export const make = <R>(
       })
 
     /** Hands one exchange to its session's transport, counted as open until the response closes. */
-    const forward = (session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown) =>
+    const forward = (session: Session, req: IncomingMessage, res: ServerResponse, body?: unknown, stream?: string) =>
       Effect.suspend(() => {
         // The client is gone already: nothing to answer, nothing to count.
         if (res.destroyed) return Effect.void
         session.begin()
         res.once("close", () => session.end(Date.now()))
-        return Effect.tryPromise(() => session.transport.handleRequest(req, res, body))
+        return Effect.tryPromise(() => session.transport.handleRequest(req, res, body, stream))
       }).pipe(
         Effect.catchAll((error) =>
           Effect.zipRight(
@@ -346,14 +346,17 @@ export const make = <R>(
       Effect.gen(function*() {
         if (durable === undefined) return yield* forward(session, req, res)
         const found = yield* stored("resume", durable.streams.streamOfEvent(session.info.id, lastEventId), Option.none())
-        if (
-          Option.isNone(found) || found.value.streamId === STANDALONE_STREAM ||
-          (!found.value.answered && session.transport.runs(found.value.requestIds))
-        ) return yield* forward(session, req, res)
+        if (Option.isNone(found)) return yield* forward(session, req, res)
+        const stream = found.value
+        if (stream.streamId === STANDALONE_STREAM || (!stream.answered && session.transport.runs(stream.requestIds))) {
+          // The client is back for the stream: the connection it had is gone, whether or not it was noticed here.
+          yield* Effect.promise(() => session.transport.supersede(stream.streamId))
+          return yield* forward(session, req, res, undefined, stream.streamId)
+        }
         if (res.destroyed) return
         session.begin()
         res.once("close", () => session.end(Date.now()))
-        yield* serveDetached(durable.streams, durable.answerFromJob, session.info, found.value, lastEventId, res)
+        yield* serveDetached(durable.streams, durable.answerFromJob, session.info, stream, lastEventId, res)
       })
 
     /** Reads a POST's JSON body within the bound; undefined when answered already (413, 400). */
@@ -414,7 +417,11 @@ export const make = <R>(
           if (session === undefined) return json(res, 404, rpcError(SESSION_NOT_FOUND, "Session not found"))
           yield* touch(session)
           const lastEventId = header(req, "last-event-id")
-          if (method === "GET" && lastEventId !== undefined) return yield* resume(session, lastEventId, req, res)
+          if (method === "GET") {
+            return lastEventId !== undefined
+              ? yield* resume(session, lastEventId, req, res)
+              : yield* forward(session, req, res, undefined, STANDALONE_STREAM)
+          }
           if (method !== "POST") return yield* forward(session, req, res)
           const body = yield* readJson(req, res)
           if (body !== undefined) yield* forward(session, req, res, body.value)

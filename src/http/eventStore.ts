@@ -370,7 +370,18 @@ export const layer: Layer.Layer<HttpStreams, never, SqlClient.SqlClient> = Layer
  *
  * @since 0.1.0
  */
-export const storingFor = new AsyncLocalStorage<ReadonlyArray<RequestId>>()
+export const storingFor = new AsyncLocalStorage<Storing>()
+
+/**
+ * What is being stored for: the requests, and (set by the store) the
+ * stream the first event went to — for a POST, the stream that answers it.
+ *
+ * @since 0.1.0
+ */
+export interface Storing {
+  readonly requestIds: ReadonlyArray<RequestId>
+  streamId?: string | undefined
+}
 
 /**
  * The SDK's `EventStore` for one session, on `streams`. A failure to store
@@ -391,10 +402,13 @@ export const sdkEventStore = (
       Effect.catchAll(effect, (error) => Effect.as(Effect.logWarning("HTTP event store", error), fallback))
     )
   return {
-    storeEvent: (streamId, message) =>
-      muted()
+    storeEvent: (streamId, message) => {
+      const storing = storingFor.getStore()
+      if (storing !== undefined) storing.streamId ??= streamId
+      return muted()
         ? Promise.resolve("")
-        : run(streams.append(sessionId, streamId, message, storingFor.getStore() ?? [], Date.now()), ""),
+        : run(streams.append(sessionId, streamId, message, storing?.requestIds ?? [], Date.now()), "")
+    },
     getStreamIdForEventId: (eventId) =>
       run(Effect.map(streams.streamOfEvent(sessionId, eventId), Option.match({
         onNone: () => undefined,

@@ -23,7 +23,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { type Caller, same } from "./auth.js"
-import { storingFor } from "./eventStore.js"
+import { type Storing, storingFor } from "./eventStore.js"
 import type { SessionInfo } from "./HttpSession.js"
 
 /**
@@ -66,7 +66,12 @@ const toWebRequest = (req: IncomingMessage): Request => {
  * SDK, the stream is disconnected: what is sent on it from then on is
  * stored for a resume, not lost). Resolves once the exchange is over.
  */
-const writeWebResponse = async (res: ServerResponse, response: Response): Promise<void> => {
+const writeWebResponse = async (
+  res: ServerResponse,
+  response: Response,
+  /** Told how to drop this connection, once it streams (undefined once it is over). */
+  onStreaming: (drop: (() => Promise<void>) | undefined) => void = () => {}
+): Promise<void> => {
   if (res.destroyed) {
     await response.body?.cancel().catch(() => undefined)
     return
@@ -86,6 +91,10 @@ const writeWebResponse = async (res: ServerResponse, response: Response): Promis
     reader.cancel().catch(() => undefined)
   }
   res.once("close", cancel)
+  onStreaming(async () => {
+    await reader.cancel().catch(() => undefined)
+    res.destroy()
+  })
   try {
     while (true) {
       const { done, value } = await reader.read()
@@ -105,6 +114,7 @@ const writeWebResponse = async (res: ServerResponse, response: Response): Promis
   } catch {
     // The body was canceled: the client went away.
   } finally {
+    onStreaming(undefined)
     res.off("close", cancel)
     res.end()
   }
@@ -133,6 +143,8 @@ export class SessionTransport implements Transport {
   private closed = false
   private muted = false
   private readonly running = new Map<string, number>()
+  /** The connection answering each stream now, and how to drop it. */
+  private readonly answering = new Map<string, () => Promise<void>>()
   private initializeId: RequestId | undefined
   private readonly onProtocolVersion: ((version: string) => void) | undefined
   /** When a call last ended (ms since the epoch); 0 before. */
@@ -193,7 +205,7 @@ export class SessionTransport implements Transport {
       }
     }
     const related = answered ?? options?.relatedRequestId
-    return storingFor.run(related === undefined ? [] : [related], () =>
+    return storingFor.run({ requestIds: related === undefined ? [] : [related] }, () =>
       this.web.send(message, options?.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId }))
   }
 
@@ -201,15 +213,35 @@ export class SessionTransport implements Transport {
     await this.web.close()
   }
 
-  /** Answers one HTTP exchange (a POST's body is handed over parsed), until its response has ended. */
-  async handleRequest(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown): Promise<void> {
+  /**
+   * Answers one HTTP exchange (a POST's body is handed over parsed), until
+   * its response has ended. `stream` names the stream a GET answers (the
+   * GET stream, or the one resumed); a POST's is learned as it opens.
+   */
+  async handleRequest(req: IncomingMessage, res: ServerResponse, parsedBody?: unknown, stream?: string): Promise<void> {
     const request = toWebRequest(req)
     // The stream the POST opens answers these requests (its priming event is stored with them).
+    const storing: Storing = { requestIds: requestIdsOf(parsedBody), streamId: stream }
     const response = await storingFor.run(
-      requestIdsOf(parsedBody),
+      storing,
       () => this.web.handleRequest(request, parsedBody === undefined ? {} : { parsedBody })
     )
-    await writeWebResponse(res, response)
+    let mine: (() => Promise<void>) | undefined
+    await writeWebResponse(res, response, (drop) => {
+      const id = storing.streamId
+      if (id === undefined || !response.ok) return
+      if (drop !== undefined) this.answering.set(id, (mine = drop))
+      else if (this.answering.get(id) === mine) this.answering.delete(id)
+    })
+  }
+
+  /**
+   * Drops the connection that answers `stream` now, if any: a client back
+   * for a stream has lost the connection it had (which the server may not
+   * have noticed yet), and the new one takes its place.
+   */
+  async supersede(stream: string): Promise<void> {
+    await this.answering.get(stream)?.()
   }
 
   /**

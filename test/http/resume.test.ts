@@ -160,3 +160,43 @@ describe("another principal", () => {
     }
   })
 })
+
+describe("the SDK's own client", () => {
+  it("resumes with its resumption token on a new transport of the same session, and gets the result", async () => {
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js")
+    const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js")
+    const { CallToolResultSchema } = await import("@modelcontextprotocol/sdk/types.js")
+    const gateway = await startHttpGateway()
+    try {
+      const first = new StreamableHTTPClientTransport(new URL(gateway.url))
+      const client = new Client({ name: "resume-test", version: "1.0.0" })
+      await client.connect(first)
+      const sessionId = first.sessionId!
+      let token: string | undefined
+      const pending = client.request(
+        { method: "tools/call", params: { name: "claude_request", arguments: { prompt: "[[fake:sleep=1200]] sdk resume" } } },
+        CallToolResultSchema,
+        { onresumptiontoken: (t) => (token = t) }
+      ).catch((e: unknown) => e)
+      await waitUntil(() => token !== undefined)
+      // The client goes away (no cancel is sent): its pending request fails here; the call goes on there.
+      await client.close()
+      expect(await pending).toBeInstanceOf(Error)
+
+      const second = new StreamableHTTPClientTransport(new URL(gateway.url), { sessionId })
+      const again = new Client({ name: "resume-test", version: "1.0.0" })
+      await again.connect(second)
+      const result = await again.request(
+        { method: "tools/call", params: { name: "claude_request", arguments: { prompt: "[[fake:sleep=1200]] sdk resume" } } },
+        CallToolResultSchema,
+        { resumptionToken: token! }
+      )
+      expect(result.content[0]).toMatchObject({ type: "text" })
+      expect((result.content[0] as { text: string }).text).toContain("sdk resume")
+      expect(gateway.records().filter((r) => r.prompt?.includes("sdk resume"))).toHaveLength(1)
+      await again.close()
+    } finally {
+      await gateway.stop()
+    }
+  })
+})

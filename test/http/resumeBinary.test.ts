@@ -226,6 +226,48 @@ describe("resumable streams across processes (built binary)", () => {
     }
   }, 60_000)
 
+  it("a call with no job, lost with its server: a JSON-RPC error (CallLost) that says it may be sent again", async () => {
+    const at = home()
+    const fast = { LLM_GATEWAY_HEARTBEAT_MS: "200", LLM_GATEWAY_LEASE_MS: "1000" }
+    const first = await startServer(at, fast)
+    const session = await rawSession(first.address)
+    const started = await raw(first.address, {
+      headers: session.headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 70,
+        method: "tools/call",
+        params: { name: "claude_request_async", arguments: { prompt: "[[fake:silent]] waited on" } }
+      })
+    })
+    const jobId = JSON.parse(started.body.split("data: ").at(-1)!).result.structuredContent.jobId as string
+    const pid = await cliPid(at.dir, "waited on")
+    // llm_job_wait is a call, not a job: nothing to answer it from once its server is gone (killed: a
+    // graceful stop ends the job first, and the wait answers that).
+    const { exchange, primingId } = await startCall(first.address, session.headers, 71, "llm_job_wait", {
+      jobId,
+      timeoutMs: 30_000
+    })
+    exchange.drop()
+    first.child.kill("SIGKILL")
+    await first.exited
+
+    const second = await startServer(at, fast)
+    try {
+      const resumed = await resumeAfter(second.address, session.headers, primingId)
+      expect(resumed.status).toBe(200)
+      await resumed.ended
+      const answer = answerOf(resumed.events, 71)
+      expect(answer.error.code).toBe(-32000)
+      expect(answer.error.data._tag).toBe("CallLost")
+      expect(answer.error.message).toContain("may be sent again")
+      // The job the wait was on is the next server's to end (its server is gone).
+      await waitUntil(() => !alive(pid), 10_000)
+    } finally {
+      await stop(second)
+    }
+  }, 60_000)
+
   it("another instance on the same database answers a call the first one still runs, from its job", async () => {
     const at = home()
     const a = await startServer(at)
