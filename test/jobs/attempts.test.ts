@@ -23,13 +23,14 @@ import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import { llmJobStatus } from "../../src/mcp/tools/jobs.js"
 import { jobLine, jobStatus } from "../../src/mcp/tools/jobView.js"
-import { CommandRunner, type CommandSpec, requireSuccess, type ScriptedRun } from "../../src/process/CommandRunner.js"
+import type { CommandSpec } from "../../src/process/CommandRunner.js"
 import * as Database from "../../src/storage/Database.js"
+import { Claude, type CliRun, exited, ScriptedRunner } from "../../src/testing/index.js"
 import { advance, claudeRequest } from "./clock.js"
 
-const OK: ScriptedRun = { stdout: "{\"type\":\"result\",\"subtype\":\"success\",\"result\":\"ok\",\"session_id\":\"s1\"}\n" }
+const OK: CliRun = Claude.success("ok", { sessionId: "s1" })
 /** A wall-clock timeout (`timeout(1)`'s exit code): transient, so the gateway runs the CLI again. */
-const TIMEOUT: ScriptedRun = { exitCode: 124, stderr: "stopped at the wall-clock limit\n" }
+const TIMEOUT: CliRun = exited(124, "", "stopped at the wall-clock limit\n")
 
 /** How long each scripted run takes after its spawn (test clock). */
 const RUN_MS = 300
@@ -40,45 +41,15 @@ const RUN_MS = 300
  * command (a probe of the binary, which is told of no spawn) fails at once,
  * so it tells nothing and the binary is used.
  */
-const scriptedRunner = (script: (n: number) => ScriptedRun, seen: Array<CommandSpec>) => {
-  const exec = (spec: CommandSpec) =>
-    Effect.gen(function*() {
-      const onSpawn = spec.onSpawn
-      if (onSpawn !== undefined) seen.push(spec)
-      const out: ScriptedRun = onSpawn === undefined ? { exitCode: 1 } : script(seen.length)
-      if (onSpawn !== undefined) {
-        yield* onSpawn(1000 + seen.length, "/fake/claude")
-        yield* Effect.sleep(Duration.millis(RUN_MS))
-      }
-      const stdout = out.stdout ?? ""
-      const stderr = out.stderr ?? ""
-      if (spec.onOutput && stdout) yield* spec.onOutput({ stream: "stdout", data: Buffer.from(stdout) })
-      if (spec.onOutput && stderr) yield* spec.onOutput({ stream: "stderr", data: Buffer.from(stderr) })
-      return {
-        command: "/fake/claude",
-        pid: 1000 + seen.length,
-        exitCode: out.exitCode === undefined ? 0 : out.exitCode,
-        signal: out.signal ?? null,
-        stdout,
-        stderr,
-        stdoutTruncated: false,
-        stderrTruncated: false,
-        stdoutBytes: Buffer.byteLength(stdout),
-        stderrBytes: Buffer.byteLength(stderr),
-        stdoutTail: stdout,
-        stderrTail: stderr,
-        durationMs: RUN_MS
-      }
-    })
-  return Layer.succeed(CommandRunner, {
-    resolve: (command) => Effect.succeed(command),
-    run: (spec) => Effect.flatMap(exec(spec), requireSuccess),
-    exec
+const scriptedRunner = (script: (n: number) => CliRun, seen: Array<CommandSpec>) =>
+  ScriptedRunner.layer((spec) => {
+    if (spec.onSpawn === undefined) return exited(1, "")
+    seen.push(spec)
+    return ScriptedRunner.play(script(seen.length), { firstAfterMs: RUN_MS, pid: 1000 + seen.length, path: "/fake/claude" })
   })
-}
 
 /** The services over an in-memory database, with 3 attempts, 1 s then 2 s apart (less jitter). */
-const managerLayer = (script: (n: number) => ScriptedRun, seen: Array<CommandSpec>) =>
+const managerLayer = (script: (n: number) => CliRun, seen: Array<CommandSpec>) =>
   Gateway.layerServicesWith(scriptedRunner(script, seen), CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(GatewayConfig.layerTest({ retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 } }))
   )

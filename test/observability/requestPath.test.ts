@@ -16,36 +16,29 @@ import * as GatewayConfig from "../../src/Config.js"
 import type { GatewayConfigShape } from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
-import { CommandRunner, type CommandSpec, layerTest as runnerTest } from "../../src/process/CommandRunner.js"
+import type { CommandRunner } from "../../src/process/CommandRunner.js"
 import { FlightRecorder } from "../../src/observability/FlightRecorder.js"
 import * as Logging from "../../src/observability/Logging.js"
 import { Metrics } from "../../src/observability/Metrics.js"
+import { Claude, exited, ScriptedRunner } from "../../src/testing/index.js"
 import { bookkeeping } from "../jobs/bookkeeping.js"
 
 
-const resultLine = (text: string) =>
-  JSON.stringify({
-    type: "result",
-    subtype: "success",
-    result: text,
-    session_id: "s-1",
-    total_cost_usd: 0.5,
-    usage: { input_tokens: 3, output_tokens: 4 }
-  }) + "\n"
-
-const promptOf = (spec: CommandSpec) => spec.stdin ?? ""
+/** claude's reply, with the session, cost and usage the rows record. */
+const reply = (text: string) =>
+  Claude.success(text, { sessionId: "s-1", costUsd: 0.5, usage: { inputTokens: 3, outputTokens: 4 } })
 
 /** Answers by the prompt: `fail` exits 1, `hang` never ends, anything else replies `ok`. */
-const script = (spec: CommandSpec) =>
+const script: ScriptedRunner.Script = (spec) =>
   Effect.gen(function*() {
     yield* Effect.logInfo("the scripted CLI runs")
-    const prompt = promptOf(spec)
-    if (prompt.includes("hang")) return yield* Effect.never
-    if (prompt.includes("fail")) return { exitCode: 1, stderr: "Error: something broke (sk-abcdefghijklmnopqrstuvwx)" }
-    return { stdout: resultLine(`ok: ${prompt.length}`) }
+    const prompt = ScriptedRunner.promptOf(spec)
+    if (prompt.includes("hang")) return ScriptedRunner.hang()
+    if (prompt.includes("fail")) return exited(1, "", "Error: something broke (sk-abcdefghijklmnopqrstuvwx)")
+    return reply(`ok: ${prompt.length}`)
   })
 
-const servicesLayer = (config: Partial<GatewayConfigShape> = {}, runner: Layer.Layer<CommandRunner> = runnerTest(script)) =>
+const servicesLayer = (config: Partial<GatewayConfigShape> = {}, runner: Layer.Layer<CommandRunner> = ScriptedRunner.layer(script)) =>
   Gateway.layerServicesWith(runner, CliIdentity.layerTrusting).pipe(
     Layer.provideMerge(
       GatewayConfig.layerTest({
