@@ -6,6 +6,9 @@
  * client that comes back with `Last-Event-ID`. Registered as migration
  * `0009_http_streams`; never edit it once shipped.
  *
+ * Every statement is `IF NOT EXISTS`, so a database whose record was wound
+ * back past it migrates again.
+ *
  * A stream and its events go with their session (`ON DELETE CASCADE`); an
  * event's `seq` is its id (opaque to clients: see `eventStore.ts`), ordered
  * in every stream.
@@ -22,7 +25,7 @@ import * as Effect from "effect/Effect"
 export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* sql`
-    CREATE TABLE http_sessions (
+    CREATE TABLE IF NOT EXISTS http_sessions (
       id TEXT PRIMARY KEY,
       principal TEXT NOT NULL,
       protocol_version TEXT,
@@ -30,9 +33,9 @@ export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Eff
       created_at INTEGER NOT NULL,
       last_seen_at INTEGER NOT NULL
     )`
-  yield* sql`CREATE INDEX http_sessions_last_seen ON http_sessions (last_seen_at)`
+  yield* sql`CREATE INDEX IF NOT EXISTS http_sessions_last_seen ON http_sessions (last_seen_at)`
   yield* sql`
-    CREATE TABLE http_streams (
+    CREATE TABLE IF NOT EXISTS http_streams (
       session_id TEXT NOT NULL REFERENCES http_sessions (id) ON DELETE CASCADE,
       stream_id TEXT NOT NULL,
       request_ids_json TEXT NOT NULL,
@@ -42,13 +45,13 @@ export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Eff
       PRIMARY KEY (session_id, stream_id)
     )`
   yield* sql`
-    CREATE TABLE http_events (
+    CREATE TABLE IF NOT EXISTS http_events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       session_id TEXT NOT NULL REFERENCES http_sessions (id) ON DELETE CASCADE,
       stream_id TEXT NOT NULL,
       message_json TEXT NOT NULL,
       created_at INTEGER NOT NULL
     )`
-  yield* sql`CREATE INDEX http_events_stream ON http_events (session_id, stream_id, seq)`
-  yield* sql`CREATE INDEX http_events_created ON http_events (created_at)`
+  yield* sql`CREATE INDEX IF NOT EXISTS http_events_stream ON http_events (session_id, stream_id, seq)`
+  yield* sql`CREATE INDEX IF NOT EXISTS http_events_created ON http_events (created_at)`
 })
