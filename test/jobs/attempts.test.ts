@@ -7,7 +7,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Ajv } from "ajv"
 import * as SqlClient from "@effect/sql/SqlClient"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
