@@ -24,7 +24,8 @@ import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import * as Database from "../../src/storage/Database.js"
 import { advance, claudeRequest, settle } from "./clock.js"
-import { CommandRunner, type CommandSpec, requireSuccess } from "../../src/process/CommandRunner.js"
+import type { CommandSpec } from "../../src/process/CommandRunner.js"
+import { Claude, ScriptedRunner } from "../../src/testing/index.js"
 
 /** One claude stream-json line per step, written at the step's time. */
 interface Step {
@@ -32,42 +33,19 @@ interface Step {
   readonly text: string
 }
 
-const resultLine = (text: string) => JSON.stringify({ type: "result", subtype: "success", result: text, session_id: "s-1" }) + "\n"
+/** claude's whole output for a reply of `text` (init, the message, the result), from the test kit. */
+const resultLine = (text: string) => Claude.success(text, { sessionId: "s-1" }).stdout
 
 /** A runner that plays steps on the clock; every spec it saw is kept. */
-const scriptedRunner = (steps: (spec: CommandSpec) => ReadonlyArray<Step>, seen: Array<CommandSpec>) => {
-  const exec = (spec: CommandSpec) =>
-    Effect.gen(function*() {
-      seen.push(spec)
-      if (spec.onSpawn) yield* spec.onSpawn(4242, "/fake/claude")
-      let stdout = ""
-      for (const step of steps(spec)) {
-        yield* Effect.sleep(Duration.millis(step.afterMs))
-        stdout += step.text
-        if (spec.onOutput) yield* spec.onOutput({ stream: "stdout", data: Buffer.from(step.text) })
-      }
-      return {
-        command: "/fake/claude",
-        pid: 4242,
-        exitCode: 0,
-        signal: null,
-        stdout,
-        stderr: "",
-        stdoutTruncated: false,
-        stderrTruncated: false,
-        stdoutBytes: Buffer.byteLength(stdout),
-        stderrBytes: 0,
-        stdoutTail: stdout,
-        stderrTail: "",
-        durationMs: 0
-      }
-    })
-  return Layer.succeed(CommandRunner, {
-    resolve: (command) => Effect.succeed(command),
-    run: (spec) => Effect.flatMap(exec(spec), requireSuccess),
-    exec
-  })
-}
+const scriptedRunner = (steps: (spec: CommandSpec) => ReadonlyArray<Step>, seen: Array<CommandSpec>) =>
+  ScriptedRunner.layer(
+    (spec) => ({
+      pid: 4242,
+      path: "/fake/claude",
+      chunks: steps(spec).map((step) => ({ stream: "stdout" as const, text: step.text, afterMs: step.afterMs }))
+    }),
+    { seen }
+  )
 
 const managerLayer = (
   steps: (spec: CommandSpec) => ReadonlyArray<Step>,
