@@ -26,6 +26,7 @@ import * as Instances from "./jobs/Instances.js"
 import * as JobManager from "./jobs/JobManager.js"
 import * as JobStore from "./jobs/JobStore.js"
 import * as RequestRunner from "./jobs/RequestRunner.js"
+import * as Guarded from "./mcp/guardedTransport.js"
 import * as McpServer from "./mcp/McpServer.js"
 import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
@@ -256,7 +257,9 @@ export const serveWith = <E extends GatewayError>(
  * transport, with the bounds of `McpServer.serve` (the answer budget, the
  * admission limit, request ids of its own), its own client logging (the
  * level its client sets, the lines of its calls), and the session (its id
- * and principal) in the context of its calls (`HttpSession`). Given the
+ * and principal) in the context of its calls (`HttpSession`). The
+ * admission limit counts the calls of all the sessions of one principal
+ * together. Given the
  * durable `streams`, the job a call starts or joins is kept beside the
  * call's stream (`CallLink`), for a client that resumes it elsewhere.
  *
@@ -265,23 +268,45 @@ export const serveWith = <E extends GatewayError>(
 export const serveSession = (
   core: Core,
   streams?: HttpStreamsShape
-): HttpServer.ServeSession<GatewayConfig.GatewayConfig> =>
-(transport, session) =>
-  Effect.gen(function*() {
-    const clientLogging = yield* ClientLogging.make
-    const link = streams === undefined ? undefined : CallLink.of({
-      record: (requestId, call) =>
-        streams.linkCall(session.id, requestId, call).pipe(
-          Effect.catchAll((e) => Effect.logWarning("the job of an HTTP call was not recorded (its answer cannot be resumed)", e))
-        )
-    })
-    yield* McpServer.serve(core.tools, transport, core.resources, core.tasks, core.limits).pipe(
-      Effect.provideService(ClientLogging.ClientLogging, clientLogging),
-      Effect.provideService(HttpSession, session),
-      Effect.provideService(CurrentPrincipal, principalId(session.caller)),
-      link === undefined ? (effect) => effect : Effect.provideService(CallLink, link)
+): HttpServer.ServeSession<GatewayConfig.GatewayConfig> => {
+  // The calls of one principal's sessions count against one admission limit, together.
+  const admissions = new Map<string, { readonly admission: Guarded.Admission; sessions: number }>()
+  const admissionOf = (principal: string) =>
+    Effect.acquireRelease(
+      Effect.sync(() => {
+        const shared = admissions.get(principal) ??
+          { admission: Guarded.makeAdmission(core.limits.maxConcurrentCalls), sessions: 0 }
+        shared.sessions++
+        admissions.set(principal, shared)
+        return shared.admission
+      }),
+      () =>
+        Effect.sync(() => {
+          const shared = admissions.get(principal)
+          if (shared !== undefined && --shared.sessions === 0) admissions.delete(principal)
+        })
     )
-  })
+  return (transport, session) =>
+    Effect.gen(function*() {
+      const principal = principalId(session.caller)
+      const admission = yield* admissionOf(principal)
+      const clientLogging = yield* ClientLogging.make
+      const link = streams === undefined ? undefined : CallLink.of({
+        record: (requestId, call) =>
+          streams.linkCall(session.id, requestId, call).pipe(
+            Effect.catchAll((e) =>
+              Effect.logWarning("the job of an HTTP call was not recorded (its answer cannot be resumed)", e)
+            )
+          )
+      })
+      yield* McpServer.serve(core.tools, transport, core.resources, core.tasks, { ...core.limits, admission }).pipe(
+        Effect.provideService(ClientLogging.ClientLogging, clientLogging),
+        Effect.provideService(HttpSession, session),
+        Effect.provideService(CurrentPrincipal, principal),
+        link === undefined ? (effect) => effect : Effect.provideService(CallLink, link)
+      )
+    })
+}
 
 /**
  * How long the events of resumable HTTP streams are kept, at least (ms);

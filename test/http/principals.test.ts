@@ -151,3 +151,36 @@ describe("principals over Streamable HTTP", () => {
     expect(bobs.structuredContent!.total).toBe(0)
   })
 })
+
+describe("the admission limit over Streamable HTTP", () => {
+  it("counts the calls of all one token's sessions together; another token is not held back", async () => {
+    const gateway = await startHttpGateway({
+      tokens: stubTokens({ [ALICE]: "alice", [BOB]: "bob" }),
+      config: { maxConcurrentCalls: 2 }
+    })
+    const sides: Array<Connected> = []
+    try {
+      for (const token of [ALICE, ALICE, ALICE, BOB]) sides.push(await connect(gateway.url, { token }))
+      const [a1, a2, a3, b] = sides as [Connected, Connected, Connected, Connected]
+      const slow = (side: Connected, tag: string) => call(side.client, "claude_request", { prompt: `[[fake:sleep=1500]] ${tag}` })
+      const running = [slow(a1, "one"), slow(a2, "two")]
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      const refused = await slow(a3, "three")
+      expect(refused.isError).toBe(true)
+      expect(refused.structuredContent?.error?._tag ?? refused.structuredContent?._tag).toBe("Overloaded")
+      expect(refused.content[0]?.text).toContain("2 calls of yours")
+      const bobs = await call(b.client, "claude_request", { prompt: "bob is not held back" })
+      expect(bobs.isError ?? false).toBe(false)
+      for (const answer of await Promise.all(running)) expect(answer.isError ?? false).toBe(false)
+      // Places given back: Alice's third session is served now.
+      expect((await slow(a3, "four")).isError ?? false).toBe(false)
+    } finally {
+      for (const side of sides) {
+        await side.transport.terminateSession().catch(() => undefined)
+        await side.client.close()
+      }
+      await noProcessLeft(gateway)
+      await gateway.stop()
+    }
+  })
+})
