@@ -11,7 +11,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { CallToolResultSchema, CreateTaskResultSchema, RELATED_TASK_META_KEY } from "@modelcontextprotocol/sdk/types.js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { allClis } from "../../src/domain/Cli.js"
-import { type BinaryServer, startBinaryServer } from "./binaryServer.js"
+import { type BinaryServer, runningInGroups, startBinaryServer } from "./binaryServer.js"
 import { alive, type Connected, connect, initializeBody, raw, waitUntil } from "./harness.js"
 
 interface Result {
@@ -305,6 +305,7 @@ describe("every tool, resource and task over HTTP, against the built binary", ()
     expect(pids.length).toBeGreaterThan(0)
     expect(await server.stop()).toBe(0)
     await waitUntil(() => pids.every((pid) => !alive(pid)), 5_000)
+    expect(runningInGroups(new Set(pids))).toEqual([])
     expect(alive(server.pid)).toBe(false)
     expect(server.stdout()).toBe("")
   })

@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { binary, fakeBins, node } from "../e2e/harness.js"
@@ -82,6 +82,27 @@ const cpuMsOf = (pid: number): number => {
   } catch {
     return NaN
   }
+}
+
+/**
+ * The processes still running (zombies count as gone) in any of the given
+ * process groups: each CLI runs in a group of its own, whose id is its pid,
+ * so this finds what a CLI left behind as well as the CLI itself.
+ */
+export const runningInGroups = (pgids: ReadonlySet<number>): ReadonlyArray<{ readonly pid: number; readonly pgid: number }> => {
+  const found: Array<{ pid: number; pgid: number }> = []
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1")
+      const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      const pgid = Number(after[2])
+      if (pgids.has(pgid) && after[0] !== "Z" && after[0] !== "X") found.push({ pid: Number(entry), pgid })
+    } catch {
+      // Gone while looked at.
+    }
+  }
+  return found
 }
 
 /** Starts the built binary with `--http` and waits for its start-up line. */

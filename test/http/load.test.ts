@@ -9,7 +9,7 @@
  */
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { type BinaryServer, startBinaryServer } from "./binaryServer.js"
+import { type BinaryServer, runningInGroups, startBinaryServer } from "./binaryServer.js"
 import { alive, connect, raw, waitUntil } from "./harness.js"
 
 const SESSIONS = 200
@@ -163,6 +163,8 @@ describe("load over HTTP", () => {
     expect(await started.stop()).toBe(0)
     expect(alive(started.pid)).toBe(false)
     await waitUntil(() => pids.every((pid) => !alive(pid)), 5_000)
+    // Nor anything in their process groups.
+    expect(runningInGroups(new Set(pids))).toEqual([])
     expect(started.stdout()).toBe("")
   }, 180_000)
 })
