@@ -167,4 +167,31 @@ describe("load over HTTP", () => {
     expect(runningInGroups(new Set(pids))).toEqual([])
     expect(started.stdout()).toBe("")
   }, 180_000)
+
+  it("SIGTERM with 30 sessions and 60 calls in flight (16 CLIs running, the rest queued): exit 0, every CLI gone", async () => {
+    const started = await startBinaryServer({
+      env: { LLM_GATEWAY_MAX_CONCURRENT_JOBS: "16", LLM_GATEWAY_MAX_CONCURRENT_PER_CLI: "16", LLM_GATEWAY_KILL_GRACE_MS: "500" }
+    })
+    server = started
+    const sessions = await Promise.all(Array.from({ length: 30 }, () => connect(started.url)))
+    const pending = sessions.flatMap(({ client }, s) =>
+      [0, 1].map((c) =>
+        client.callTool({ name: "claude_request", arguments: { prompt: `[[fake:silent]] in flight ${s}/${c}` } })
+          .then(() => "answered", (e: unknown) => e instanceof Error ? e.message : String(e))
+      )
+    )
+    await waitUntil(() => started.records().filter((r) => r.prompt?.includes("in flight")).length >= 16, 30_000)
+    const pids = started.records().flatMap((r) => r.pid !== undefined ? [r.pid] : [])
+    expect(pids.filter(alive).length).toBeGreaterThanOrEqual(16)
+    const signalled = Date.now()
+    expect(await started.stop()).toBe(0)
+    const stopMs = Date.now() - signalled
+    console.error(`[http load] SIGTERM with ${pids.length} CLIs running and ${60 - pids.length} calls queued: exit in ${stopMs} ms`)
+    await waitUntil(() => pids.every((pid) => !alive(pid)), 5_000)
+    expect(runningInGroups(new Set(pids))).toEqual([])
+    // Each call ends (an error: its server is gone), none hangs.
+    const outcomes = await Promise.all(pending)
+    expect(outcomes).toHaveLength(60)
+    for (const { client } of sessions) await client.close().catch(() => undefined)
+  }, 60_000)
 })
