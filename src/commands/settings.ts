@@ -17,6 +17,7 @@ import { join } from "node:path"
 import { config as gatewayConfig, type GatewayConfigShape } from "../Config.js"
 import { allClis } from "../domain/Cli.js"
 import * as Address from "../http/address.js"
+import { DEFAULT_ALGORITHMS } from "../http/oauth.js"
 import { REDACTED, redact } from "../observability/redact.js"
 import { tokensFilePath } from "../http/tokens.js"
 import { isSecretName } from "../observability/secretValues.js"
@@ -97,6 +98,15 @@ const shown: Readonly<Record<string, Show>> = {
   LLM_GATEWAY_HTTP_MAX_BODY_BYTES: (c) => String(c.http.maxBodyBytes),
   LLM_GATEWAY_HTTP_MAX_SESSIONS: (c) => String(c.http.maxSessions),
   LLM_GATEWAY_HTTP_SESSION_IDLE_MS: (c) => String(c.http.sessionIdleMs),
+  LLM_GATEWAY_HTTP_PUBLIC_URL: (c) => c.http.publicUrl ?? "(from the listen address)",
+  LLM_GATEWAY_OAUTH_ISSUER: (c) => c.http.oauth?.issuer ?? "(unset: OAuth off)",
+  LLM_GATEWAY_OAUTH_AUDIENCE: (c) => c.http.oauth?.audience.join(",") ?? "(the resource)",
+  LLM_GATEWAY_OAUTH_JWKS_URL: (c) => c.http.oauth?.jwksUrl ?? "(from the issuer's metadata)",
+  LLM_GATEWAY_OAUTH_SCOPES: (c) => c.http.oauth?.scopes.join(" ") ?? "",
+  LLM_GATEWAY_OAUTH_ALGORITHMS: (c) => (c.http.oauth?.algorithms ?? DEFAULT_ALGORITHMS).join(","),
+  LLM_GATEWAY_OAUTH_CLOCK_SKEW_MS: (c) => String(c.http.oauth?.clockSkewMs ?? ""),
+  LLM_GATEWAY_OAUTH_FETCH_TIMEOUT_MS: (c) => String(c.http.oauth?.fetchTimeoutMs ?? ""),
+  LLM_GATEWAY_OAUTH_JWKS_COOLDOWN_MS: (c) => String(c.http.oauth?.jwksCooldownMs ?? ""),
   LLM_GATEWAY_TOOLSETS: (c) =>
     c.toolsets.groups.length === groups.length && c.toolsets.clis.length === allClis.length
       ? "all"
@@ -113,6 +123,9 @@ const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH/i
 /** A variable that names where a secret is kept (`LLM_GATEWAY_TOKENS_FILE`), not the secret. */
 const PATH_NAME = /_(FILE|PATH|DIR)$/i
 
+/** The gateway's own settings whose names look like a secret's but whose values are public (an issuer, scopes). */
+const PUBLIC_NAME = /^LLM_GATEWAY_OAUTH_/
+
 /**
  * A value as the report shows it: redacted, and nothing at all of a
  * variable named like a secret.
@@ -120,7 +133,9 @@ const PATH_NAME = /_(FILE|PATH|DIR)$/i
  * @since 0.1.0
  */
 export const displayValue = (name: string, value: string): string =>
-  (SECRET_NAME.test(name) || isSecretName(name)) && !PATH_NAME.test(name) && value !== "" ? REDACTED : redact(value)
+  (SECRET_NAME.test(name) || isSecretName(name)) && !PATH_NAME.test(name) && !PUBLIC_NAME.test(name) && value !== ""
+    ? REDACTED
+    : redact(value)
 
 /** The environment as a provider that remembers every name it is asked for. */
 const tracking = (env: Readonly<Record<string, string | undefined>>, asked: Set<string>): ConfigProvider.ConfigProvider => {

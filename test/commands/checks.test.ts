@@ -55,6 +55,23 @@ describe("readSettings", () => {
   })
 })
 
+describe("readSettings over HTTP with OAuth", () => {
+  it("shows the OAuth settings in effect, their values unredacted (public facts), and no (default)", async () => {
+    const { config, settings } = await Effect.runPromise(readSettings({
+      LLM_GATEWAY_HTTP: "127.0.0.1:8080",
+      LLM_GATEWAY_OAUTH_ISSUER: "https://auth.example.com/",
+      LLM_GATEWAY_OAUTH_SCOPES: "mcp:tools mcp:admin"
+    }))
+    expect(Either.isRight(config)).toBe(true)
+    const byName = new Map(settings.map((s) => [s.name, s]))
+    expect(byName.get("LLM_GATEWAY_OAUTH_ISSUER")).toMatchObject({ value: "https://auth.example.com/", source: "env" })
+    expect(byName.get("LLM_GATEWAY_OAUTH_SCOPES")?.value).toBe("mcp:tools mcp:admin")
+    expect(byName.get("LLM_GATEWAY_OAUTH_AUDIENCE")?.value).toBe("http://127.0.0.1:8080/mcp")
+    const own = settings.filter((s) => s.name.startsWith("LLM_GATEWAY_"))
+    expect(own.filter((s) => s.value === "(default)").map((s) => s.name)).toEqual([])
+  })
+})
+
 describe("checkSignIn", () => {
   it("finds a sign-in by variable or by file, and names neither's value", () => {
     const home = tempDir()
