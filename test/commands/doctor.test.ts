@@ -260,6 +260,25 @@ describe("doctor with LLM_GATEWAY_HTTP", () => {
     }
   })
 
+  it("beyond loopback with OAuth and no bearer token: it would start; the issuer is named", async () => {
+    const run = await runBinary(["doctor", "--json"], {
+      ...home(),
+      LLM_GATEWAY_HTTP: "0.0.0.0:8080",
+      LLM_GATEWAY_OAUTH_ISSUER: "https://issuer.example.com",
+      LLM_GATEWAY_HTTP_PUBLIC_URL: "https://gw.example.com/mcp"
+    })
+    const report = decode(JSON.parse(run.stdout))
+    expect(run.code).toBe(0)
+    expect(report.http).toMatchObject({
+      loopback: false,
+      authentication: "oauth",
+      oauthIssuer: "https://issuer.example.com",
+      tokens: 0,
+      cleartext: false,
+      status: "ok"
+    })
+  })
+
   it("a tokens file the server would refuse (open to other users): a failing check, exit 1", async () => {
     const env = home()
     expect((await runBinary(["token", "add", "ci"], env)).code).toBe(0)
