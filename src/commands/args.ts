@@ -77,10 +77,13 @@ Commands:
                   loopback ones are refused (LLM_GATEWAY_HTTP_ALLOWED_ORIGINS).
   doctor          Check what serving needs, without the network and without running any agent:
                   Node.js, each CLI (where it is, its version, whether it is the right program,
-                  whether a sign-in shows, and what to do if not), the database, and the settings
-                  in effect (secrets redacted). --json prints one JSON object.
+                  whether a sign-in shows, and what to do if not), the database, the settings in
+                  effect (secrets redacted), and with LLM_GATEWAY_HTTP set the HTTP mode (the
+                  address, loopback or not, how many bearer tokens; never a token).
+                  --json prints one JSON object.
                   Exit code 0: ready to serve (a missing CLI is a warning); 1: it cannot serve
-                  (unusable database, invalid settings, unsupported Node.js).
+                  (unusable database, invalid settings, unsupported Node.js, an HTTP address
+                  beyond loopback without tokens, a tokens file refused).
   config CLIENT   Print the configuration that adds this server to an MCP client, with this
                   install's paths: Node.js and the launcher by absolute path, so that clients
                   with another PATH (desktop apps) start the same server. When this copy is
