@@ -389,6 +389,7 @@ export const serveHttpWith = <E extends GatewayError>(
       maxBodyBytes: http.maxBodyBytes,
       maxSessions: http.maxSessions,
       sessionIdleMs: http.sessionIdleMs,
+      publicUrl: http.publicUrl,
       ...overrides
     }, { streams, answerFromJob: answer, retentionMs: Math.max(sessionIdleMs, HTTP_EVENT_RETENTION_MS) })
     if (onListening !== undefined) yield* onListening(address)

@@ -84,6 +84,12 @@ export interface Options {
   readonly maxSessions: number
   /** A session with no exchange open for this long (ms) is closed. */
   readonly sessionIdleMs: number
+  /**
+   * The URL clients reach the endpoint at (`LLM_GATEWAY_HTTP_PUBLIC_URL`,
+   * behind a proxy): its host is accepted as this server's, and its origin
+   * is allowed.
+   */
+  readonly publicUrl?: string | undefined
 }
 
 /**
@@ -120,6 +126,9 @@ export const ENDPOINT = "/mcp"
 /** What a client told the server is full is asked to wait, in seconds. @since 0.1.0 */
 export const RETRY_AFTER_SECONDS = 5
 
+/** JSON-RPC's code of a call whose session ended under it (a server error). */
+const SESSION_ENDED = -32000
+
 /** JSON-RPC's code of an unknown session (as the SDK answers it). */
 const SESSION_NOT_FOUND = -32001
 
@@ -141,6 +150,16 @@ const rpcError = (code: number, message: string, id: unknown = null, data?: unkn
 /** The id of a JSON-RPC request body, for an error answered in its place. */
 const requestIdOf = (body: unknown): unknown =>
   typeof body === "object" && body !== null && "id" in body ? (body as { readonly id: unknown }).id : null
+
+/** The public URL, when it is one. */
+const publicUrlOf = (url: string | undefined): URL | undefined => {
+  if (url === undefined) return undefined
+  try {
+    return new URL(url)
+  } catch {
+    return undefined
+  }
+}
 
 const header = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name]
@@ -175,8 +194,14 @@ export const make = <R>(
         hint
       })
     }
+    const publicUrl = publicUrlOf(options.publicUrl)
+    const publicHosts = publicUrl === undefined ? [] : [publicUrl.hostname.toLowerCase()]
     const origins = yield* Either.mapLeft(
-      parseAllowedOrigins(options.allowedOrigins),
+      parseAllowedOrigins(
+        publicUrl === undefined || options.allowedOrigins.includes(publicUrl.origin)
+          ? options.allowedOrigins
+          : [...options.allowedOrigins, publicUrl.origin]
+      ),
       (message) => new HttpOptionsInvalid({ message: `allowedOrigins: ${message}`, option: "allowedOrigins" })
     )
     const table = new SessionTable()
@@ -229,10 +254,16 @@ export const make = <R>(
         const runPromise = Runtime.runPromise(runtime)
         const transport: SessionTransport = new SessionTransport({
           sessionIdGenerator: () => id,
-          onsessionclosed: () => {
+          onsessionclosed: async () => {
             table.remove(session)
+            // The client's calls still running are answered, each on its stream, before the streams close.
+            await transport.endCalls({
+              code: SESSION_ENDED,
+              message: "the session was ended (DELETE) while this call ran; its run was stopped",
+              data: { _tag: "SessionEnded", sessionId: id }
+            })
             // DELETE ends it durably: it is never served again.
-            return streams === undefined ? undefined : runPromise(stored("session end", streams.endSession(id), undefined))
+            if (streams !== undefined) await runPromise(stored("session end", streams.endSession(id), undefined))
           },
           maxRequestBodySize: options.maxBodyBytes,
           ...(streams === undefined ? {} : {
@@ -392,7 +423,7 @@ export const make = <R>(
         if (known !== undefined) return json(res, known.status, known.body, known.headers)
         if (path !== ENDPOINT) return json(res, 404, rpcError(-32000, `Not Found: the MCP endpoint is ${ENDPOINT}`))
         const host = header(req, "host")
-        if (!hostAllowed(options.host, host)) {
+        if (!hostAllowed(options.host, host, publicHosts)) {
           return json(res, 403, rpcError(-32000, `Forbidden: Host ${JSON.stringify(host ?? "")} is not this server's`))
         }
         const origin = header(req, "origin")

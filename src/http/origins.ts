@@ -91,12 +91,18 @@ export const originAllowed = (allowed: AllowedOrigins, origin: string | undefine
 
 /**
  * Whether a request's `Host` header may reach a server bound to `bindHost`.
- * On a loopback bind it must name a loopback host (or the bound one); on any
- * other bind every host is accepted (that server requires a bearer token).
+ * On a loopback bind it must name a loopback host, the bound one, or one of
+ * `knownHosts` (the public URL's, which a proxy on the same host passes on);
+ * on any other bind every host is accepted (that server requires a bearer
+ * token).
  *
  * @since 0.1.0
  */
-export const hostAllowed = (bindHost: string, host: string | undefined): boolean => {
+export const hostAllowed = (
+  bindHost: string,
+  host: string | undefined,
+  knownHosts: ReadonlyArray<string> = []
+): boolean => {
   if (!isLoopback(bindHost)) return true
   if (host === undefined || host === "") return false
   let hostname: string
@@ -105,5 +111,5 @@ export const hostAllowed = (bindHost: string, host: string | undefined): boolean
   } catch {
     return false
   }
-  return isLoopback(hostname) || hostname === urlHost(bindHost).toLowerCase()
+  return isLoopback(hostname) || hostname === urlHost(bindHost).toLowerCase() || knownHosts.includes(hostname)
 }

@@ -143,6 +143,8 @@ export class SessionTransport implements Transport {
   private closed = false
   private muted = false
   private readonly running = new Map<string, number>()
+  /** The id of each request running, as the client sent it. */
+  private readonly runningIds = new Map<string, RequestId>()
   /** The connection answering each stream now, and how to drop it. */
   private readonly answering = new Map<string, () => Promise<void>>()
   private initializeId: RequestId | undefined
@@ -168,6 +170,7 @@ export class SessionTransport implements Transport {
     this.web.onclose = () => {
       this.closed = true
       this.running.clear()
+      this.runningIds.clear()
       this.onclose?.()
     }
   }
@@ -211,6 +214,22 @@ export class SessionTransport implements Transport {
 
   async close(): Promise<void> {
     await this.web.close()
+  }
+
+  /**
+   * Answers every call still running with the JSON-RPC error given, each on
+   * its own stream (which then ends): a session that ends (DELETE) leaves
+   * no call of its client waiting for an answer that cannot come.
+   */
+  async endCalls(error: { readonly code: number; readonly message: string; readonly data?: unknown }): Promise<void> {
+    for (const id of [...this.runningIds.values()]) {
+      if (this.closed) return
+      // Its own answer went out meanwhile: nothing to end.
+      if (!this.runningIds.has(keyOf(id))) continue
+      await this.send({ jsonrpc: "2.0", id, error }).catch((e: unknown) =>
+        this.onerror?.(e instanceof Error ? e : new Error(String(e)))
+      )
+    }
   }
 
   /**
@@ -278,6 +297,7 @@ export class SessionTransport implements Transport {
     if (isJSONRPCRequest(message)) {
       const key = keyOf(message.id)
       this.running.set(key, (this.running.get(key) ?? 0) + 1)
+      this.runningIds.set(key, message.id)
       if (message.method === "initialize") this.initializeId = message.id
     } else if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
       const id = (message.params as { readonly requestId?: RequestId } | undefined)?.requestId
@@ -289,8 +309,10 @@ export class SessionTransport implements Transport {
     const key = keyOf(id)
     const count = this.running.get(key)
     if (count === undefined) return
-    if (count <= 1) this.running.delete(key)
-    else this.running.set(key, count - 1)
+    if (count <= 1) {
+      this.running.delete(key)
+      this.runningIds.delete(key)
+    } else this.running.set(key, count - 1)
     this.lastCallEndedAt = Date.now()
   }
 }
