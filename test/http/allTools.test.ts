@@ -201,6 +201,11 @@ describe("every tool, resource and task over HTTP, against the built binary", ()
     const uris = resources.map((r) => r.uri)
     expect(uris).toEqual(expect.arrayContaining(["jobs://recent", "sessions://all"]))
     for (const uri of uris) {
+      if (uri === "metrics://performance") {
+        // Every principal's counts: the operator's only, refused to a token's session.
+        await expect(session.client.readResource({ uri })).rejects.toThrow(/operator/)
+        continue
+      }
       const { contents } = await session.client.readResource({ uri })
       expect(contents.length, uri).toBeGreaterThan(0)
       expect(contents[0]!.uri, uri).toBe(uri)

@@ -85,6 +85,8 @@ describe("principals over Streamable HTTP", () => {
       expect(JSON.stringify(await bob.client.readResource({ uri: resource.uri }))).not.toContain(jobId)
     }
     expect(JSON.stringify(await bob.client.experimental.tasks.listTasks())).not.toContain(jobId)
+    // The server's metrics count every principal's requests: a token's session cannot read them.
+    await expect(bob.client.readResource({ uri: "metrics://performance" })).rejects.toThrow(/operator/)
     // Bob's cancel did nothing: Alice's job completes, and she sees it.
     const waited = await call(alice.client, "llm_job_wait", { jobId, timeoutMs: 20_000 })
     expect(waited.structuredContent!.status).toBe("completed")
