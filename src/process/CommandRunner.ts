@@ -32,6 +32,7 @@ import { childEnvironment } from "./childEnvironment.js"
 import { OutputBuffer } from "./OutputBuffer.js"
 import { terminateGroup } from "./processGroup.js"
 import { childListsAvailable } from "./processInfo.js"
+import { idleWatch } from "./idleWatch.js"
 import { identify, ProcessTree } from "./processTree.js"
 import { resolveBinary } from "./resolveBinary.js"
 import { isDirectory, missingCwd, spawnError, unresolved } from "./spawnErrors.js"
@@ -304,21 +305,9 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
           ? yield* Effect.forkScoped(drain(chunks, spec.onOutput))
           : undefined
 
-        const idleWatch: Effect.Effect<never, IdleTimeout> = Effect.gen(function*() {
-          while (true) {
-            const quiet = clock.unsafeCurrentTimeMillis() - lastActivity
-            if (quiet >= idleMs) {
-              return yield* new IdleTimeout({
-                message: `${spec.command} printed nothing for ${idleMs} ms and was stopped`,
-                command: path,
-                idleTimeoutMs: idleMs
-              })
-            }
-            yield* Effect.sleep(Duration.millis(idleMs - quiet))
-          }
-        })
+        const idle = idleWatch(idleMs, { command: spec.command, path }, () => lastActivity)
 
-        const status = yield* Effect.raceFirst(Deferred.await(ended), idleWatch)
+        const status = yield* Effect.raceFirst(Deferred.await(ended), idle)
 
         if (chunks !== undefined && consumer !== undefined) {
           Queue.unsafeOffer(chunks, null)

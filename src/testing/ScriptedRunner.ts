@@ -20,8 +20,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { basename } from "node:path"
-import type { CliNotFound, SpawnFailed } from "../domain/errors.js"
-import { IdleTimeout } from "../domain/errors.js"
+import type { CliNotFound, IdleTimeout, SpawnFailed } from "../domain/errors.js"
 import {
   CommandRunner,
   type CommandResult,
@@ -29,6 +28,7 @@ import {
   type CommandSpec,
   requireSuccess
 } from "../process/CommandRunner.js"
+import { idleWatch } from "../process/idleWatch.js"
 import { OutputBuffer } from "../process/OutputBuffer.js"
 import { unresolved } from "../process/spawnErrors.js"
 import type { CliRun } from "./CliRun.js"
@@ -216,21 +216,9 @@ export const make = (script: Script, options: Options = {}): CommandRunnerShape 
 
       const idleMs = spec.idleTimeoutMs ?? options.idleTimeoutMs
       // The live runner's idle watch, on the same clock.
-      const idleWatch = (idleMs: number): Effect.Effect<never, IdleTimeout> =>
-        Effect.gen(function*() {
-          while (true) {
-            const quiet = clock.unsafeCurrentTimeMillis() - lastActivity
-            if (quiet >= idleMs) {
-              return yield* new IdleTimeout({
-                message: `${spec.command} printed nothing for ${idleMs} ms and was stopped`,
-                command: path,
-                idleTimeoutMs: idleMs
-              })
-            }
-            yield* Effect.sleep(Duration.millis(idleMs - quiet))
-          }
-        })
-      yield* idleMs === undefined ? playing : Effect.raceFirst(playing, idleWatch(idleMs))
+      yield* idleMs === undefined
+        ? playing
+        : Effect.raceFirst(playing, idleWatch(idleMs, { command: spec.command, path }, () => lastActivity))
 
       const signal = playback.signal ?? null
       return {
