@@ -139,12 +139,25 @@ export const layerServicesWith = <E>(
 export const layerServices = layerServicesWith(CommandRunner.layer)
 
 /**
- * The services and stderr logging, configured from the environment.
+ * The services, configured from the environment. The app's logger is left
+ * as it is: the gateway's log lines go to whatever loggers the app has
+ * (see `layerWithLogging` for the gateway's own).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = Layer.mergeAll(layerServices, Logging.layer).pipe(
+export const layer = layerServices.pipe(Layer.provideMerge(GatewayConfig.layer))
+
+/**
+ * `layer` with the gateway's own logger: it replaces the app's default
+ * logger with lines on stderr in the configured format and level
+ * (`LLM_GATEWAY_LOG_FORMAT`, `LLM_GATEWAY_LOG_LEVEL`; see
+ * `observability/Logging`). For an app that asks for it; the binary uses it.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithLogging = Layer.mergeAll(layerServices, Logging.layer).pipe(
   Layer.provideMerge(GatewayConfig.layer)
 )
 
@@ -243,6 +256,8 @@ export const serveWith = <E extends GatewayError>(
   resources: ReadonlyArray<AnyResource<ToolServices>> = allResources
 ): Effect.Effect<void, never, GatewayConfig.GatewayConfig> =>
   Effect.scoped(Effect.gen(function*() {
+    // Effect's built-in loggers write to stdout, which may be the protocol: here they write to stderr instead.
+    yield* Logging.offStdoutScoped
     // The services' log lines (and the calls') also go to the client once it sets a level (`logging/setLevel`).
     const clientLogging = yield* ClientLogging.make
     yield* ClientLogging.addScoped(clientLogging)

@@ -5,7 +5,15 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { readFileSync } from "node:fs"
-import { CliIdentity, CommandRunner, GatewayConfig, Providers, RequestRunner, VERSION } from "../src/index.js"
+import {
+  CircuitBreaker,
+  CliIdentity,
+  CommandRunner,
+  GatewayConfig,
+  Providers,
+  RequestRunner,
+  VERSION
+} from "../src/index.js"
 
 describe("library", () => {
   it("VERSION is package.json's version", () => {
@@ -22,7 +30,7 @@ describe("library", () => {
       })
     )
     const testLayer = RequestRunner.layer.pipe(
-      Layer.provide(Layer.mergeAll(fake, Providers.layer, CliIdentity.layerTrusting)),
+      Layer.provide(Layer.mergeAll(fake, Providers.layer, CliIdentity.layerTrusting, CircuitBreaker.layerDisabled)),
       Layer.provide(GatewayConfig.layerTest())
     )
     return Effect.gen(function*() {

@@ -3,8 +3,30 @@
  *
  * @since 0.1.0
  */
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Cli } from "./Cli.js"
+import {
+  CircuitOpen,
+  CliAuthRequired,
+  CliExitedNonZero,
+  CliIncompatible,
+  CliModelUnknown,
+  CliNetworkError,
+  CliNotFound,
+  CliRateLimited,
+  CliRunFailed,
+  CliTurnLimit,
+  CliWorkspaceUntrusted,
+  IdleTimeout,
+  InternalError,
+  JobCanceled,
+  JobOrphaned,
+  RunTimedOut,
+  SessionNotFound,
+  SpawnFailed
+} from "./errors.js"
 import { quoted } from "./fields.js"
 import { Usage } from "./Usage.js"
 
@@ -70,6 +92,42 @@ export const JobError = Schema.Struct({
 
 /** @since 0.1.0 */
 export type JobError = typeof JobError.Type
+
+/**
+ * Every typed failure a job can end with, and nothing else: what its run
+ * can fail with (`RequestRunner`'s `RunError`: the binary missing or not
+ * the CLI, the spawn, silence past the idle window, the CLI's own
+ * failures, the circuit open, the run past its bound), `JobCanceled`,
+ * `JobOrphaned`, and `InternalError` (a defect of the gateway's while it
+ * ran the job).
+ *
+ * @since 0.1.0
+ */
+export const JobFailure = Schema.Union(
+  CliNotFound,
+  CliIncompatible,
+  SpawnFailed,
+  IdleTimeout,
+  CliAuthRequired,
+  CliRateLimited,
+  CliWorkspaceUntrusted,
+  CliTurnLimit,
+  CliModelUnknown,
+  CliRunFailed,
+  CliNetworkError,
+  SessionNotFound,
+  CliExitedNonZero,
+  CircuitOpen,
+  RunTimedOut,
+  JobCanceled,
+  JobOrphaned,
+  InternalError
+)
+
+/** @since 0.1.0 */
+export type JobFailure = typeof JobFailure.Type
+
+const decodeFailure = Schema.decodeUnknownEither(JobFailure)
 
 /**
  * How one attempt failed: the tag and message of its typed error.
@@ -145,3 +203,28 @@ export const Job = Schema.Struct({
 
 /** @since 0.1.0 */
 export type Job = typeof Job.Type
+
+/**
+ * The typed error the job ended with, as it was raised (its strings
+ * redacted as they were stored): none while it runs or when it completed.
+ * `job.error` is the same failure as the job's row (and the tools) hold it,
+ * a record; this is that record decoded. A record this version cannot
+ * decode (a tag a newer gateway sharing the database wrote, a field that
+ * no longer fits) reads as an `InternalError` whose message carries the
+ * original tag and message; a job that ended without completing but with
+ * no recorded error reads as an `InternalError` too.
+ *
+ * @since 0.1.0
+ */
+export const failure = (job: Job): Option.Option<JobFailure> => {
+  if (job.error === null) {
+    return job.status === "completed" || !isFinal(job.status)
+      ? Option.none()
+      : Option.some(new InternalError({ message: `job ${job.id} ended ${job.status} without a recorded error` }))
+  }
+  const record = job.error
+  return Option.some(Either.getOrElse(
+    decodeFailure(record),
+    () => new InternalError({ message: `job ${job.id} ended with ${record._tag}: ${record.message}` })
+  ))
+}

@@ -22,7 +22,7 @@ import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import { agentFacts } from "../agents/facts.js"
 import { allClis, type Cli } from "../domain/Cli.js"
-import { type GatewayError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import { type GatewayError, InternalError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import * as Principal from "../domain/Principal.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
@@ -30,9 +30,10 @@ import { McpServerRegistry } from "../mcpServers/McpServerRegistry.js"
 import { ModelRegistry } from "../models/ModelRegistry.js"
 import type { FlightRecorder } from "../observability/FlightRecorder.js"
 import type { Metrics } from "../observability/Metrics.js"
+import type { CircuitBreaker } from "../resilience/CircuitBreaker.js"
 import * as RequestObserver from "../observability/observe.js"
 import { SessionStore } from "../sessions/SessionStore.js"
-import { isFinal, type Job } from "../domain/Job.js"
+import { failure, isFinal, type Job, type JobFailure } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { dedupSince, requestKey } from "./Dedup.js"
 import { forkHousekeeping } from "./housekeeping.js"
@@ -61,6 +62,42 @@ import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 export { type Health, type SubmitError, type Submitted, toJobError } from "./jobOutcome.js"
 
 /**
+ * Every typed failure a job can end with (defined in `domain/Job`).
+ *
+ * @since 0.1.0
+ */
+export type { JobFailure } from "../domain/Job.js"
+
+/**
+ * How much of a reply `reply` reads.
+ *
+ * @since 0.1.0
+ */
+export interface ReplyOptions {
+  /** Characters of the reply to read, from its start (default: all of it). */
+  readonly maxChars?: number | undefined
+}
+
+/**
+ * A completed job's reply: its text (whole, or its first `maxChars`
+ * characters; `job.reply.chars` is the whole length) and the job.
+ *
+ * @since 0.1.0
+ */
+export interface Reply {
+  readonly text: string
+  readonly job: Job
+}
+
+/**
+ * What `reply` fails with: the job's own failure, an unknown job, the
+ * database.
+ *
+ * @since 0.1.0
+ */
+export type ReplyError = JobFailure | JobNotFound | StorageError
+
+/**
  * @since 0.1.0
  */
 export interface JobManagerShape {
@@ -75,6 +112,19 @@ export interface JobManagerShape {
   readonly await: (jobId: string, timeout: Duration.Duration | undefined) => Effect.Effect<Job, JobNotFound | StorageError>
   /** Ends the job: at once when this instance runs it; otherwise recorded for its owner. */
   readonly cancel: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
+  /**
+   * Waits until the job ends, then answers its reply, or fails with the
+   * typed failure it ended with (`Effect.catchTag("CliAuthRequired", …)`).
+   * Given a `timeout`, fails with `TimeoutException` when the job is still
+   * running then (it runs on: waiting never owns it).
+   */
+  readonly reply: {
+    (
+      jobId: string,
+      options: ReplyOptions & { readonly timeout: Duration.DurationInput }
+    ): Effect.Effect<Reply, ReplyError | Cause.TimeoutException>
+    (jobId: string, options?: ReplyOptions): Effect.Effect<Reply, ReplyError>
+  }
   readonly health: Effect.Effect<Health>
 }
 
@@ -83,6 +133,35 @@ export interface JobManagerShape {
  * @category tags
  */
 export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobManager, JobManagerShape>() {}
+
+/**
+ * The text of a job's reply, from its start: all of it, or its first
+ * `maxChars` characters. Empty for a job with no reply. The one place a
+ * reply is read whole (`reply`, and the sync request tools' first page).
+ *
+ * @since 0.1.0
+ */
+export const replyText = (job: Job, maxChars?: number): Effect.Effect<string, StorageError, JobStore> => {
+  const total = job.reply?.chars ?? 0
+  const max = maxChars === undefined ? total : Math.min(maxChars, total)
+  return max <= 0 ? Effect.succeed("") : Effect.flatMap(JobStore, (store) => store.readReply(job.id, 0, max))
+}
+
+/**
+ * A final job's reply, or the typed failure it ended with.
+ *
+ * @since 0.1.0
+ */
+export const settledReply = (
+  job: Job,
+  options: ReplyOptions = {}
+): Effect.Effect<Reply, JobFailure | StorageError, JobStore> => {
+  if (job.status === "completed") return Effect.map(replyText(job, options.maxChars), (text) => ({ text, job }))
+  return Effect.fail(Option.getOrElse(
+    failure(job),
+    () => new InternalError({ message: `job ${job.id} is ${job.status}: it has not ended` })
+  ))
+}
 
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
@@ -416,9 +495,27 @@ export const make = Effect.gen(function*() {
     )
   )
 
+  const reply = (
+    jobId: string,
+    options: ReplyOptions & { readonly timeout?: Duration.DurationInput | undefined } = {}
+  ): Effect.Effect<Reply, ReplyError | Cause.TimeoutException> => {
+    const ended = awaitJob(jobId, undefined)
+    return Effect.flatMap(
+      options.timeout === undefined ? ended : Effect.timeout(ended, options.timeout),
+      (job) => Effect.provideService(settledReply(job, options), JobStore, store)
+    )
+  }
+
   yield* forkHousekeeping(stopLocal)
 
-  return { submit, get, await: awaitJob, cancel, health } satisfies JobManagerShape
+  return {
+    submit,
+    get,
+    await: awaitJob,
+    cancel,
+    reply: reply as JobManagerShape["reply"],
+    health
+  } satisfies JobManagerShape
 })
 
 /**
@@ -438,4 +535,5 @@ export const layer: Layer.Layer<
   | McpServerRegistry
   | FlightRecorder
   | Metrics
+  | CircuitBreaker
 > = Layer.scoped(JobManager, make)

@@ -41,7 +41,6 @@ import { checkRequest } from "../providers/checkRequest.js"
 import { JsonLineCollector } from "../providers/JsonLineCollector.js"
 import { redactError } from "../observability/redactError.js"
 import { Providers, type RequestOf } from "../providers/Providers.js"
-import * as Option from "effect/Option"
 import { logSaving, optimizeRequestPrompt } from "../optimizer/request.js"
 import { CircuitBreaker } from "../resilience/CircuitBreaker.js"
 import * as Resilience from "../resilience/Resilience.js"
@@ -172,15 +171,15 @@ const promptFile = (text: string) =>
 export const make: Effect.Effect<
   RequestRunnerShape,
   never,
-  GatewayConfig | CommandRunner | Providers | CliIdentity
+  GatewayConfig | CommandRunner | Providers | CliIdentity | CircuitBreaker
 > = Effect.gen(
   function*() {
     const config = yield* GatewayConfig
     const runner = yield* CommandRunner
     const providers = yield* Providers
     const identity = yield* CliIdentity
-    // Optional, so a RequestRunner built without the breakers (a library user's) still runs.
-    const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
+    // Required: an app that wants no breaking provides `CircuitBreaker.layerDisabled`.
+    const breaker = yield* CircuitBreaker
     // What each CLI inherits of the gateway's environment: the shared variables, its own vendor's, and
     // LLM_GATEWAY_CHILD_ENV's (src/process/childEnvironment.ts).
     const inheritEnvOf = byCli((cli) => cliInheritance(providers[cli].environment, config.childEnv))
@@ -342,10 +341,15 @@ export const make: Effect.Effect<
 )
 
 /**
+ * The runner. Each attempt goes through the CLI's circuit breaker: provide
+ * `CircuitBreaker.layer` (as configured), `CircuitBreaker.layerTest`, or
+ * `CircuitBreaker.layerDisabled` for none.
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<RequestRunner, never, GatewayConfig | CommandRunner | Providers | CliIdentity> = Layer.effect(
+export const layer: Layer.Layer<
   RequestRunner,
-  make
-)
+  never,
+  GatewayConfig | CommandRunner | Providers | CliIdentity | CircuitBreaker
+> = Layer.effect(RequestRunner, make)

@@ -25,7 +25,7 @@ import {
 import type { Job, JobError, JobReply } from "../domain/Job.js"
 import { redactStrings } from "../observability/redact.js"
 import type { FinalState } from "./JobStore.js"
-import type { RequestOutcome } from "./RequestRunner.js"
+import type { RequestOutcome, RunError } from "./RequestRunner.js"
 
 /**
  * A request as accepted: its job, and whether it landed on an existing one.
@@ -113,7 +113,7 @@ export const toReply = (outcome: RequestOutcome): JobReply => ({
  * @since 0.1.0
  */
 export const finalOf = (
-  outcome: Either.Either<RequestOutcome, GatewayError>,
+  outcome: Either.Either<RequestOutcome, RunError>,
   finishedAt: number
 ): Omit<FinalState, "output"> =>
   outcome._tag === "Right"

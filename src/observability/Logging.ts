@@ -13,8 +13,11 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import type * as Scope from "effect/Scope"
 import { GatewayConfig, type GatewayConfigShape } from "../Config.js"
 import { redact, redactStrings } from "./redact.js"
 
@@ -84,3 +87,40 @@ export const layerWith = (write: LineWriter = writeStderr): Layer.Layer<never, n
  * @category layers
  */
 export const layer: Layer.Layer<never, never, GatewayConfig> = layerWith()
+
+/** Effect's default logger, on stderr. */
+const defaultOnStderr: Logger.Logger<unknown, void> = Logger.withConsoleError(Logger.stringLogger)
+
+/** Effect's pretty logger (as `NodeRuntime.runMain` installs it), on stderr. */
+const prettyOnStderr: Logger.Logger<unknown, void> = Logger.prettyLogger({ stderr: true })
+
+/**
+ * The loggers as they are, but Effect's own two that write to stdout (its
+ * default logger, and the pretty logger `runMain` installs) write the same
+ * lines to stderr instead. Every other logger, the app's own and the
+ * gateway's, is left alone.
+ *
+ * @since 0.1.0
+ */
+export const offStdout = (
+  loggers: HashSet.HashSet<Logger.Logger<unknown, any>>
+): HashSet.HashSet<Logger.Logger<unknown, any>> => {
+  let out = loggers
+  if (HashSet.has(out, Logger.defaultLogger)) out = HashSet.add(HashSet.remove(out, Logger.defaultLogger), defaultOnStderr)
+  if (HashSet.has(out, Logger.prettyLoggerDefault)) {
+    out = HashSet.add(HashSet.remove(out, Logger.prettyLoggerDefault), prettyOnStderr)
+  }
+  return out
+}
+
+/**
+ * `offStdout` for the rest of the scope, in the current fiber and those it
+ * forks: what a server does first, so that no log line of its reaches stdout
+ * (on stdio, the protocol's channel).
+ *
+ * @since 0.1.0
+ */
+export const offStdoutScoped: Effect.Effect<void, never, Scope.Scope> = Effect.locallyScopedWith(
+  FiberRef.currentLoggers,
+  offStdout
+)

@@ -85,18 +85,17 @@ const approvalOf = (decision: Decision): ApprovalSummary => ({
 export const endOf: (job: Job, replyText: string | undefined) => RequestEnd = jobEnd
 
 /**
- * The observer on the current FlightRecorder and Metrics.
+ * The observer on the current FlightRecorder, Metrics and CircuitBreaker.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<RequestObserver, never, FlightRecorder | Metrics> = Effect.gen(function*() {
+export const make: Effect.Effect<RequestObserver, never, FlightRecorder | Metrics | CircuitBreaker> = Effect.gen(function*() {
   const recorder = yield* FlightRecorder
   const metrics = yield* Metrics
-  // The breakers, when the gateway runs with them: their state goes into the record.
-  const breaker = Option.getOrUndefined(yield* Effect.serviceOption(CircuitBreaker))
-  const circuitState = (cli: Cli): Effect.Effect<string | undefined> =>
-    breaker === undefined ? Effect.succeed(undefined) : Effect.map(breaker.state(cli), (s) => s.state)
+  // The breakers' state goes into the record (`closed` always, with `CircuitBreaker.layerDisabled`).
+  const breaker = yield* CircuitBreaker
+  const circuitState = (cli: Cli): Effect.Effect<string> => Effect.map(breaker.state(cli), (s) => s.state)
 
   const start = (
     cli: Cli,

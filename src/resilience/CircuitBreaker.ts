@@ -282,3 +282,16 @@ export const layer: Layer.Layer<CircuitBreaker, never, GatewayConfig> = Layer.ef
  */
 export const layerTest = (options: Partial<CircuitBreakerOptions> = {}): Layer.Layer<CircuitBreaker> =>
   Layer.effect(CircuitBreaker, make({ failureThreshold: 5, openMs: 60_000, ...options }))
+
+/**
+ * No breaking: every run goes through, and every breaker reads `closed`
+ * (as with `LLM_GATEWAY_CIRCUIT_FAILURE_THRESHOLD=0`). For an app that
+ * builds a `RequestRunner` and wants no circuit breakers.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDisabled: Layer.Layer<CircuitBreaker> = Layer.effect(
+  CircuitBreaker,
+  make({ failureThreshold: 0, openMs: 1 })
+)

@@ -11,6 +11,7 @@ import type { Cli } from "../../src/domain/Cli.js"
 import * as RequestRunner from "../../src/jobs/RequestRunner.js"
 import { type CommandSpec, layerTest } from "../../src/process/CommandRunner.js"
 import * as Providers from "../../src/providers/Providers.js"
+import * as CircuitBreaker from "../../src/resilience/CircuitBreaker.js"
 import type { RequestOf } from "../../src/providers/Providers.js"
 
 const base = {
@@ -39,7 +40,7 @@ const setup = () => {
   const specs: Array<CommandSpec> = []
   const runner = layerTest((spec) => Effect.sync(() => (specs.push(spec), { stdout: "" })))
   const layer = RequestRunner.layer.pipe(
-    Layer.provide(Layer.mergeAll(runner, Providers.layer, CliIdentity.layerTrusting)),
+    Layer.provide(Layer.mergeAll(runner, Providers.layer, CliIdentity.layerTrusting, CircuitBreaker.layerDisabled)),
     Layer.provide(GatewayConfig.layerTest({}))
   )
   return { specs, layer }

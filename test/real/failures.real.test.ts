@@ -34,6 +34,7 @@ import { childEnvironment } from "../../src/process/childEnvironment.js"
 import * as CommandRunner from "../../src/process/CommandRunner.js"
 import * as Providers from "../../src/providers/Providers.js"
 import type { RequestOf } from "../../src/providers/Providers.js"
+import * as CircuitBreaker from "../../src/resilience/CircuitBreaker.js"
 import { makeSandbox, PATH, realClis, type Sandbox, survivors } from "./realClis.js"
 
 const PROMPT = "Reply with the single word: ok"
@@ -139,7 +140,7 @@ const harness = (options: HarnessOptions = {}) =>
     const layerWith = (config: Partial<GatewayConfig.GatewayConfigShape>): Layer.Layer<Services> =>
       Layer.mergeAll(RequestRunner.layer, CliUpdater.layer).pipe(
         Layer.provideMerge(CliIdentity.layer),
-        Layer.provide(Layer.mergeAll(recordingRunner(env, spawned), Providers.layer)),
+        Layer.provide(Layer.mergeAll(recordingRunner(env, spawned), Providers.layer, CircuitBreaker.layerDisabled)),
         Layer.provide(testConfig(config))
       )
     const onOutput = (chunk: CommandRunner.OutputChunk) =>

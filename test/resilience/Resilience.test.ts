@@ -53,7 +53,7 @@ const setup = (
   })
   const base = Layer.mergeAll(runner, Providers.layer, CliIdentity.layerTrusting)
   const layer = options.breaker === false
-    ? RequestRunner.layer.pipe(Layer.provide(base), Layer.provide(config))
+    ? RequestRunner.layer.pipe(Layer.provideMerge(CircuitBreaker.layerDisabled), Layer.provide(base), Layer.provide(config))
     : RequestRunner.layer.pipe(
       Layer.provideMerge(CircuitBreaker.layerTest(options.breaker)),
       Layer.provide(base),

@@ -16,8 +16,8 @@ import { allClis, Cli } from "../../domain/Cli.js"
 import { isFinal, type Job } from "../../domain/Job.js"
 import { Usage } from "../../domain/Usage.js"
 import type { GatewayError } from "../../domain/errors.js"
-import { JobManager, type Submitted } from "../../jobs/JobManager.js"
-import { JobStore } from "../../jobs/JobStore.js"
+import { JobManager, replyText, type Submitted } from "../../jobs/JobManager.js"
+import type { JobStore } from "../../jobs/JobStore.js"
 import { agents, type RequestOf } from "../../agents/registry.js"
 import { fitJsonChars, pageBytes } from "../answerSize.js"
 import { recordCall } from "../callLink.js"
@@ -131,7 +131,7 @@ export const replyStructured = (job: Job, deduped: boolean, text: string): Reque
 const inlineReply = (job: Job, max: number) =>
   Effect.gen(function*() {
     const total = job.reply?.chars ?? 0
-    const read = total === 0 ? "" : yield* Effect.flatMap(JobStore, (store) => store.readReply(job.id, 0, max))
+    const read = yield* replyText(job, max)
     // Also cut to what fits the answer budget once JSON-escaped (a control character weighs 6 bytes).
     const { maxAnswerBytes } = yield* GatewayConfig
     const page = read.slice(0, fitJsonChars(read, pageBytes(maxAnswerBytes)))
