@@ -83,16 +83,6 @@ export interface GatewayConfigShape {
   readonly npmBinary: string
   /** Variables a CLI receives beyond the built-in list (names, `PREFIX*`, or `*` for all): `LLM_GATEWAY_CHILD_ENV`. */
   readonly childEnv: ReadonlyArray<string>
-  /**
-   * The binary's V8 heap mode, `lean` or `default` (`LLM_GATEWAY_HEAP`). The binary applies it before
-   * anything else runs (`heapMode.ts`); it is read here too so that a bad value stops the server clearly.
-   */
-  readonly heap: "lean" | "default"
-  /**
-   * Whether the binary compiles the server through V8's code cache in `<home>/cache` (`LLM_GATEWAY_COMPILE_CACHE`,
-   * default true). Like `heap`, applied by the launcher before anything else runs (`compileCache.ts`).
-   */
-  readonly compileCache: boolean
   /** Models, aliases, defaults and the config files they are read from (see `models/config`). */
   readonly models: ModelConfig
   /** Retry of transient failures: runs in all (0 or 1: no retry), first delay and cap of the backoff (ms). */
@@ -452,8 +442,6 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
     Config.withDefault(""),
     Config.map((list) => list.split(",").map((name) => name.trim()).filter((name) => name !== ""))
   ),
-  heap: Config.literal("lean", "default")("LLM_GATEWAY_HEAP").pipe(Config.withDefault("lean" as const)),
-  compileCache: Config.boolean("LLM_GATEWAY_COMPILE_CACHE").pipe(Config.withDefault(true)),
   models: modelConfig,
   retry: Config.all({
     maxAttempts: nonNegativeInt("LLM_GATEWAY_RETRY_MAX_ATTEMPTS", 3),
@@ -542,8 +530,6 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   mcpServersPath: "/nonexistent/llm-cli-gateway/mcp-servers.json",
   npmBinary: "npm",
   childEnv: [],
-  heap: "lean",
-  compileCache: true,
   // Tests never read the real home: no config files, no history.
   models: makeModelConfig({
     paths: {

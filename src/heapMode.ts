@@ -17,7 +17,8 @@
  * The binary's launcher applies the mode (`applyHeapMode.ts`, `bin.ts`)
  * before the server is compiled. The library never does: its host process owns its V8
  * settings. This module reads the environment itself because it runs
- * before the Effect runtime exists; `GatewayConfig` reads the same
+ * before the Effect runtime exists; the binary's own configuration
+ * (`binaryConfig.ts`, read by `main.ts`, not `GatewayConfig`) reads the same
  * variable, so a bad value still stops the server with a clear error.
  *
  * @since 0.1.0

@@ -18,6 +18,7 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { fileURLToPath } from "node:url"
+import { config as binaryConfig } from "./binaryConfig.js"
 import { HELP, parseArgs, USAGE, USAGE_EXIT_CODE } from "./commands/args.js"
 import { GatewayConfig } from "./Config.js"
 import * as Gateway from "./Gateway.js"
@@ -80,8 +81,9 @@ const serveHttp = Effect.gen(function*() {
   yield* withOAuth.pipe(Effect.provide(Tokens.layer))
 })
 
-// A home that can never hold the gateway's files (on /proc, under a file) stops the start, exit code 1.
-const program = HomeCheck.preflight.pipe(
+// The binary's own settings (applied by the launcher already): a bad value stops the start, naming the variable.
+// A home that can never hold the gateway's files (on /proc, under a file) stops the start too; exit code 1.
+const program = Effect.zipRight(binaryConfig, HomeCheck.preflight).pipe(
   Effect.zipRight(Effect.flatMap(GatewayConfig, (config) =>
     Option.isSome(config.http.listen) ? serveHttp : Effect.zipRight(announce, Gateway.serveStdio))),
   Effect.provide(Gateway.layerMain),

@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { homedir } from "node:os"
 import { join } from "node:path"
+import { type BinaryConfigShape, config as binaryConfig } from "../binaryConfig.js"
 import { config as gatewayConfig, type GatewayConfigShape } from "../Config.js"
 import { allClis } from "../domain/Cli.js"
 import * as Address from "../http/address.js"
@@ -82,8 +83,6 @@ const shown: Readonly<Record<string, Show>> = {
   LLM_GATEWAY_PROGRESS_HEARTBEAT_MS: (c) => String(c.progressHeartbeatMs),
   LLM_GATEWAY_NPM_BIN: (c) => c.npmBinary,
   LLM_GATEWAY_CHILD_ENV: (c) => c.childEnv.join(","),
-  LLM_GATEWAY_HEAP: (c) => c.heap,
-  LLM_GATEWAY_COMPILE_CACHE: (c) => String(c.compileCache),
   LLM_GATEWAY_MAX_ANSWER_BYTES: (c) => String(c.maxAnswerBytes),
   LLM_GATEWAY_MAX_LINE_BYTES: (c) => String(c.maxLineBytes),
   LLM_GATEWAY_MAX_CONCURRENT_CALLS: (c) => String(c.maxConcurrentCalls),
@@ -111,6 +110,12 @@ const shown: Readonly<Record<string, Show>> = {
     c.toolsets.groups.length === groups.length && c.toolsets.clis.length === allClis.length
       ? "all"
       : [...c.toolsets.groups, ...c.toolsets.clis].join(",")
+}
+
+/** The value in effect of each variable only the binary reads (`binaryConfig.ts`). */
+const shownOfBinary: Readonly<Record<string, (config: BinaryConfigShape) => string>> = {
+  LLM_GATEWAY_HEAP: (c) => c.heap,
+  LLM_GATEWAY_COMPILE_CACHE: (c) => String(c.compileCache)
 }
 
 /** Names of the gateway's own that lack the prefix; shown like the prefixed ones. */
@@ -162,12 +167,17 @@ export const readSettings = (env: Readonly<Record<string, string | undefined>>):
   Effect.gen(function*() {
     const asked = new Set<string>()
     const loaded = yield* Effect.either(tracking(env, asked).load(gatewayConfig))
+    // Read by the binary alone (its V8 settings), not by the services' configuration; a bad value stops it too.
+    const binary = yield* Effect.either(tracking(env, asked).load(binaryConfig))
     // Read by the HTTP transport's token store, not by the services' configuration.
     const tokensFile = yield* Effect.either(tracking(env, asked).load(tokensFilePath))
     const elsewhere: Readonly<Record<string, string>> = Either.isRight(tokensFile)
       ? { LLM_GATEWAY_TOKENS_FILE: tokensFile.right }
       : {}
-    const config = Either.mapLeft(loaded, (error) => redact(String(error)))
+    const config = Either.mapLeft(
+      Either.flatMap(binary, () => loaded),
+      (error) => redact(String(error))
+    )
     const settings: Array<Setting> = []
     for (const name of [...asked].sort()) {
       const value = env[name]
@@ -177,8 +187,13 @@ export const readSettings = (env: Readonly<Record<string, string | undefined>>):
         settings.push({ name, value: displayValue(name, value), source: "env", known: true })
       } else if (own) {
         const show = shown[name]
+        const showBinary = shownOfBinary[name]
         const effective = elsewhere[name] ??
-          (show !== undefined && Either.isRight(config) ? show(config.right) : "(default)")
+          (show !== undefined && Either.isRight(config)
+            ? show(config.right)
+            : showBinary !== undefined && Either.isRight(binary)
+            ? showBinary(binary.right)
+            : "(default)")
         settings.push({ name, value: displayValue(name, effective), source: "default", known: true })
       }
     }
