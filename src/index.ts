@@ -2,6 +2,11 @@
  * llm-cli-gateway as a library: the services, their layers, the schemas of
  * requests and the typed errors.
  *
+ * Each namespace is also its own entry point (`llm-cli-gateway/JobManager`
+ * is `JobManager` here): an app that imports one loads only that module and
+ * what it needs. Importing any of them starts nothing (no fiber, timer,
+ * listener or file): the services start when their layers are built.
+ *
  * @since 0.1.0
  */
 
@@ -116,7 +121,10 @@ export * as Toolsets from "./mcp/toolsets.js"
 /** Tool declarations. @since 0.1.0 */
 export * as Tool from "./mcp/Tool.js"
 
-/** The whole gateway as layers. @since 0.1.0 */
+/** Every service as layers, without the MCP server (no MCP SDK loaded). @since 0.1.0 */
+export * as Services from "./Services.js"
+
+/** The whole gateway as layers, and the MCP server on stdio, HTTP or any transport. @since 0.1.0 */
 export * as Gateway from "./Gateway.js"
 
 /** @since 0.1.0 */
