@@ -116,7 +116,7 @@ describe("the app's logger", () => {
         ["LLM_GATEWAY_JOBS_DB", ":memory:"],
         ["LLM_GATEWAY_DISABLE_MODEL_DISCOVERY", "true"]
       ])
-      const loggersWith = (layer: Layer.Layer<any, any, never>) =>
+      const loggersWith = <ROut, E>(layer: Layer.Layer<ROut, E>) =>
         FiberRef.get(FiberRef.currentLoggers).pipe(
           Effect.provide(layer),
           Effect.provide(Logger.replace(Logger.defaultLogger, appLogger)),
