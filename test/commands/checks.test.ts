@@ -49,6 +49,19 @@ describe("readSettings", () => {
     expect(byName.has("HOME")).toBe(false)
   })
 
+  it("shows the binary's own settings (heap mode, compile cache), read beside the services' configuration", async () => {
+    const defaults = new Map((await Effect.runPromise(readSettings({}))).settings.map((s) => [s.name, s]))
+    expect(defaults.get("LLM_GATEWAY_HEAP")).toEqual({ name: "LLM_GATEWAY_HEAP", value: "lean", source: "default", known: true })
+    expect(defaults.get("LLM_GATEWAY_COMPILE_CACHE")?.value).toBe("true")
+    const set = await Effect.runPromise(readSettings({ LLM_GATEWAY_HEAP: "default", LLM_GATEWAY_COMPILE_CACHE: "false" }))
+    const byName = new Map(set.settings.map((s) => [s.name, s]))
+    expect(byName.get("LLM_GATEWAY_HEAP")).toEqual({ name: "LLM_GATEWAY_HEAP", value: "default", source: "env", known: true })
+    expect(byName.get("LLM_GATEWAY_COMPILE_CACHE")).toMatchObject({ value: "false", source: "env", known: true })
+    // A bad value stops the binary: the configuration is said not to load.
+    const { config } = await Effect.runPromise(readSettings({ LLM_GATEWAY_HEAP: "tiny" }))
+    expect(Either.isLeft(config) ? config.left : "").toContain("LLM_GATEWAY_HEAP")
+  })
+
   it("says why a configuration does not load", async () => {
     const { config } = await Effect.runPromise(readSettings({ LLM_GATEWAY_APPROVAL_POLICY: "lax" }))
     expect(Either.isLeft(config) ? config.left : "").toContain("LLM_GATEWAY_APPROVAL_POLICY")
