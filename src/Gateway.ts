@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as Services from "./Services.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -11,9 +12,6 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as ApprovalPolicy from "./approvals/ApprovalPolicy.js"
-import * as CliIdentity from "./cli/CliIdentity.js"
-import * as CliUpdater from "./cli/CliUpdater.js"
 import * as GatewayConfig from "./Config.js"
 import { DEFAULT_HOST, type ListenAddress } from "./http/address.js"
 import type { HttpServeError } from "./http/errors.js"
@@ -22,14 +20,8 @@ import type * as HttpServer from "./http/HttpServer.js"
 import { principalId } from "./http/auth.js"
 import { HttpSession } from "./http/HttpSession.js"
 import type { TokenStore } from "./http/tokens.js"
-import * as Instances from "./jobs/Instances.js"
-import * as JobManager from "./jobs/JobManager.js"
-import * as JobStore from "./jobs/JobStore.js"
-import * as RequestRunner from "./jobs/RequestRunner.js"
 import * as Guarded from "./mcp/guardedTransport.js"
 import * as McpServer from "./mcp/McpServer.js"
-import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
-import * as ModelRegistry from "./models/ModelRegistry.js"
 import { type GatewayError, StorageError } from "./domain/errors.js"
 import { CurrentPrincipal } from "./domain/Principal.js"
 import { CallLink } from "./mcp/callLink.js"
@@ -45,98 +37,35 @@ import { servedTools, type ToolServices } from "./mcp/tools/index.js"
 import { answerFromJob } from "./mcp/tools/requests.js"
 import * as Results from "./mcp/results.js"
 import * as Toolsets from "./mcp/toolsets.js"
-import * as FlightRecorder from "./observability/FlightRecorder.js"
 import * as Logging from "./observability/Logging.js"
-import * as Metrics from "./observability/Metrics.js"
-import * as CommandRunner from "./process/CommandRunner.js"
-import * as Providers from "./providers/Providers.js"
-import * as CircuitBreaker from "./resilience/CircuitBreaker.js"
-import * as SessionStore from "./sessions/SessionStore.js"
 import * as Database from "./storage/Database.js"
 
 /**
- * Running one request (the adapters over a process runner, through the
- * per-CLI circuit breakers, which are offered too), and the CLI updater on
- * the same runner. Each binary is checked to be its CLI before its first
- * use (`CliIdentity.layer`); a test with a scripted runner passes
- * `CliIdentity.layerTrusting` instead.
+ * The layers of the services without the MCP server (see `Services`):
+ * running requests (`layerRunners`), the approval policy
+ * (`layerApprovals`), the MCP server registry (`layerMcpServers`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerRunners = <E>(
-  commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>,
-  identity: Layer.Layer<
-    CliIdentity.CliIdentity,
-    never,
-    GatewayConfig.GatewayConfig | CommandRunner.CommandRunner | Providers.Providers
-  > = CliIdentity.layer
-) =>
-  Layer.mergeAll(RequestRunner.layer, CliUpdater.layer).pipe(
-    Layer.provideMerge(Layer.merge(CircuitBreaker.layer, identity)),
-    Layer.provide(Layer.merge(commandRunner, Providers.layer))
-  )
+export { layerApprovals, layerMcpServers, layerRunners } from "./Services.js"
 
 /**
- * The approval policy, with its default from the configuration.
+ * Every service the tools need, on a configuration and a process runner
+ * (`Services.layerWith`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerApprovals = Layer.unwrapEffect(
-  Effect.map(GatewayConfig.GatewayConfig, (config) => ApprovalPolicy.layer({ defaultPolicy: config.approvalPolicy }))
-)
+export const layerServicesWith = Services.layerWith
 
 /**
- * The registry of MCP server definitions, at the configured path.
+ * The services with real processes (`Services.layer`).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerMcpServers = Layer.unwrapEffect(
-  Effect.map(GatewayConfig.GatewayConfig, (config) => McpServerRegistry.layer(config.mcpServersPath))
-)
-
-/**
- * Every service the tools need, on a configuration and a process runner:
- * the database, the instance registry, jobs, sessions, approvals, models,
- * the CLI updater, the flight recorder and the metrics.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerServicesWith = <E>(
-  commandRunner: Layer.Layer<CommandRunner.CommandRunner, E, GatewayConfig.GatewayConfig>,
-  identity?: Layer.Layer<
-    CliIdentity.CliIdentity,
-    never,
-    GatewayConfig.GatewayConfig | CommandRunner.CommandRunner | Providers.Providers
-  >
-) =>
-  JobManager.layer.pipe(
-    Layer.provideMerge(
-      Layer.mergeAll(
-        JobStore.layer,
-        Instances.layer,
-        SessionStore.layer,
-        layerApprovals,
-        ModelRegistry.layer,
-        layerMcpServers,
-        layerRunners(commandRunner, identity),
-        FlightRecorder.layer
-      )
-    ),
-    Layer.provideMerge(Metrics.layer),
-    Layer.provide(Database.layer)
-  )
-
-/**
- * The services with real processes.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerServices = layerServicesWith(CommandRunner.layer)
+export const layerServices = Services.layer
 
 /**
  * The services, configured from the environment. The app's logger is left
