@@ -44,21 +44,19 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberMap from "effect/FiberMap"
-import * as FiberSet from "effect/FiberSet"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import type { AddressInfo } from "node:net"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import { isLoopback, type ListenAddress } from "./address.js"
 import * as Auth from "./auth.js"
-import * as Body from "./body.js"
-import { HttpAuthRequired, HttpListenFailed, HttpOptionsInvalid, type HttpServeError } from "./errors.js"
+import * as Listen from "./listen.js"
+import { header, json, publicUrlOf, readJsonBody, requestIdOf, rpcError } from "./answers.js"
+import { HttpAuthRequired, HttpOptionsInvalid, type HttpServeError } from "./errors.js"
 import { type HttpStreamsShape, sdkEventStore, STANDALONE_STREAM } from "./eventStore.js"
 import { hostAllowed, originAllowed, parseAllowedOrigins } from "./origins.js"
 import type { SessionInfo } from "./HttpSession.js"
@@ -131,40 +129,6 @@ const SESSION_ENDED = -32000
 
 /** JSON-RPC's code of an unknown session (as the SDK answers it). */
 const SESSION_NOT_FOUND = -32001
-
-const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-  if (res.headersSent) {
-    res.end()
-    return
-  }
-  res.writeHead(status, { "Content-Type": "application/json", ...headers })
-  res.end(JSON.stringify(body))
-}
-
-const rpcError = (code: number, message: string, id: unknown = null, data?: unknown) => ({
-  jsonrpc: "2.0",
-  error: data === undefined ? { code, message } : { code, message, data },
-  id
-})
-
-/** The id of a JSON-RPC request body, for an error answered in its place. */
-const requestIdOf = (body: unknown): unknown =>
-  typeof body === "object" && body !== null && "id" in body ? (body as { readonly id: unknown }).id : null
-
-/** The public URL, when it is one. */
-const publicUrlOf = (url: string | undefined): URL | undefined => {
-  if (url === undefined) return undefined
-  try {
-    return new URL(url)
-  } catch {
-    return undefined
-  }
-}
-
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const value = req.headers[name]
-  return Array.isArray(value) ? value[0] : value
-}
 
 /**
  * Listens, and serves MCP sessions with `serveSession`, until the scope
@@ -390,30 +354,7 @@ export const make = <R>(
         yield* serveDetached(durable.streams, durable.answerFromJob, session.info, stream, lastEventId, res)
       })
 
-    /** Reads a POST's JSON body within the bound; undefined when answered already (413, 400). */
-    const readJson = (req: IncomingMessage, res: ServerResponse) =>
-      Effect.map(Body.read(req, options.maxBodyBytes), (body): { readonly value: unknown } | undefined => {
-        switch (body._tag) {
-          case "Aborted":
-            res.destroy()
-            return undefined
-          case "TooLarge":
-            json(
-              res,
-              413,
-              rpcError(-32000, `Payload Too Large: a request body is at most ${options.maxBodyBytes} bytes`),
-              { Connection: "close" }
-            )
-            return undefined
-          case "Read":
-            try {
-              return { value: JSON.parse(body.text) as unknown }
-            } catch (error) {
-              json(res, 400, rpcError(-32700, "Parse error", null, String(error)))
-              return undefined
-            }
-        }
-      })
+    const readJson = (req: IncomingMessage, res: ServerResponse) => readJsonBody(req, res, options.maxBodyBytes)
 
     const handle = (req: IncomingMessage, res: ServerResponse): Effect.Effect<void, never, R> =>
       Effect.gen(function*() {
@@ -515,38 +456,5 @@ export const make = <R>(
       yield* Effect.forkScoped(Effect.repeat(purge, Schedule.spaced(Duration.millis(purgeEvery))))
     }
 
-    const runFork = yield* FiberSet.makeRuntime<R>()
-    const server = createServer((req, res) => {
-      runFork(handle(req, res))
-    })
-    return yield* Effect.acquireRelease(
-      Effect.async<ListenAddress, HttpListenFailed>((resume) => {
-        const onError = (error: NodeJS.ErrnoException) =>
-          resume(Effect.fail(
-            new HttpListenFailed({
-              message: `cannot listen on ${options.host}:${options.port}: ${error.message}`,
-              host: options.host,
-              port: options.port,
-              ...(error.code !== undefined ? { code: error.code } : {})
-            })
-          ))
-        server.once("error", onError)
-        server.listen(options.port, options.host, () => {
-          server.off("error", onError)
-          // Once listening, a server error (out of file descriptors, say) is logged; the server goes on.
-          server.on("error", (error) => runFork(Effect.logError("HTTP server error", error)))
-          const address = server.address() as AddressInfo
-          resume(Effect.succeed({ host: address.address, port: address.port }))
-        })
-      }),
-      () =>
-        Effect.gen(function*() {
-          // No new connection; the sessions end (their streams close as they should); then what is left is cut.
-          const closed = yield* Deferred.make<void>()
-          server.close(() => Deferred.unsafeDone(closed, Exit.void))
-          yield* FiberMap.clear(fibers)
-          server.closeAllConnections()
-          yield* Deferred.await(closed)
-        })
-    )
+    return yield* Listen.listen(options.host, options.port, handle, FiberMap.clear(fibers))
   })
