@@ -22,7 +22,7 @@ import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import { agentFacts } from "../agents/facts.js"
 import { allClis, type Cli } from "../domain/Cli.js"
-import { type GatewayError, InternalError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import { type GatewayError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import * as Principal from "../domain/Principal.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
@@ -33,12 +33,13 @@ import type { Metrics } from "../observability/Metrics.js"
 import type { CircuitBreaker } from "../resilience/CircuitBreaker.js"
 import * as RequestObserver from "../observability/observe.js"
 import { SessionStore } from "../sessions/SessionStore.js"
-import { failure, isFinal, type Job, type JobFailure } from "../domain/Job.js"
+import { isFinal, type Job } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { dedupSince, requestKey } from "./Dedup.js"
 import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
 import { type Health, type SubmitError, type Submitted, finalOf, stoppedFinal, toJobError } from "./jobOutcome.js"
+import { type Reply, type ReplyError, type ReplyOptions, settledReply } from "./jobReply.js"
 import { type FinalState, JobStore } from "./JobStore.js"
 import {
   afterWaiters,
@@ -69,33 +70,12 @@ export { type Health, type SubmitError, type Submitted, toJobError } from "./job
 export type { JobFailure } from "../domain/Job.js"
 
 /**
- * How much of a reply `reply` reads.
+ * What `reply` answers and fails with, and how a reply is read (defined in
+ * `jobs/jobReply`).
  *
  * @since 0.1.0
  */
-export interface ReplyOptions {
-  /** Characters of the reply to read, from its start (default: all of it). */
-  readonly maxChars?: number | undefined
-}
-
-/**
- * A completed job's reply: its text (whole, or its first `maxChars`
- * characters; `job.reply.chars` is the whole length) and the job.
- *
- * @since 0.1.0
- */
-export interface Reply {
-  readonly text: string
-  readonly job: Job
-}
-
-/**
- * What `reply` fails with: the job's own failure, an unknown job, the
- * database.
- *
- * @since 0.1.0
- */
-export type ReplyError = JobFailure | JobNotFound | StorageError
+export { type Reply, type ReplyError, type ReplyOptions, replyText, settledReply } from "./jobReply.js"
 
 /**
  * @since 0.1.0
@@ -133,35 +113,6 @@ export interface JobManagerShape {
  * @category tags
  */
 export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobManager, JobManagerShape>() {}
-
-/**
- * The text of a job's reply, from its start: all of it, or its first
- * `maxChars` characters. Empty for a job with no reply. The one place a
- * reply is read whole (`reply`, and the sync request tools' first page).
- *
- * @since 0.1.0
- */
-export const replyText = (job: Job, maxChars?: number): Effect.Effect<string, StorageError, JobStore> => {
-  const total = job.reply?.chars ?? 0
-  const max = maxChars === undefined ? total : Math.min(maxChars, total)
-  return max <= 0 ? Effect.succeed("") : Effect.flatMap(JobStore, (store) => store.readReply(job.id, 0, max))
-}
-
-/**
- * A final job's reply, or the typed failure it ended with.
- *
- * @since 0.1.0
- */
-export const settledReply = (
-  job: Job,
-  options: ReplyOptions = {}
-): Effect.Effect<Reply, JobFailure | StorageError, JobStore> => {
-  if (job.status === "completed") return Effect.map(replyText(job, options.maxChars), (text) => ({ text, job }))
-  return Effect.fail(Option.getOrElse(
-    failure(job),
-    () => new InternalError({ message: `job ${job.id} is ${job.status}: it has not ended` })
-  ))
-}
 
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
