@@ -29,7 +29,7 @@ import {
   type SpawnFailed
 } from "../domain/errors.js"
 import { childEnvironment } from "./childEnvironment.js"
-import { OutputBuffer } from "./OutputBuffer.js"
+import { OutputBuffer, streamsOf } from "./OutputBuffer.js"
 import { terminateGroup } from "./processGroup.js"
 import { childListsAvailable } from "./processInfo.js"
 import { idleWatch } from "./idleWatch.js"
@@ -319,14 +319,7 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
           pid,
           exitCode: status.code,
           signal: status.signal,
-          stdout: stdout.text(),
-          stderr: stderr.text(),
-          stdoutTruncated: stdout.truncated,
-          stderrTruncated: stderr.truncated,
-          stdoutBytes: stdout.totalBytes,
-          stderrBytes: stderr.totalBytes,
-          stdoutTail: stdout.tail(),
-          stderrTail: stderr.tail(),
+          ...streamsOf(stdout, stderr),
           durationMs: clock.unsafeCurrentTimeMillis() - startedAt
         } satisfies CommandResult
       }))

@@ -60,3 +60,20 @@ export class OutputBuffer {
     return this.tailBuffer.toString("utf8")
   }
 }
+
+/**
+ * What a run's result says of its two streams: the text kept, whether it
+ * was cut, the bytes seen, and the tails.
+ *
+ * @since 0.1.0
+ */
+export const streamsOf = (stdout: OutputBuffer, stderr: OutputBuffer) => ({
+  stdout: stdout.text(),
+  stderr: stderr.text(),
+  stdoutTruncated: stdout.truncated,
+  stderrTruncated: stderr.truncated,
+  stdoutBytes: stdout.totalBytes,
+  stderrBytes: stderr.totalBytes,
+  stdoutTail: stdout.tail(),
+  stderrTail: stderr.tail()
+})

@@ -29,7 +29,7 @@ import {
   requireSuccess
 } from "../process/CommandRunner.js"
 import { idleWatch } from "../process/idleWatch.js"
-import { OutputBuffer } from "../process/OutputBuffer.js"
+import { OutputBuffer, streamsOf } from "../process/OutputBuffer.js"
 import { unresolved } from "../process/spawnErrors.js"
 import type { CliRun } from "./CliRun.js"
 
@@ -226,14 +226,7 @@ export const make = (script: Script, options: Options = {}): CommandRunnerShape 
         pid,
         exitCode: playback.exitCode !== undefined ? playback.exitCode : signal !== null ? null : 0,
         signal,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        stdoutTruncated: stdout.truncated,
-        stderrTruncated: stderr.truncated,
-        stdoutBytes: stdout.totalBytes,
-        stderrBytes: stderr.totalBytes,
-        stdoutTail: stdout.tail(),
-        stderrTail: stderr.tail(),
+        ...streamsOf(stdout, stderr),
         durationMs: clock.unsafeCurrentTimeMillis() - startedAt
       } satisfies CommandResult
     })
