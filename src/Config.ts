@@ -12,6 +12,8 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { homedir } from "node:os"
 import { join } from "node:path"
 import { byCli, type Cli } from "./domain/Cli.js"
@@ -53,6 +55,17 @@ export interface GatewayConfigShape {
   readonly recordMaxChars: number
   /** The SQLite file of jobs (and, later, sessions and the flight recorder); `:memory:` for none. */
   readonly databasePath: string
+  /**
+   * A PostgreSQL URL (`LLM_GATEWAY_DATABASE_URL`): every store on that
+   * database instead of the SQLite file, for gateways on several hosts.
+   */
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>
+  /**
+   * This host's identity as instances record it (`LLM_GATEWAY_HOST_ID`);
+   * by default the host name and the kernel's boot id. Only instances of
+   * the same host judge each other's pids.
+   */
+  readonly hostId: Option.Option<string>
   /** Identical requests within this window land on the same job; 0 disables dedup. */
   readonly dedupWindowMs: number
   /** Finished jobs older than this many days are purged. */
@@ -207,6 +220,12 @@ export const config: Config.Config<GatewayConfigShape> = Config.all({
   recordContent: Config.boolean("LLM_GATEWAY_RECORD_CONTENT").pipe(Config.withDefault(true)),
   recordMaxChars: positiveInt("LLM_GATEWAY_RECORD_MAX_CHARS", 65_536),
   databasePath,
+  databaseUrl: Config.option(Config.redacted("LLM_GATEWAY_DATABASE_URL")).pipe(
+    Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
+  ),
+  hostId: Config.option(Config.string("LLM_GATEWAY_HOST_ID")).pipe(
+    Config.map(Option.filter((id) => id.trim() !== ""))
+  ),
   dedupWindowMs: nonNegativeInt("LLM_GATEWAY_DEDUP_WINDOW_MS", 3_600_000),
   // A number, not only an integer: a fraction of a day serves tests of the purge.
   jobRetentionDays: Config.number("LLM_GATEWAY_JOB_RETENTION_DAYS").pipe(
@@ -283,6 +302,8 @@ export const make = (overrides: Partial<GatewayConfigShape> = {}): GatewayConfig
   recordContent: true,
   recordMaxChars: 65_536,
   databasePath: ":memory:",
+  databaseUrl: Option.none(),
+  hostId: Option.none(),
   dedupWindowMs: 3_600_000,
   jobRetentionDays: 30,
   syncDeadlineMs: 45_000,

@@ -8,13 +8,13 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
+import { ddl } from "../storage/dialect.js"
 
 /**
  * @since 0.1.0
  */
 export const migration = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE approvals (
       id TEXT PRIMARY KEY,
       created_at INTEGER NOT NULL,
@@ -27,7 +27,13 @@ export const migration = Effect.gen(function*() {
       correlation_id TEXT NOT NULL,
       job_id TEXT,
       request_json TEXT NOT NULL
-    )`
-  yield* sql`CREATE INDEX approvals_created ON approvals (created_at)`
-  yield* sql`CREATE INDEX approvals_cli_created ON approvals (cli, created_at)`
+    )`)
+  // SQLite's implicit rowid orders approvals made in the same millisecond; PostgreSQL gets it as a column.
+  yield* Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.onDialectOrElse({
+      pg: () => Effect.asVoid(sql`ALTER TABLE approvals ADD COLUMN rowid BIGSERIAL`),
+      orElse: () => Effect.void
+    }))
+  yield* ddl(`CREATE INDEX approvals_created ON approvals (created_at)`)
+  yield* ddl(`CREATE INDEX approvals_cli_created ON approvals (cli, created_at)`)
 })

@@ -15,16 +15,16 @@
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import { ddl } from "../storage/dialect.js"
 
 /**
  * @since 0.1.0
  */
 export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE IF NOT EXISTS http_sessions (
       id TEXT PRIMARY KEY,
       principal TEXT NOT NULL,
@@ -32,9 +32,9 @@ export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Eff
       initialize_json TEXT NOT NULL,
       created_at INTEGER NOT NULL,
       last_seen_at INTEGER NOT NULL
-    )`
-  yield* sql`CREATE INDEX IF NOT EXISTS http_sessions_last_seen ON http_sessions (last_seen_at)`
-  yield* sql`
+    )`)
+  yield* ddl(`CREATE INDEX IF NOT EXISTS http_sessions_last_seen ON http_sessions (last_seen_at)`)
+  yield* ddl(`
     CREATE TABLE IF NOT EXISTS http_streams (
       session_id TEXT NOT NULL REFERENCES http_sessions (id) ON DELETE CASCADE,
       stream_id TEXT NOT NULL,
@@ -43,15 +43,15 @@ export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Eff
       answer_seq INTEGER,
       created_at INTEGER NOT NULL,
       PRIMARY KEY (session_id, stream_id)
-    )`
-  yield* sql`
+    )`)
+  yield* ddl(`
     CREATE TABLE IF NOT EXISTS http_events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
       session_id TEXT NOT NULL REFERENCES http_sessions (id) ON DELETE CASCADE,
       stream_id TEXT NOT NULL,
       message_json TEXT NOT NULL,
       created_at INTEGER NOT NULL
-    )`
-  yield* sql`CREATE INDEX IF NOT EXISTS http_events_stream ON http_events (session_id, stream_id, seq)`
-  yield* sql`CREATE INDEX IF NOT EXISTS http_events_created ON http_events (created_at)`
+    )`)
+  yield* ddl(`CREATE INDEX IF NOT EXISTS http_events_stream ON http_events (session_id, stream_id, seq)`)
+  yield* ddl(`CREATE INDEX IF NOT EXISTS http_events_created ON http_events (created_at)`)
 })

@@ -6,16 +6,16 @@
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import { ddl } from "../storage/dialect.js"
 
 /**
  * @since 0.1.0
  */
 export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE flight_recorder (
       id TEXT PRIMARY KEY,
       correlation_id TEXT NOT NULL,
@@ -52,10 +52,10 @@ export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Eff
       output_tokens INTEGER,
       usage_json TEXT,
       cost_usd REAL
-    )`
-  yield* sql`CREATE INDEX flight_recorder_started ON flight_recorder (started_at)`
-  yield* sql`CREATE INDEX flight_recorder_cli_started ON flight_recorder (cli, started_at)`
-  yield* sql`CREATE INDEX flight_recorder_correlation ON flight_recorder (correlation_id)`
-  yield* sql`CREATE INDEX flight_recorder_job ON flight_recorder (job_id)`
-  yield* sql`CREATE INDEX flight_recorder_open ON flight_recorder (job_id) WHERE finished_at IS NULL`
+    )`)
+  yield* ddl(`CREATE INDEX flight_recorder_started ON flight_recorder (started_at)`)
+  yield* ddl(`CREATE INDEX flight_recorder_cli_started ON flight_recorder (cli, started_at)`)
+  yield* ddl(`CREATE INDEX flight_recorder_correlation ON flight_recorder (correlation_id)`)
+  yield* ddl(`CREATE INDEX flight_recorder_job ON flight_recorder (job_id)`)
+  yield* ddl(`CREATE INDEX flight_recorder_open ON flight_recorder (job_id) WHERE finished_at IS NULL`)
 })

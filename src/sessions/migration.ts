@@ -9,16 +9,16 @@
  *
  * @since 0.1.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
+import { ddl } from "../storage/dialect.js"
 
 /**
  * @since 0.1.0
  */
 export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE sessions (
       id TEXT PRIMARY KEY,
       cli TEXT NOT NULL,
@@ -29,15 +29,15 @@ export const migration: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Eff
       cli_session_id TEXT,
       CHECK (kind = 'gateway' OR cli_session_id IS NULL),
       UNIQUE (id, cli)
-    )`
-  yield* sql`CREATE INDEX sessions_cli_last_used ON sessions (cli, last_used_at)`
-  yield* sql`CREATE INDEX sessions_last_used ON sessions (last_used_at)`
-  yield* sql`
+    )`)
+  yield* ddl(`CREATE INDEX sessions_cli_last_used ON sessions (cli, last_used_at)`)
+  yield* ddl(`CREATE INDEX sessions_last_used ON sessions (last_used_at)`)
+  yield* ddl(`
     CREATE TABLE active_sessions (
       cli TEXT PRIMARY KEY,
       session_id TEXT NOT NULL,
       FOREIGN KEY (session_id, cli) REFERENCES sessions (id, cli) ON DELETE CASCADE
-    )`
+    )`)
   // The child key of the foreign key, so deleting a session finds its pointer without a scan.
-  yield* sql`CREATE INDEX active_sessions_session ON active_sessions (session_id, cli)`
+  yield* ddl(`CREATE INDEX active_sessions_session ON active_sessions (session_id, cli)`)
 })

@@ -7,18 +7,19 @@
  *
  * @since 0.1.0
  */
-import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import { GatewayConfig } from "../Config.js"
 import { StorageError } from "../domain/errors.js"
 import { prepareFile } from "./databaseFile.js"
 import { checkFolder, prepareFolder } from "./homeCheck.js"
-import { loader } from "./migrations.js"
+import { migrate } from "./migrate.js"
 
 /** How long a writer waits for another process's lock before failing. */
 export const BUSY_TIMEOUT_MS = 10_000
@@ -32,23 +33,6 @@ export const BUSY_TIMEOUT_MS = 10_000
  */
 const prepare = (path: string): Effect.Effect<void, StorageError> =>
   prepareFolder(path).pipe(Effect.zipRight(checkFolder(path)), Effect.zipRight(prepareFile(path)))
-
-const MIGRATIONS_TABLE = "gateway_migrations"
-
-/**
- * Runs the migrations, then checks they are all applied. The migrator takes
- * "another process is migrating" for done; the check fails instead, so the
- * caller retries until the other process has finished.
- */
-const migrate = Effect.gen(function*() {
-  yield* Migrator.make({})({ loader, table: MIGRATIONS_TABLE })
-  const sql = yield* SqlClient.SqlClient
-  const wanted = Math.max(0, ...(yield* loader).map(([id]) => id))
-  const [row] = yield* sql<{ latest: number | null }>`SELECT max(migration_id) AS latest FROM ${sql(MIGRATIONS_TABLE)}`
-  if ((row?.latest ?? 0) < wanted) {
-    return yield* Effect.fail(new Migrator.MigrationError({ reason: "locked", message: "another process is migrating" }))
-  }
-})
 
 /** SQLite's page cache per connection, in KiB. */
 const CACHE_KIB = 2048
@@ -85,7 +69,7 @@ const migrationLock = (path: string): Effect.Semaphore => {
  * @since 0.1.0
  * @category layers
  */
-export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, StorageError> => {
+export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient, StorageError> => {
   const client = SqliteClient.layer({ filename: path, disableWAL: path === ":memory:" }).pipe(
     Layer.catchAllCause((cause) =>
       Layer.fail(
@@ -122,10 +106,38 @@ export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | SqliteC
 }
 
 /**
- * The database named by the configuration.
+ * The PostgreSQL database at a URL (`postgres://user:password@host:port/db`),
+ * migrated. `@effect/sql-pg` and `pg` are loaded only when this layer is
+ * built: a gateway on SQLite never loads them.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient, StorageError, GatewayConfig> = Layer
-  .unwrapEffect(Effect.map(GatewayConfig, (config) => layerAt(config.databasePath)))
+export const layerUrl = (url: Redacted.Redacted<string> | string): Layer.Layer<SqlClient.SqlClient, StorageError> =>
+  Layer.unwrapEffect(
+    Effect.tryPromise({
+      try: () => import("./postgres.js"),
+      catch: (cause) =>
+        new StorageError({
+          message: `cannot load the PostgreSQL client (install @effect/sql-pg beside llm-cli-gateway): ${
+            cause instanceof Error ? cause.message : String(cause)
+          }`,
+          operation: "open"
+        })
+    }).pipe(Effect.map((postgres) => postgres.layerUrl(url)))
+  )
+
+/**
+ * The database named by the configuration: PostgreSQL when
+ * `LLM_GATEWAY_DATABASE_URL` is set, else the SQLite file.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<SqlClient.SqlClient, StorageError, GatewayConfig> = Layer.unwrapEffect(
+  Effect.map(GatewayConfig, (config) =>
+    Option.match(config.databaseUrl, {
+      onNone: () => layerAt(config.databasePath),
+      onSome: layerUrl
+    }))
+)

@@ -11,11 +11,11 @@ import { migration as approvalsMigration } from "../approvals/migration.js"
 import { migration as httpStreamsMigration } from "../http/migration.js"
 import { migration as flightRecorderMigration } from "../observability/migration.js"
 import { migration as sessionsMigration } from "../sessions/migration.js"
+import { ddl, hasColumn } from "./dialect.js"
 import { textPieces } from "./textPieces.js"
 
 const m0001_jobs = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE instances (
       id TEXT PRIMARY KEY,
       pid INTEGER NOT NULL,
@@ -25,8 +25,8 @@ const m0001_jobs = Effect.gen(function*() {
       heartbeat_at INTEGER NOT NULL,
       lease_ms INTEGER NOT NULL,
       stopped_at INTEGER
-    )`
-  yield* sql`
+    )`)
+  yield* ddl(`
     CREATE TABLE jobs (
       id TEXT PRIMARY KEY,
       cli TEXT NOT NULL,
@@ -52,12 +52,12 @@ const m0001_jobs = Effect.gen(function*() {
       stderr_chars INTEGER NOT NULL DEFAULT 0,
       output_truncated INTEGER NOT NULL DEFAULT 0,
       cancel_requested_at INTEGER
-    )`
-  yield* sql`CREATE INDEX jobs_request_key ON jobs (request_key, created_at)`
-  yield* sql`CREATE INDEX jobs_status ON jobs (status)`
-  yield* sql`CREATE INDEX jobs_owner_active ON jobs (owner_instance) WHERE status IN ('queued','running')`
-  yield* sql`CREATE INDEX jobs_finished ON jobs (finished_at)`
-  yield* sql`
+    )`)
+  yield* ddl(`CREATE INDEX jobs_request_key ON jobs (request_key, created_at)`)
+  yield* ddl(`CREATE INDEX jobs_status ON jobs (status)`)
+  yield* ddl(`CREATE INDEX jobs_owner_active ON jobs (owner_instance) WHERE status IN ('queued','running')`)
+  yield* ddl(`CREATE INDEX jobs_finished ON jobs (finished_at)`)
+  yield* ddl(`
     CREATE TABLE job_output (
       job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
       stream TEXT NOT NULL CHECK (stream IN ('stdout','stderr')),
@@ -65,17 +65,14 @@ const m0001_jobs = Effect.gen(function*() {
       char_start INTEGER NOT NULL,
       data TEXT NOT NULL,
       PRIMARY KEY (job_id, stream, seq)
-    )`
+    )`)
 })
 
 /**
  * The pid namespace an instance sees pids in: two servers on one host name
  * (containers sharing it) judge each other's pids only when they share it.
  */
-const m0002_instances_pid_namespace = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`ALTER TABLE instances ADD COLUMN pid_namespace TEXT`
-})
+const m0002_instances_pid_namespace = ddl("ALTER TABLE instances ADD COLUMN pid_namespace TEXT")
 
 /**
  * A job's reply text moves out of its row into pieces of at most a million
@@ -83,15 +80,15 @@ const m0002_instances_pid_namespace = Effect.gen(function*() {
  * one never builds it as one record. Replies already stored are moved.
  */
 const m0006_job_reply = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE job_reply (
       job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
       seq INTEGER NOT NULL,
       char_start INTEGER NOT NULL,
       data TEXT NOT NULL,
       PRIMARY KEY (job_id, seq)
-    )`
+    )`)
+  const sql = yield* SqlClient.SqlClient
   const stored = yield* sql<{ id: string; reply_json: string }>`
     SELECT id, reply_json FROM jobs WHERE reply_json IS NOT NULL`
   for (const row of stored) {
@@ -112,10 +109,8 @@ const m0006_job_reply = Effect.gen(function*() {
  * absent, so a database whose record was wound back past it migrates again.
  */
 const m0007_job_attempts = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  const columns = yield* sql<{ name: string }>`PRAGMA table_info(jobs)`
-  if (columns.some((c) => c.name === "attempts")) return
-  yield* sql`ALTER TABLE jobs ADD COLUMN attempts TEXT DEFAULT NULL`
+  if (yield* hasColumn("jobs", "attempts")) return
+  yield* ddl("ALTER TABLE jobs ADD COLUMN attempts TEXT DEFAULT NULL")
 })
 
 /**
@@ -127,9 +122,7 @@ const m0007_job_attempts = Effect.gen(function*() {
 const m0008_principals = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   // Each step only when not done, so a database whose record was wound back past it migrates again.
-  const hasPrincipal = (table: string) =>
-    Effect.map(sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`, (columns) =>
-      columns.some((c) => c.name === "principal"))
+  const hasPrincipal = (table: string) => hasColumn(table, "principal")
   for (const table of ["jobs", "sessions", "approvals", "flight_recorder"]) {
     if (!(yield* hasPrincipal(table))) {
       yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN principal TEXT NOT NULL DEFAULT 'local'`
@@ -139,14 +132,14 @@ const m0008_principals = Effect.gen(function*() {
   yield* sql`CREATE INDEX IF NOT EXISTS sessions_principal_last_used ON sessions (principal, last_used_at)`
   yield* sql`CREATE INDEX IF NOT EXISTS approvals_principal_created ON approvals (principal, created_at)`
   if (yield* hasPrincipal("active_sessions")) return
-  yield* sql`
+  yield* ddl(`
     CREATE TABLE active_sessions_by_principal (
       principal TEXT NOT NULL,
       cli TEXT NOT NULL,
       session_id TEXT NOT NULL,
       PRIMARY KEY (principal, cli),
       FOREIGN KEY (session_id, cli) REFERENCES sessions (id, cli) ON DELETE CASCADE
-    )`
+    )`)
   yield* sql`INSERT INTO active_sessions_by_principal (principal, cli, session_id)
     SELECT 'local', cli, session_id FROM active_sessions`
   yield* sql`DROP TABLE active_sessions`

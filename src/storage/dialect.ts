@@ -1,0 +1,78 @@
+/**
+ * What differs between the two stores the services speak to through one
+ * `SqlClient`: SQLite (embedded, the default) and PostgreSQL (several
+ * hosts). The services write portable SQL; the few statements that differ
+ * ask here.
+ *
+ * @since 0.1.0
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+
+/**
+ * A table's DDL as SQLite's, made PostgreSQL's on PostgreSQL: times are
+ * milliseconds, past a 32-bit INTEGER, so INTEGER is BIGINT; REAL is a
+ * double; SQLite's `INTEGER PRIMARY KEY AUTOINCREMENT` is a BIGSERIAL key.
+ *
+ * @since 0.1.0
+ */
+export const pgDdl = (text: string): string =>
+  text
+    .replace(/\bINTEGER PRIMARY KEY AUTOINCREMENT\b/g, "BIGSERIAL PRIMARY KEY")
+    .replace(/\bINTEGER\b/g, "BIGINT")
+    .replace(/\bREAL\b/g, "DOUBLE PRECISION")
+
+/**
+ * Runs one DDL statement written as SQLite's (see `pgDdl`).
+ *
+ * @since 0.1.0
+ */
+export const ddl = (text: string): Effect.Effect<void, SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.asVoid(sql.unsafe(sql.onDialectOrElse({ pg: () => pgDdl(text), orElse: () => text }))))
+
+/**
+ * Whether a table has a column.
+ *
+ * @since 0.1.0
+ */
+export const hasColumn = (table: string, column: string): Effect.Effect<boolean, SqlError, SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    Effect.map(
+      sql.onDialectOrElse({
+        pg: () =>
+          sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+            WHERE table_schema = current_schema() AND table_name = ${table}`,
+        orElse: () => sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`
+      }),
+      (columns) => columns.some((c) => c.name === column)
+    ))
+
+/**
+ * Now, in milliseconds, by the store's clock. On PostgreSQL, the database
+ * server's: hosts whose clocks disagree still agree on leases. On SQLite
+ * (one machine), this process's `Clock`.
+ *
+ * @since 0.1.0
+ */
+export const storeNow: Effect.Effect<number, SqlError, SqlClient.SqlClient> = Effect.flatMap(
+  SqlClient.SqlClient,
+  (sql) =>
+    sql.onDialectOrElse({
+      pg: () =>
+        Effect.map(
+          sql<{ now: number }>`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,
+          (rows) => Number(rows[0]!.now)
+        ),
+      orElse: () => Clock.currentTimeMillis
+    })
+)
+
+/**
+ * True on PostgreSQL.
+ *
+ * @since 0.1.0
+ */
+export const isPg = (sql: SqlClient.SqlClient): boolean => sql.onDialectOrElse({ pg: () => true, orElse: () => false })
