@@ -16,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -24,7 +25,8 @@ import { hostname } from "node:os"
 import { GatewayConfig } from "../Config.js"
 import { JobOrphaned, StorageError } from "../domain/errors.js"
 import { terminateGroup } from "../process/processGroup.js"
-import { isJobProcess, isRunning, ownPidNamespace, processStartTime } from "../process/processInfo.js"
+import { isJobProcess, isRunning, ownBootId, ownPidNamespace, processStartTime } from "../process/processInfo.js"
+import { storeNow } from "../storage/dialect.js"
 
 /**
  * This server instance.
@@ -74,6 +76,8 @@ export interface InstanceRow {
   readonly host: string
   readonly process_start: string | null
   readonly pid_namespace: string | null
+  /** The kernel's boot id on the instance's host (NULL: recorded before it was). */
+  readonly boot_id?: string | null | undefined
   readonly started_at: number
   readonly heartbeat_at: number
   readonly lease_ms: number
@@ -155,9 +159,14 @@ export const make: Effect.Effect<
   const config = yield* GatewayConfig
   const sql = yield* SqlClient.SqlClient
   const startedAt = yield* Clock.currentTimeMillis
-  const self: InstanceInfo = { id: randomUUID(), pid: process.pid, host: hostname(), startedAt }
+  const host = Option.getOrElse(config.hostId, () => hostname())
+  const self: InstanceInfo = { id: randomUUID(), pid: process.pid, host, startedAt }
   const processStart = processStartTime(self.pid) ?? null
   const pidNamespace = ownPidNamespace() ?? null
+  const bootId = ownBootId() ?? null
+  // Leases are judged by the store's clock (the database server's on PostgreSQL), never by hosts' clocks.
+  const storeClock = Effect.provideService(storeNow, SqlClient.SqlClient, sql)
+  const now = storeClock.pipe(Effect.mapError(failed("read the database's clock")))
 
   // When this instance last renewed its lease, and until when it judges no
   // peer by its lease. After the machine slept (or this process was
@@ -166,11 +175,11 @@ export const make: Effect.Effect<
   const lastBeatAt = yield* Ref.make(startedAt)
   const leaseGraceUntil = yield* Ref.make(0)
 
-  const leasesJudged = (now: number) =>
+  const leasesJudged = Effect.flatMap(Clock.currentTimeMillis, (local) =>
     Effect.map(
       Effect.all([Ref.get(lastBeatAt), Ref.get(leaseGraceUntil)]),
-      ([last, graceUntil]) => now - last <= config.leaseMs && now >= graceUntil
-    )
+      ([last, graceUntil]) => local - last <= config.leaseMs && local >= graceUntil
+    ))
 
   /** Registers the row, or renews it (re-creating it if a peer purged it). */
   const renew = (now: number) =>
@@ -181,6 +190,7 @@ export const make: Effect.Effect<
         host: self.host,
         process_start: processStart,
         pid_namespace: pidNamespace,
+        boot_id: bootId,
         started_at: self.startedAt,
         heartbeat_at: now,
         lease_ms: config.leaseMs
@@ -197,7 +207,9 @@ export const make: Effect.Effect<
 
   const judge = (row: InstanceRow | undefined, now: number, judgeLeases: boolean): Verdict => {
     if (row === undefined) return { gone: true, reason: "it is not registered", local: false }
-    const local = row.host === self.host && row.pid_namespace === pidNamespace
+    // A pid means the same process only on the same host, boot and pid namespace.
+    const local = row.host === self.host && row.pid_namespace === pidNamespace &&
+      (row.boot_id == null || bootId === null || row.boot_id === bootId)
     if (row.stopped_at !== null) return { gone: true, reason: "it stopped", local }
     if (local && !pidRunsIt(row)) return { gone: true, reason: `its process ${row.pid} is gone`, local }
     if (judgeLeases && row.heartbeat_at + row.lease_ms < now) {
@@ -208,11 +220,13 @@ export const make: Effect.Effect<
 
   const isGone: InstancesShape["isGone"] = (instanceId) =>
     instanceId === self.id ? Effect.succeed(false) : Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      const judgeLeases = yield* leasesJudged(now)
-      const rows = yield* sql<InstanceRow>`SELECT * FROM instances WHERE id = ${instanceId}`
-      return judge(rows[0], now, judgeLeases).gone
-    }).pipe(Effect.mapError(failed("read instances")))
+      const at = yield* now
+      const judgeLeases = yield* leasesJudged
+      const rows = yield* sql<InstanceRow>`SELECT * FROM instances WHERE id = ${instanceId}`.pipe(
+        Effect.mapError(failed("read instances"))
+      )
+      return judge(rows[0], at, judgeLeases).gone
+    })
 
   /** Ends the process group of an orphaned job, if its pid provably still runs the job's command. */
   const endProcess = (job: ActiveJobRow & { readonly pid: number; readonly command: string }) =>
@@ -240,8 +254,8 @@ export const make: Effect.Effect<
   }
 
   const reapOrphans: InstancesShape["reapOrphans"] = Effect.gen(function*() {
-    const now = yield* Clock.currentTimeMillis
-    const judgeLeases = yield* leasesJudged(now)
+    const at = yield* now
+    const judgeLeases = yield* leasesJudged
     const owners = yield* sql<{ owner_instance: string }>`
       SELECT DISTINCT owner_instance FROM jobs
       WHERE status IN ${sql.in(ACTIVE)} AND owner_instance != ${self.id}`
@@ -252,13 +266,13 @@ export const make: Effect.Effect<
         SELECT * FROM instances WHERE id IN ${sql.in(owners.map((o) => o.owner_instance))}`
       const byId = new Map(rows.map((row) => [row.id, row]))
       for (const { owner_instance: owner } of owners) {
-        const verdict = judge(byId.get(owner), now, judgeLeases)
+        const verdict = judge(byId.get(owner), at, judgeLeases)
         if (!verdict.gone) continue
         const jobs = yield* sql<ActiveJobRow>`
           SELECT id, pid, command, started_at FROM jobs
           WHERE owner_instance = ${owner} AND status IN ${sql.in(ACTIVE)}`
         for (const job of jobs) {
-          if (!(yield* claimOrphan(sql, job.id, owner, now, verdict.reason))) continue
+          if (!(yield* claimOrphan(sql, job.id, owner, at, verdict.reason))) continue
           orphaned.push(job.id)
           yield* Effect.logWarning(`job ${job.id} is orphaned: instance ${owner} went away (${verdict.reason})`)
           // A pid means the same process to us only on the owner's host and pid namespace.
@@ -269,11 +283,11 @@ export const make: Effect.Effect<
       }
     }
     yield* Effect.forEach(toEnd, endProcess, { concurrency: "unbounded", discard: true })
-    yield* purgeInstances(now, judgeLeases)
+    yield* purgeInstances(at, judgeLeases)
     return orphaned
-  }).pipe(Effect.mapError(failed("reap orphans")))
+  }).pipe(Effect.catchTag("SqlError", (e) => Effect.fail(failed("reap orphans")(e))))
 
-  yield* renew(startedAt).pipe(
+  yield* Effect.flatMap(storeClock, renew).pipe(
     Effect.mapError((e) =>
       new StorageError({
         message: `cannot register this server instance: ${e.message}${causeOf(e)}`,
@@ -284,8 +298,7 @@ export const make: Effect.Effect<
   // Registered before the heartbeat fiber, so released after it: the heartbeat stops, then the row says stopped.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function*() {
-      const now = yield* Clock.currentTimeMillis
-      yield* sql`UPDATE instances SET stopped_at = ${now} WHERE id = ${self.id}`
+      yield* sql`UPDATE instances SET stopped_at = ${yield* storeClock} WHERE id = ${self.id}`
     }).pipe(
       Effect.catchAllCause((cause) => Effect.logWarning("could not record that this server instance stopped", cause))
     )
@@ -305,7 +318,7 @@ export const make: Effect.Effect<
           `no peer is judged by its lease for the next ${config.leaseMs} ms`
       )
     }
-    yield* renew(now).pipe(Effect.mapError(failed("renew lease")))
+    yield* Effect.flatMap(storeClock, renew).pipe(Effect.mapError(failed("renew lease")))
     yield* Ref.set(lastBeatAt, now)
     yield* reapOrphans
   }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("heartbeat failed; it will be retried", cause)))

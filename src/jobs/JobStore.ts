@@ -195,17 +195,37 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
       }
     })
 
-  const isActive = (id: string) =>
+  /**
+   * Whether the job is still active, holding its row for the rest of the
+   * transaction: on PostgreSQL a row lock, so a reaper's `orphaned` and the
+   * owner's final state never both land; on SQLite the transaction's lock.
+   */
+  const lockActive = (id: string) =>
     Effect.map(
-      sql<{ n: number }>`SELECT count(*) AS n FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)}`,
-      (rows) => (rows[0]?.n ?? 0) > 0
+      sql.onDialectOrElse({
+        pg: () => sql`SELECT id FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} FOR UPDATE`,
+        orElse: () => sql`SELECT id FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)}`
+      }),
+      (rows) => rows.length > 0
     )
+
+  /**
+   * Makes a dedup check and the insert that follows atomic across every
+   * process and host: on SQLite, the first statement writes, so the
+   * transaction takes the database's write lock at once (waiting on the
+   * busy timeout); on PostgreSQL, a transaction-scoped advisory lock on the
+   * principal and request key.
+   */
+  const lockRequestKey = (job: NewJob) =>
+    sql.onDialectOrElse({
+      pg: () =>
+        sql`SELECT pg_advisory_xact_lock(hashtextextended(${job.principal + "\n" + job.requestKey}, 0))`,
+      orElse: () => sql`UPDATE instances SET heartbeat_at = heartbeat_at WHERE id = ${job.ownerInstance}`
+    })
 
   const insert = (job: NewJob, dedupSince: number | undefined) =>
     Effect.gen(function*() {
-      // The first statement writes, so the transaction takes the write lock at once
-      // (waiting on the busy timeout): check and insert are atomic across processes.
-      yield* sql`UPDATE instances SET heartbeat_at = heartbeat_at WHERE id = ${job.ownerInstance}`
+      if (dedupSince !== undefined) yield* lockRequestKey(job)
       if (dedupSince !== undefined) {
         const existing = yield* sql<JobRow>`
           SELECT * FROM jobs
@@ -252,14 +272,14 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
 
   const appendOutput: JobStoreShape["appendOutput"] = (id, flush) =>
     Effect.gen(function*() {
-      if (!(yield* isActive(id))) return false
+      if (!(yield* lockActive(id))) return false
       yield* writeOutput(id, flush)
       return true
     }).pipe(sql.withTransaction, Effect.mapError(failed("append output")))
 
   const finish: JobStoreShape["finish"] = (id, final) =>
     Effect.gen(function*() {
-      if (!(yield* isActive(id))) return false
+      if (!(yield* lockActive(id))) return false
       if (final.output !== undefined) yield* writeOutput(id, final.output)
       if (final.replyText !== undefined) yield* writeReply(id, final.replyText)
       yield* sql`UPDATE jobs SET
@@ -290,12 +310,17 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
     ).pipe(Effect.mapError(failed("list")))
   }
 
+  const byteLength = sql.onDialectOrElse({
+    pg: () => sql.literal("octet_length(data)"),
+    orElse: () => sql.literal("length(CAST(data AS BLOB))")
+  })
+
   const readOutput: JobStoreShape["readOutput"] = (id, stream, offset, maxChars) =>
     Effect.map(
       sql<{ char_start: number; data: string }>`
         SELECT char_start, data FROM job_output
         WHERE job_id = ${id} AND stream = ${stream}
-          AND char_start + length(CAST(data AS BLOB)) > ${offset} AND char_start < ${offset + maxChars}
+          AND char_start + ${byteLength} > ${offset} AND char_start < ${offset + maxChars}
         ORDER BY seq`,
       // The byte length bounds the length in UTF-16 units from above; slicePieces skips the extra pieces.
       (rows) => slicePieces(rows, offset, maxChars)

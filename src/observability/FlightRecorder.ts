@@ -301,7 +301,12 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
             "a retry",
             sql`UPDATE flight_recorder SET
                 retry_count = retry_count + 1,
-                retries_json = json_insert(retries_json, '$[#]', json(${note})),
+                retries_json = ${
+              sql.onDialectOrElse({
+                pg: () => sql`(retries_json::jsonb || jsonb_build_array(${note}::jsonb))::text`,
+                orElse: () => sql`json_insert(retries_json, '$[#]', json(${note}))`
+              })
+            },
                 circuit_state = coalesce(${retry.circuitState ?? null}, circuit_state)
               WHERE id = ${openRow(correlationId)}`
           )

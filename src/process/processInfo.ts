@@ -284,6 +284,21 @@ export const ownPidNamespace = (): string | undefined => {
 }
 
 /**
+ * The kernel's boot id: a pid recorded in an earlier boot of this host is
+ * not the same process. Undefined where /proc does not tell.
+ *
+ * @since 0.1.0
+ */
+export const ownBootId = (): string | undefined => {
+  if (!hasProc) return undefined
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
  * The program a script's `#!` line runs it with, as its argv[0] names it:
  * `#!/bin/sh` → `sh`, `#!/usr/bin/env node` → `node` (env execs the name it
  * was given). Undefined for a binary, or a file that cannot be read.

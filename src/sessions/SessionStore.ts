@@ -30,6 +30,7 @@ import { allClis, byCli, type Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { GATEWAY_SESSION_PREFIX, isGatewaySessionId } from "../providers/sessions.js"
+import { greatest } from "../storage/dialect.js"
 import { GatewaySessionUnlinked, SessionCliMismatch, SessionNotFound } from "./errors.js"
 
 /**
@@ -355,7 +356,7 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
       const recorded = yield* sql`
         INSERT INTO sessions (id, cli, kind, description, created_at, last_used_at, principal)
         VALUES (${cliSessionId}, ${cli}, 'cli', NULL, ${at}, ${at}, ${principal})
-        ON CONFLICT (id) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)
+        ON CONFLICT (id) DO UPDATE SET last_used_at = ${greatest(sql)}(sessions.last_used_at, excluded.last_used_at)
           WHERE sessions.cli = excluded.cli AND sessions.kind = 'cli' AND sessions.principal = excluded.principal
         RETURNING id`
       // Another principal's conversation (or another CLI's) is not linked to this one's session.
@@ -364,7 +365,7 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
         ? sql`${named}`
         : sql`(SELECT session_id FROM active_sessions WHERE cli = ${cli} AND principal = ${principal})`
       const linked = yield* sql<{ id: string }>`
-        UPDATE sessions SET cli_session_id = ${cliSessionId}, last_used_at = max(last_used_at, ${at})
+        UPDATE sessions SET cli_session_id = ${cliSessionId}, last_used_at = ${greatest(sql)}(last_used_at, ${at})
         WHERE id = ${target} AND cli = ${cli} AND kind = 'gateway' AND principal = ${principal}
         RETURNING id`
       return { recorded: recorded.length > 0, linkedGatewaySessionId: linked[0]?.id ?? null }

@@ -76,3 +76,12 @@ export const storeNow: Effect.Effect<number, SqlError, SqlClient.SqlClient> = Ef
  * @since 0.1.0
  */
 export const isPg = (sql: SqlClient.SqlClient): boolean => sql.onDialectOrElse({ pg: () => true, orElse: () => false })
+
+/**
+ * The name of the function that gives the greater of two values: SQLite's
+ * two-argument `max`, PostgreSQL's `GREATEST`.
+ *
+ * @since 0.1.0
+ */
+export const greatest = (sql: SqlClient.SqlClient) =>
+  sql.literal(sql.onDialectOrElse({ pg: () => "GREATEST", orElse: () => "max" }))

@@ -147,6 +147,15 @@ const m0008_principals = Effect.gen(function*() {
   yield* sql`CREATE INDEX active_sessions_session ON active_sessions (session_id, cli)`
 })
 
+/**
+ * The boot id of an instance's host: a pid is the same process only on the
+ * same host in the same boot. Added only when absent.
+ */
+const m0010_instances_boot_id = Effect.gen(function*() {
+  if (yield* hasColumn("instances", "boot_id")) return
+  yield* ddl("ALTER TABLE instances ADD COLUMN boot_id TEXT")
+})
+
 const parseObject = (json: string): { readonly text?: unknown } => {
   try {
     const value: unknown = JSON.parse(json)
@@ -170,5 +179,6 @@ export const loader: Migrator.Loader = Migrator.fromRecord({
   "0006_job_reply": m0006_job_reply,
   "0007_job_attempts": m0007_job_attempts,
   "0008_principals": m0008_principals,
-  "0009_http_streams": httpStreamsMigration
+  "0009_http_streams": httpStreamsMigration,
+  "0010_instances_boot_id": m0010_instances_boot_id
 })
