@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { createHash } from "node:crypto"
 import type { Tool, ToolAnnotations } from "./Tool.js"
 
 /**
@@ -32,6 +33,21 @@ export interface ToolList {
 }
 
 /**
+ * The `$id` of a tool's output schema as listed: the tool's name and a hash
+ * of the schema. The MCP SDK's `Client` compiles a validator for every
+ * output schema on each `listTools`, unless its validator already holds one
+ * by that `$id` (`AjvJsonSchemaValidator.getValidator`): so only the first
+ * `listTools` of a client compiles them, and a schema that changes (another
+ * version of the server) has another `$id`. One per tool: a client that
+ * compiles every schema of one list into one validator never meets an
+ * `$id` twice.
+ *
+ * @since 0.1.0
+ */
+export const outputSchemaId = (tool: string, schema: object): string =>
+  `urn:llm-cli-gateway:${tool}:${createHash("sha256").update(JSON.stringify(schema)).digest("hex").slice(0, 8)}`
+
+/**
  * Lists the tools; those `taskSupport` names can also be called as tasks.
  *
  * @since 0.1.0
@@ -41,7 +57,7 @@ export const make = <R>(tools: ReadonlyArray<Tool<R>>, taskSupport: (tool: strin
     name: t.name,
     description: t.description,
     inputSchema: t.inputSchema as ListedTool["inputSchema"],
-    outputSchema: t.outputSchema as ListedTool["outputSchema"],
+    outputSchema: { $id: outputSchemaId(t.name, t.outputSchema), ...t.outputSchema } as unknown as ListedTool["outputSchema"],
     annotations: t.annotations,
     ...(taskSupport(t.name) ? { execution: { taskSupport: "optional" as const } } : {})
   }))

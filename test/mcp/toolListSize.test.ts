@@ -8,6 +8,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { Ajv } from "ajv"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -122,6 +123,33 @@ describe("the schemas of the tool list", () => {
     }
   })
 
+  it("each output schema has an $id of its own (the tool's name and the schema's hash)", () => {
+    const ids = everything.tools.map((t) => t.outputSchema.$id as string)
+    expect(new Set(ids).size).toBe(everything.tools.length)
+    everything.tools.forEach((t, i) => expect(ids[i]).toMatch(new RegExp(`^urn:llm-cli-gateway:${t.name}:[0-9a-f]{8}$`)))
+    // Another schema, another $id: a client never validates with a stale validator.
+    const probe = { type: "object", properties: { a: { type: "string" } } }
+    expect(ToolList.outputSchemaId("probe", probe)).not.toBe(
+      ToolList.outputSchemaId("probe", { ...probe, required: ["a"] })
+    )
+  })
+
+  it("the SDK's validator compiles each output schema once: a client's later listTools reuse them by $id", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true })
+    let compiled = 0
+    const compile = ajv.compile.bind(ajv)
+    ajv.compile = ((schema: object) => {
+      compiled++
+      return compile(schema)
+    }) as typeof ajv.compile
+    const validator = new AjvJsonSchemaValidator(ajv)
+    const json = JSON.stringify(everything)
+    for (let i = 0; i < 3; i++) {
+      // As a client gets it: a new answer each time.
+      for (const tool of (JSON.parse(json) as ToolList.ToolList).tools) validator.getValidator(tool.outputSchema)
+    }
+    expect(compiled).toBe(everything.tools.length)
+  })
 })
 
 describe("the prepared tool list", () => {
