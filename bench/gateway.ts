@@ -24,6 +24,10 @@ export interface ToolAnswer {
 export interface BenchGateway {
   readonly pid: number
   readonly call: (name: string, args: Record<string, unknown>) => Promise<ToolAnswer>
+  /** An MCP `ping` round trip. */
+  readonly ping: () => Promise<void>
+  /** `tools/list`, through the SDK client's `listTools` (which compiles the output validators it lacks). */
+  readonly listTools: () => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -58,6 +62,12 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<BenchG
     pid,
     call: async (name, args) =>
       (await client.callTool({ name, arguments: args }, undefined, { timeout: CALL_TIMEOUT_MS })) as unknown as ToolAnswer,
+    ping: async () => {
+      await client.ping()
+    },
+    listTools: async () => {
+      await client.listTools()
+    },
     close: async () => {
       await client.close()
       rmSync(dir, { recursive: true, force: true })

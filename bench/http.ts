@@ -50,6 +50,12 @@ export const startHttpGateway = async (): Promise<BenchGateway> => {
     pid: child.pid!,
     call: async (name, args) =>
       (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as unknown as ToolAnswer,
+    ping: async () => {
+      await client.ping()
+    },
+    listTools: async () => {
+      await client.listTools()
+    },
     close: async () => {
       await client.close()
       const exited = new Promise((resolve) => child.once("exit", resolve))

@@ -17,20 +17,25 @@
  * 5. Tool list: the bytes of the tool list the client's model reads, and of
  *    the whole `tools/list` answer, next to 1.4.0's (in process:
  *    bench/toolList.ts).
+ * 6. The cost of every call (issue 15): a status call against the minimal
+ *    server's `ping`, and start-up through the SDK client, cold and warm,
+ *    against the minimal server's (bench/callCost.ts); with the polling
+ *    client of 3., beside 1.4.0's figures from the issue.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { asyncThroughputFigure, asyncThroughputTable, measureAsyncThroughput } from "./asyncThroughput.js"
+import { asyncThroughputFigure, asyncThroughputTable, measureAsyncThroughput, pollingRatio } from "./asyncThroughput.js"
+import { callCostRatios, callCostTable, GOALS, measureSdkStartup, measureStatusCost } from "./callCost.js"
 import { bigReplyFigures, bigReplyTable, measureBigReply, measureOtherClis, otherClisTable } from "./bigReply.js"
 import { root, runFakeClaude } from "./fakeClaude.js"
 import { gatewayBin, requireOk, startGateway } from "./gateway.js"
 import { measureStartup } from "./startup.js"
 import { measureToolList, toolListFigures, toolListTable } from "./toolList.js"
 import { httpTable, measureHttp } from "./http.js"
-import { median, met, ms, quantile, ratio, table } from "./stats.js"
+import { mean, median, met, ms, quantile, ratio, table } from "./stats.js"
 
 const minimalServer = join(root, "bench/minimal-server.mjs")
 const home = mkdtempSync(join(tmpdir(), "gateway-bench-"))
@@ -142,6 +147,23 @@ const main = async () => {
   const throughput = await measureAsyncThroughput()
   process.stdout.write(asyncThroughputTable(throughput) + "\n\n")
 
+  const statusCost = await measureStatusCost()
+  const sdkStartup = await measureSdkStartup()
+  process.stdout.write(callCostTable(statusCost, sdkStartup) + "\n\n")
+  const ratios = callCostRatios(statusCost, sdkStartup)
+  const polling = pollingRatio(throughput)
+  const listed = (xs: ReadonlyArray<{ readonly listedMs: number }>) => median(xs.map((x) => x.listedMs))
+  // 1.4.0's figures are those of issue 15's table (same machine, same fake CLI, same SDK client), not measured here.
+  process.stdout.write(
+    table(["issue 15: the cost of every call", "1.4.0 (issue 15)", "this gateway", "goal", "met"], [
+      ["polling client: 40 async jobs × 200 ms, 8 polling every 25 ms, wall / direct spawns", "1.03–1.05×", ratio(polling, 1), `≤ ${(1.08).toFixed(2)}×`, met(polling <= 1.08)],
+      ["llm_job_status of a finished job, mean / minimal server's ping", "0.95–1.0 ms", `${ms(mean(statusCost.status))}, ${ratio(ratios.status, 1)}`, `≤ ${GOALS.status}×`, met(ratios.status <= GOALS.status)],
+      ["initialize + listTools, cold (new HOME) / minimal server's", "≈ 415 ms", `${ms(listed(sdkStartup.cold))}, ${ratio(ratios.cold, 1)}`, `≤ ${GOALS.cold}×`, met(ratios.cold <= GOALS.cold)],
+      ["initialize + listTools, warm / minimal server's", "", `${ms(listed(sdkStartup.warm))}, ${ratio(ratios.warm, 1)}`, `≤ ${GOALS.warm}×`, met(ratios.warm <= GOALS.warm)],
+      ["listTools in the SDK client, later calls (median)", "6–16 ms", ms(median(statusCost.laterListTools)), "", ""]
+    ]) + "\n\n"
+  )
+
   const big = await measureBigReply()
   const bigWithV8Defaults = await measureBigReply({ LLM_GATEWAY_HEAP: "default" })
   process.stdout.write(bigReplyTable(big, bigWithV8Defaults) + "\n\n")
@@ -153,6 +175,7 @@ const main = async () => {
       ["sync request / direct spawn (medians), fake with 120 ms of work", ratio(gMedian, dMedian), "≤ 1.15×", met(gMedian / dMedian <= 1.15)],
       ["sync request / direct spawn (medians), lean fake (~30 ms)", ratio(leanG, leanD), "(≤ 1.15×)", met(leanG / leanD <= 1.15)],
       asyncThroughputFigure(throughput),
+      asyncThroughputFigure(throughput, "poll"),
       ...bigReplyFigures(big),
       ...toolListFigures(toolList)
     ]) + "\n"

@@ -36,3 +36,5 @@ export const mb = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(
 export const count = (n: number): string => n.toLocaleString("en-US")
 
 export const met = (ok: boolean): string => (ok ? "yes" : "NO")
+
+export const mean = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0) / xs.length
