@@ -27,6 +27,7 @@ import { JobOrphaned, StorageError } from "../domain/errors.js"
 import { terminateGroup } from "../process/processGroup.js"
 import { isJobProcess, isRunning, ownBootId, ownPidNamespace, processStartTime } from "../process/processInfo.js"
 import { storeNow } from "../storage/dialect.js"
+import { Notifications } from "../storage/Notifications.js"
 
 /**
  * This server instance.
@@ -154,10 +155,11 @@ export const claimOrphan = (
 export const make: Effect.Effect<
   InstancesShape,
   StorageError,
-  GatewayConfig | SqlClient.SqlClient | Scope.Scope
+  GatewayConfig | SqlClient.SqlClient | Notifications | Scope.Scope
 > = Effect.gen(function*() {
   const config = yield* GatewayConfig
   const sql = yield* SqlClient.SqlClient
+  const notifications = yield* Notifications
   const startedAt = yield* Clock.currentTimeMillis
   const host = Option.getOrElse(config.hostId, () => hostname())
   const self: InstanceInfo = { id: randomUUID(), pid: process.pid, host, startedAt }
@@ -274,6 +276,7 @@ export const make: Effect.Effect<
         for (const job of jobs) {
           if (!(yield* claimOrphan(sql, job.id, owner, at, verdict.reason))) continue
           orphaned.push(job.id)
+          yield* notifications.publish({ _tag: "JobEnded", jobId: job.id })
           yield* Effect.logWarning(`job ${job.id} is orphaned: instance ${owner} went away (${verdict.reason})`)
           // A pid means the same process to us only on the owner's host and pid namespace.
           if (verdict.local && job.pid !== null && job.command !== null) {
@@ -332,7 +335,8 @@ export const make: Effect.Effect<
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Instances, StorageError, GatewayConfig | SqlClient.SqlClient> = Layer.scoped(
+export const layer: Layer.Layer<Instances, StorageError, GatewayConfig | SqlClient.SqlClient | Notifications> =
+  Layer.scoped(
   Instances,
   make
 )

@@ -18,6 +18,7 @@ import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import { agentFacts } from "../agents/facts.js"
@@ -35,6 +36,7 @@ import * as RequestObserver from "../observability/observe.js"
 import { SessionStore } from "../sessions/SessionStore.js"
 import { isFinal, type Job } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
+import { awaitNotification, Notifications } from "../storage/Notifications.js"
 import { dedupSince, requestKey } from "./Dedup.js"
 import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
@@ -90,6 +92,12 @@ export interface JobManagerShape {
   readonly get: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
   /** Waits until the job is final or the time is up, then answers its state. */
   readonly await: (jobId: string, timeout: Duration.Duration | undefined) => Effect.Effect<Job, JobNotFound | StorageError>
+  /**
+   * News of a job for the life of the scope: the effect returned waits for
+   * the next (its output grew, or it ended), on whichever host runs it
+   * where the store's notifications cross hosts (PostgreSQL).
+   */
+  readonly watch: (jobId: string) => Effect.Effect<Effect.Effect<void>, never, Scope.Scope>
   /** Ends the job: at once when this instance runs it; otherwise recorded for its owner. */
   readonly cancel: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
   /**
@@ -117,7 +125,7 @@ export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobMan
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
 
-/** How often a waiter looks at the row of a job another instance runs. */
+/** How often a waiter looks at the row of a job another process runs, when no notification can reach it. */
 const PEER_POLL = Duration.millis(200)
 
 /**
@@ -129,6 +137,7 @@ export const make = Effect.gen(function*() {
   const store = yield* JobStore
   const runner = yield* RequestRunner
   const instances = yield* Instances
+  const notifications = yield* Notifications
   const sessions = yield* SessionStore
   const approvals = yield* ApprovalPolicy
   const models = yield* ModelRegistry
@@ -372,12 +381,22 @@ export const make = Effect.gen(function*() {
       return { job: outcome.job, deduped: false, mcpServers: mcpReport }
     })
 
-  // A job of another instance: its row is the only news of it.
-  const pollUntilFinal = (jobId: string): Effect.Effect<Job, JobNotFound | StorageError> =>
-    Effect.flatMap(get(jobId), (job) =>
-      isFinal(job.status)
-        ? Effect.succeed(job)
-        : Effect.zipRight(Effect.sleep(PEER_POLL), Effect.suspend(() => pollUntilFinal(jobId))))
+  /**
+   * A job of another instance, read again whenever the store says it ended
+   * (or may have: `Resync`). Where notifications do not cross processes
+   * (SQLite), its row is also read every PEER_POLL.
+   */
+  const awaitPeer = (jobId: string): Effect.Effect<Job, JobNotFound | StorageError> =>
+    Effect.scoped(Effect.gen(function*() {
+      const news = yield* notifications.subscribe
+      const ended = awaitNotification(news, (n) => n._tag === "JobEnded" && n.jobId === jobId)
+      const next = notifications.crossProcess ? ended : Effect.race(ended, Effect.sleep(PEER_POLL))
+      while (true) {
+        const job = yield* get(jobId)
+        if (isFinal(job.status)) return job
+        yield* next
+      }
+    }))
 
   const awaitJob = (jobId: string, timeout: Duration.Duration | undefined) =>
     Effect.gen(function*() {
@@ -387,7 +406,7 @@ export const make = Effect.gen(function*() {
       const entry = found !== undefined && found.job.principal === principal ? found : undefined
       const waitDone: Effect.Effect<Job, JobNotFound | StorageError> = entry !== undefined
         ? Deferred.await(entry.done)
-        : pollUntilFinal(jobId)
+        : awaitPeer(jobId)
       if (timeout === undefined) return yield* waitDone
       const finished = yield* Effect.timeout(waitDone, timeout).pipe(
         Effect.catchTag("TimeoutException", () => Effect.succeed(undefined))
@@ -457,12 +476,19 @@ export const make = Effect.gen(function*() {
     )
   }
 
+  const watch: JobManagerShape["watch"] = (jobId) =>
+    Effect.map(notifications.subscribe, (news) =>
+      Effect.asVoid(
+        awaitNotification(news, (n) => (n._tag === "JobOutput" || n._tag === "JobEnded") && n.jobId === jobId)
+      ))
+
   yield* forkHousekeeping(stopLocal)
 
   return {
     submit,
     get,
     await: awaitJob,
+    watch,
     cancel,
     reply: reply as JobManagerShape["reply"],
     health
@@ -480,6 +506,7 @@ export const layer: Layer.Layer<
   | JobStore
   | RequestRunner
   | Instances
+  | Notifications
   | SessionStore
   | ApprovalPolicy
   | ModelRegistry

@@ -15,6 +15,7 @@ import type { Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
 import type { Job, JobAttempt, JobError, JobReply, JobStatus } from "../domain/Job.js"
 import { encodeAttempts, fromRow, type JobRow } from "./jobRow.js"
+import { type Notification, Notifications } from "../storage/Notifications.js"
 import { PIECE_CHARS, slicePieces, textPieces } from "../storage/textPieces.js"
 
 /**
@@ -162,8 +163,12 @@ const DEDUPABLE = ["queued", "running", "completed"] as const
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Effect.gen(function*() {
+export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Notifications> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
+  const notifications = yield* Notifications
+  /** Tells the waiters of every gateway, once the change is committed. */
+  const told = (notification: Notification) => (changed: boolean) =>
+    changed ? Effect.as(notifications.publish(notification), true) : Effect.succeed(false)
 
   const failed = (operation: string) => (error: SqlError) =>
     new StorageError({ message: `database ${operation} failed: ${error.message}${causeOf(error)}`, operation })
@@ -275,7 +280,11 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
       if (!(yield* lockActive(id))) return false
       yield* writeOutput(id, flush)
       return true
-    }).pipe(sql.withTransaction, Effect.mapError(failed("append output")))
+    }).pipe(
+      sql.withTransaction,
+      Effect.mapError(failed("append output")),
+      Effect.flatMap(told({ _tag: "JobOutput", jobId: id }))
+    )
 
   const finish: JobStoreShape["finish"] = (id, final) =>
     Effect.gen(function*() {
@@ -290,7 +299,11 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
           attempts = coalesce(${encodeAttempts(final.attempts)}, attempts)
         WHERE id = ${id}`
       return true
-    }).pipe(sql.withTransaction, Effect.mapError(failed("finish")))
+    }).pipe(
+      sql.withTransaction,
+      Effect.mapError(failed("finish")),
+      Effect.flatMap(told({ _tag: "JobEnded", jobId: id }))
+    )
 
   const get: JobStoreShape["get"] = (id) =>
     Effect.map(getRow(id), Option.map(fromRow)).pipe(Effect.mapError(failed("read")))
@@ -338,11 +351,15 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient> = Ef
     ).pipe(Effect.mapError(failed("read reply")))
 
   const requestCancel: JobStoreShape["requestCancel"] = (id, at) =>
-    Effect.map(
-      sql`UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ${at})
-          WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
-      (rows) => rows.length > 0
-    ).pipe(Effect.mapError(failed("cancel")))
+    sql<{ owner_instance: string }>`UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ${at})
+        WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING owner_instance`.pipe(
+      Effect.mapError(failed("cancel")),
+      Effect.flatMap((rows) =>
+        rows[0] === undefined
+          ? Effect.succeed(false)
+          : told({ _tag: "CancelRequested", jobId: id, ownerInstance: rows[0].owner_instance })(true)
+      )
+    )
 
   const cancelRequested: JobStoreShape["cancelRequested"] = (owner) =>
     Effect.map(
@@ -383,4 +400,4 @@ const causeOf = (error: SqlError): string => {
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<JobStore, never, SqlClient.SqlClient> = Layer.effect(JobStore, make)
+export const layer: Layer.Layer<JobStore, never, SqlClient.SqlClient | Notifications> = Layer.effect(JobStore, make)

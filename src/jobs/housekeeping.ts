@@ -15,6 +15,7 @@ import { GatewayConfig } from "../Config.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
 import { FlightRecorder } from "../observability/FlightRecorder.js"
 import { SessionStore } from "../sessions/SessionStore.js"
+import { awaitNotification, Notifications } from "../storage/Notifications.js"
 import { Instances } from "./Instances.js"
 import { sweep } from "../process/privateFolder.js"
 import { JobStore } from "./JobStore.js"
@@ -40,17 +41,23 @@ export const forkHousekeeping = (stopLocal: (jobId: string, message: string) => 
     const sessions = yield* SessionStore
     const approvals = yield* ApprovalPolicy
     const instances = yield* Instances
+    const notifications = yield* Notifications
     const recorder = yield* FlightRecorder
     const self = instances.self
 
-    // Carry out cancel requests that other instances recorded for our jobs.
+    // Carry out cancel requests that other instances recorded for our jobs: read when the store tells of one
+    // (or may have lost one), and, where its news do not cross processes (SQLite), every CANCEL_POLL.
+    const news = yield* notifications.subscribe
+    const told = awaitNotification(news, (n) => n._tag === "CancelRequested" && n.ownerInstance === self.id)
+    const next = notifications.crossProcess ? told : Effect.race(told, Effect.sleep(CANCEL_POLL))
     yield* Effect.forkScoped(
       store.cancelRequested(self.id).pipe(
         Effect.flatMap((ids) =>
           Effect.forEach(ids, (id) => stopLocal(id, "the job was canceled from another server"), { discard: true })
         ),
         Effect.catchAll((e) => Effect.logWarning("could not read cancel requests", e)),
-        Effect.repeat(Schedule.spaced(CANCEL_POLL))
+        Effect.zipRight(next),
+        Effect.forever
       )
     )
     // Complete the recorder rows whose end was never written, from their jobs: ended, or orphaned by Instances

@@ -20,6 +20,7 @@ import { StorageError } from "../domain/errors.js"
 import { prepareFile } from "./databaseFile.js"
 import { checkFolder, prepareFolder } from "./homeCheck.js"
 import { migrate } from "./migrate.js"
+import * as Notifications from "./Notifications.js"
 
 /** How long a writer waits for another process's lock before failing. */
 export const BUSY_TIMEOUT_MS = 10_000
@@ -69,7 +70,7 @@ const migrationLock = (path: string): Effect.Semaphore => {
  * @since 0.1.0
  * @category layers
  */
-export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient, StorageError> => {
+export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError> => {
   const client = SqliteClient.layer({ filename: path, disableWAL: path === ":memory:" }).pipe(
     Layer.catchAllCause((cause) =>
       Layer.fail(
@@ -101,7 +102,7 @@ export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient, StorageE
       )
     )
   )
-  const opened = Layer.provideMerge(setup, client)
+  const opened = Layer.provideMerge(setup, client).pipe(Layer.merge(Notifications.layerLocal(path)))
   return path === ":memory:" ? opened : Layer.provide(opened, Layer.effectDiscard(prepare(path)))
 }
 
@@ -113,7 +114,9 @@ export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient, StorageE
  * @since 0.1.0
  * @category layers
  */
-export const layerUrl = (url: Redacted.Redacted<string> | string): Layer.Layer<SqlClient.SqlClient, StorageError> =>
+export const layerUrl = (
+  url: Redacted.Redacted<string> | string
+): Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError> =>
   Layer.unwrapEffect(
     Effect.tryPromise({
       try: () => import("./postgres.js"),
@@ -134,7 +137,7 @@ export const layerUrl = (url: Redacted.Redacted<string> | string): Layer.Layer<S
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SqlClient.SqlClient, StorageError, GatewayConfig> = Layer.unwrapEffect(
+export const layer: Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError, GatewayConfig> = Layer.unwrapEffect(
   Effect.map(GatewayConfig, (config) =>
     Option.match(config.databaseUrl, {
       onNone: () => layerAt(config.databasePath),

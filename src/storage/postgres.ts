@@ -7,15 +7,24 @@
  * @since 0.1.0
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
-import type * as SqlClient from "@effect/sql/SqlClient"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import pg from "pg"
 import { StorageError } from "../domain/errors.js"
 import { migrate } from "./migrate.js"
+import { decode, encode, type Notification, Notifications } from "./Notifications.js"
+
+/** The one channel every gateway on the database listens on. */
+export const CHANNEL = "llm_cli_gateway"
+
+/** How long the listening connection waits before it connects again, at most. */
+const RELISTEN_MAX = Duration.seconds(2)
 
 /** How long opening a connection may take before a call fails with a StorageError. */
 export const CONNECT_TIMEOUT = Duration.seconds(5)
@@ -46,6 +55,92 @@ export const describeUrl = (url: string): string => {
 }
 
 /**
+ * One listening connection's life: connects, LISTENs, hands each
+ * notification to the hub, and returns when the connection fails or ends.
+ * `listening` is called once it listens.
+ */
+const listenOnce = (url: string, hub: PubSub.PubSub<Notification>, listening: Effect.Effect<void>) =>
+  Effect.async<string>((resume) => {
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: Duration.toMillis(CONNECT_TIMEOUT),
+      application_name: "llm-cli-gateway (listen)"
+    })
+    let ended = false
+    const close = () => {
+      ended = true
+      client.removeAllListeners()
+      // A late error of a connection being closed has no one left to tell.
+      client.on("error", () => {})
+      client.end().catch(() => {})
+    }
+    const lost = (why: string) => {
+      if (ended) return
+      close()
+      resume(Effect.succeed(why))
+    }
+    client.on("error", (e) => lost(e.message))
+    client.on("end", () => lost("the connection ended"))
+    client.on("notification", (message) => {
+      if (message.channel !== CHANNEL || message.payload === undefined) return
+      const notification = decode(message.payload)
+      if (notification !== undefined) hub.unsafeOffer(notification)
+    })
+    client.connect()
+      .then(() => client.query(`LISTEN ${CHANNEL}`))
+      .then(() => {
+        if (ended) return
+        // Whatever was notified while no connection listened is read from the rows.
+        hub.unsafeOffer({ _tag: "Resync" })
+        Effect.runFork(listening)
+      }, (e: unknown) => lost(e instanceof Error ? e.message : String(e)))
+    return Effect.sync(close)
+  })
+
+/**
+ * Notifications over `LISTEN/NOTIFY`: one connection listens for the
+ * gateway (and connects again when it drops, telling subscribers to
+ * `Resync`); a notification is sent through the pool with `pg_notify`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerNotifications = (url: string): Layer.Layer<Notifications, never, SqlClient.SqlClient> =>
+  Layer.scoped(
+    Notifications,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const hub = yield* Effect.acquireRelease(PubSub.unbounded<Notification>(), PubSub.shutdown)
+      const first = yield* Deferred.make<void>()
+      const listener = Effect.gen(function*() {
+        let delay = 100
+        while (true) {
+          const why = yield* listenOnce(url, hub, Deferred.succeed(first, undefined).pipe(
+            Effect.zipRight(Effect.sync(() => {
+              delay = 100
+            }))
+          ))
+          yield* Effect.logWarning(`the database's notification connection was lost (${why}); connecting again`)
+          yield* Effect.sleep(Duration.millis(delay))
+          delay = Math.min(delay * 2, Duration.toMillis(RELISTEN_MAX))
+        }
+      })
+      yield* Effect.forkScoped(listener)
+      // Start-up waits for the first LISTEN, so nothing notified after it is missed; not longer than a connect.
+      yield* Deferred.await(first).pipe(Effect.timeoutOption(CONNECT_TIMEOUT))
+      return {
+        crossProcess: true,
+        publish: (n) =>
+          sql`SELECT pg_notify(${CHANNEL}, ${encode(n)})`.pipe(
+            Effect.asVoid,
+            Effect.catchAll((e) => Effect.logWarning(`could not send the database notification ${encode(n)}`, e))
+          ),
+        subscribe: PubSub.subscribe(hub)
+      }
+    })
+  )
+
+/**
  * The PostgreSQL database at a URL, migrated.
  *
  * @since 0.1.0
@@ -53,7 +148,7 @@ export const describeUrl = (url: string): string => {
  */
 export const layerUrl = (
   url: Redacted.Redacted<string> | string
-): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient, StorageError> => {
+): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | Notifications, StorageError> => {
   const value = Redacted.isRedacted(url) ? Redacted.value(url) : url
   const shown = describeUrl(value)
   const client = PgClient.layer({
@@ -87,5 +182,5 @@ export const layerUrl = (
       )
     )
   )
-  return Layer.provideMerge(setup, client)
+  return Layer.provideMerge(Layer.merge(setup, layerNotifications(value)), client)
 }

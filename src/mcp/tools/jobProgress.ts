@@ -1,6 +1,7 @@
 /**
  * Progress notifications while a tool waits on a job: when the job's output
- * grows (checked once a second, so at most one a second) and, while it is
+ * grows (checked once a second, and at once when the store tells of new
+ * output, which reaches every host on PostgreSQL) and, while it is
  * silent, every `LLM_GATEWAY_PROGRESS_HEARTBEAT_MS`, so clients that reset
  * their time limit on progress do not time out.
  *
@@ -33,12 +34,14 @@ export const withJobProgress = <A, E, R>(
   const ticker = Effect.gen(function*() {
     const manager = yield* JobManager
     const config = yield* GatewayConfig
+    const news = yield* manager.watch(jobId)
+    const tick = Effect.race(news, Effect.sleep(TICK))
     let sent = 0
     let lastBytes = -1
     let lastSentAt = yield* Clock.currentTimeMillis
     const startedAt = lastSentAt
     while (true) {
-      yield* Effect.sleep(TICK)
+      yield* tick
       const job = yield* Effect.option(manager.get(jobId))
       if (job._tag === "None" || isFinal(job.value.status)) return
       const now = yield* Clock.currentTimeMillis
