@@ -46,6 +46,7 @@ import { type FinalState, JobStore } from "./JobStore.js"
 import {
   afterWaiters,
   endedJob,
+  joinFlushes,
   liveSummary,
   type LiveJob,
   liveView,
@@ -125,6 +126,15 @@ export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobMan
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
 
+/**
+ * How a job's final state is written again while the store cannot be
+ * reached: backing off to every 2 s, for up to ten minutes.
+ */
+const STORE_RETRY = Schedule.exponential(Duration.millis(100)).pipe(
+  Schedule.union(Schedule.spaced(Duration.seconds(2))),
+  Schedule.upTo(Duration.minutes(10))
+)
+
 /** How often a waiter looks at the row of a job another process runs, when no notification can reach it. */
 const PEER_POLL = Duration.millis(200)
 
@@ -185,17 +195,31 @@ export const make = Effect.gen(function*() {
   /**
    * Writes the final state, then wakes the waiters with the job as it ended
    * (built in memory: a large reply is not read back), or as the store has it
-   * when another end was committed first.
+   * when another end was committed first. When the store cannot be reached,
+   * the waiters are answered from memory at once and the write is tried
+   * again until the store is back (STORE_RETRY): written exactly once, as
+   * the store takes a final state only over an active one.
    */
-  const settle = (jobId: string, entry: LiveJob, final: Omit<FinalState, "output">) =>
+  const settle = (jobId: string, entry: LiveJob, final: Omit<FinalState, "output">, retryWrite = true) =>
     Effect.gen(function*() {
-      const output = entry.tracker.take(true)
+      const output = joinFlushes(entry.unflushed, entry.tracker.take(true))
+      entry.unflushed = undefined
       const ended = endedJob(entry, final, output)
-      const job = yield* store.finish(jobId, { ...final, output, attempts: ended.attempts }).pipe(
-        Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : find(jobId)),
-        Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
+      const write = store.finish(jobId, { ...final, output, attempts: ended.attempts }).pipe(
+        Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : find(jobId))
       )
       const first = !(yield* Deferred.isDone(entry.done))
+      const job = yield* write.pipe(
+        Effect.catchTag("StorageError", (e) =>
+          Effect.gen(function*() {
+            yield* Effect.logWarning(`could not record the end of job ${jobId}; trying again until the store is back`, e)
+            yield* Deferred.succeed(entry.done, ended)
+            if (!retryWrite) return yield* Effect.fail(e)
+            return yield* Effect.retry(write, { schedule: STORE_RETRY, while: (e) => e._tag === "StorageError" })
+          })
+        ),
+        Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
+      )
       yield* Deferred.succeed(entry.done, job)
       // Once per job (a cancel may settle it again): the flight recorder row and the metrics, in the
       // event loop's next turn, once the waiters have answered: bookkeeping is not on the request's path.
@@ -205,14 +229,21 @@ export const make = Effect.gen(function*() {
       }
     }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
 
-  /** Appends what arrived since the last flush; stops the run if the job is already final. */
+  /**
+   * Appends what arrived since the last flush; stops the run if the job is
+   * already final. Output that could not be written is kept and written
+   * with the next flush (or the final state).
+   */
   const flush = (jobId: string, entry: LiveJob) =>
     Effect.gen(function*() {
-      if (!entry.tracker.hasPending) return
-      const stillActive = yield* store.appendOutput(jobId, entry.tracker.take()).pipe(
-        Effect.catchAll((e) =>
-          Effect.as(Effect.logWarning(`output flush of job ${jobId} failed; later output is flushed next time`, e), true)
-        )
+      if (!entry.tracker.hasPending && entry.unflushed === undefined) return
+      const output = joinFlushes(entry.unflushed, entry.tracker.take())
+      entry.unflushed = undefined
+      const stillActive = yield* store.appendOutput(jobId, output).pipe(
+        Effect.catchAll((e) => {
+          entry.unflushed = output
+          return Effect.as(Effect.logWarning(`output flush of job ${jobId} failed; it is written with the next`, e), true)
+        })
       )
       // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
       if (!stillActive) return yield* Effect.interrupt
@@ -281,7 +312,8 @@ export const make = Effect.gen(function*() {
         return Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
           Effect.zipRight(
             interrupted ? Effect.void : Effect.logError(`job ${job.id} died`, exit.cause),
-            settle(job.id, entry, stoppedFinal(job.id, exit.cause, finishedAt))
+            // Interrupted: whoever interrupted it settles it too, and decides whether to wait for the store.
+            settle(job.id, entry, stoppedFinal(job.id, exit.cause, finishedAt), !interrupted)
           ))
       }),
       Effect.annotateLogs({ jobId: job.id, correlationId: job.correlationId })
@@ -418,7 +450,7 @@ export const make = Effect.gen(function*() {
    * Interrupts a job of ours and records it canceled. Its own finalizer
    * normally records that; a job interrupted before it began never ran one.
    */
-  const stopLocal = (jobId: string, message: string) =>
+  const stopLocal = (jobId: string, message: string, retryWrite = true) =>
     Effect.gen(function*() {
       const entry = live.get(jobId)
       yield* FiberMap.remove(fibers, jobId)
@@ -430,7 +462,7 @@ export const make = Effect.gen(function*() {
         signal: null,
         error: toJobError(new JobCanceled({ message, jobId })),
         reply: null
-      })
+      }, retryWrite)
     })
 
   const cancel = (jobId: string) =>
@@ -460,7 +492,8 @@ export const make = Effect.gen(function*() {
   yield* Effect.addFinalizer(() =>
     Effect.forEach(
       [...live.keys()],
-      (jobId) => stopLocal(jobId, "the server shut down while the job ran"),
+      // Written once: a store out of reach does not hold up the shutdown (the next instance orphans the job).
+      (jobId) => stopLocal(jobId, "the server shut down while the job ran", false),
       { concurrency: "unbounded", discard: true }
     )
   )

@@ -25,6 +25,8 @@ export interface LiveJob {
   readonly job: Job
   readonly done: Deferred.Deferred<Job>
   readonly tracker: OutputTracker
+  /** Output taken from the tracker whose write failed: written with the next. */
+  unflushed: OutputFlush | undefined
   pid: number | null
   /** The first attempt's start. */
   startedAt: number | null
@@ -34,6 +36,15 @@ export interface LiveJob {
   stdoutBytes: number
   readonly cli: Cli
 }
+
+/**
+ * Two flushes as one: the earlier one's pieces, then the later one's, and
+ * the later one's counters.
+ *
+ * @since 0.1.0
+ */
+export const joinFlushes = (earlier: OutputFlush | undefined, later: OutputFlush): OutputFlush =>
+  earlier === undefined ? later : { ...later, chunks: [...earlier.chunks, ...later.chunks] }
 
 /**
  * A job just accepted: queued, with nothing spawned nor output yet.
@@ -46,6 +57,7 @@ export const makeLiveJob = (job: Job, maxOutputBytes: number): Effect.Effect<Liv
     done,
     // The server's secret values are never stored with the output.
     tracker: new OutputTracker(maxOutputBytes, processSecretValues()),
+    unflushed: undefined,
     pid: null,
     startedAt: null,
     attempts: job.attempts ?? [],
