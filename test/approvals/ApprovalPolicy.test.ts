@@ -14,14 +14,14 @@ import type { ApprovalSubject } from "../../src/approvals/policy.js"
 import { byCli, type Cli } from "../../src/domain/Cli.js"
 import * as Principal from "../../src/domain/Principal.js"
 import { approvalList, approvalTools } from "../../src/mcp/tools/approvals.js"
-import { layerAt } from "../../src/storage/Database.js"
+import { testDatabaseAt } from "../support/testDatabase.js"
 import * as GatewayConfig from "../../src/Config.js"
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-approvals-")), "gateway.db")
 
-/** A real SQLite file, migrated with the approval table, and the service on it. */
+/** A real database (a SQLite file, or PostgreSQL under its run), migrated with the approval table, and the service on it. */
 const approvalsAt = (path: string, options: ApprovalPolicyOptions = {}) =>
-  layer(options).pipe(Layer.provideMerge(layerAt(path)), Layer.merge(GatewayConfig.layerTest()))
+  layer(options).pipe(Layer.provideMerge(testDatabaseAt(path)), Layer.merge(GatewayConfig.layerTest()))
 
 const decoders = byCli((cli) => Schema.decodeUnknownSync(agents[cli].request as unknown as Schema.Schema<ApprovalSubject, unknown>))
 const request = (cli: Cli, fields: Record<string, unknown>): ApprovalSubject =>

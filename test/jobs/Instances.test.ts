@@ -1,5 +1,4 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -22,7 +21,7 @@ import { claimOrphan, type InstanceRow, Instances, layer as instancesLayer } fro
 import { JobStore, layer as jobStoreLayer } from "../../src/jobs/JobStore.js"
 import { groupAlive } from "../../src/process/processGroup.js"
 import { ownPidNamespace, processStartTime } from "../../src/process/processInfo.js"
-import * as Database from "../../src/storage/Database.js"
+import { testDatabaseAt, testUnmigratedDatabaseAt } from "../support/testDatabase.js"
 
 const HEARTBEAT_MS = 1_000
 const LEASE_MS = 5_000
@@ -132,7 +131,7 @@ const setup = Effect.gen(function*() {
   // Added first, so it runs last, after every connection closed.
   yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
   const path = join(dir, "gateway.db")
-  const context = yield* Layer.build(jobStoreLayer.pipe(Layer.provideMerge(Database.layerAt(path))))
+  const context = yield* Layer.build(jobStoreLayer.pipe(Layer.provideMerge(testDatabaseAt(path))))
   const sql = Context.get(context, SqlClient.SqlClient)
   const store = Context.get(context, JobStore)
 
@@ -143,7 +142,7 @@ const setup = Effect.gen(function*() {
       yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
       const built = yield* Layer.buildWithScope(
         instancesLayer.pipe(
-          Layer.provide(Database.layerAt(path)),
+          Layer.provide(testDatabaseAt(path)),
           Layer.provide(
             GatewayConfig.layerTest({ heartbeatMs: HEARTBEAT_MS, leaseMs: LEASE_MS, killGraceMs: 300, ...overrides })
           )
@@ -562,7 +561,7 @@ describe("Instances", () => {
       const dir = mkdtempSync(join(tmpdir(), "instances-test-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       // A database without the schema: no instances table.
-      const bare = SqliteClient.layer({ filename: join(dir, "bare.db") })
+      const bare = testUnmigratedDatabaseAt(join(dir, "bare.db"))
       const error = yield* Effect.flip(
         Layer.build(instancesLayer.pipe(Layer.provide(bare), Layer.provide(GatewayConfig.layerTest())))
       )

@@ -16,13 +16,12 @@ import * as Scope from "effect/Scope"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as GatewayConfig from "../../src/Config.js"
 import type { GatewayConfigShape } from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import * as Principal from "../../src/domain/Principal.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
-import * as Database from "../../src/storage/Database.js"
+import { testConfig, testDatabaseAt } from "../support/testDatabase.js"
 import { advance, claudeRequest, settle } from "./clock.js"
 import type { CommandSpec } from "../../src/process/CommandRunner.js"
 import { Claude, ScriptedRunner } from "../../src/testing/index.js"
@@ -54,14 +53,14 @@ const managerLayer = (
   path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
 ) => {
   return Gateway.layerServicesWith(scriptedRunner(steps, seen), CliIdentity.layerTrusting).pipe(
-    Layer.provideMerge(GatewayConfig.layerTest({ databasePath: path, ...config }))
+    Layer.provideMerge(testConfig({ databasePath: path, ...config }))
   )
 }
 
 const request = claudeRequest
 
 const JobStoreOnly = (path: string) =>
-  Layer.provideMerge(JobStoreLayer, Database.layerAt(path))
+  Layer.provideMerge(JobStoreLayer, testDatabaseAt(path))
 
 const quick = () => [{ afterMs: 10, text: resultLine("done") }]
 
@@ -240,7 +239,7 @@ describe("JobManager", () => {
           sessions: (yield* sql<{ id: string }>`SELECT id FROM sessions ORDER BY id`).map((r) => r.id),
           approvals: (yield* sql<{ id: string }>`SELECT id FROM approvals ORDER BY id`).map((r) => r.id)
         }
-      }).pipe(Effect.provide(Layer.merge(managerLayer(quick, [], { jobRetentionDays: 30 }, path), Database.layerAt(path))))
+      }).pipe(Effect.provide(Layer.merge(managerLayer(quick, [], { jobRetentionDays: 30 }, path), testDatabaseAt(path))))
       expect(left).toEqual({ jobs: [recent.id], sessions: ["new-session"], approvals: ["new-approval"] })
     })
   })

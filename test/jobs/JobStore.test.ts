@@ -7,10 +7,10 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { JobStore, layer, type NewJob } from "../../src/jobs/JobStore.js"
-import { layerAt } from "../../src/storage/Database.js"
+import { testDatabaseAt } from "../support/testDatabase.js"
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-store-")), "gateway.db")
-const storeAt = (path: string) => layer.pipe(Layer.provideMerge(layerAt(path)))
+const storeAt = (path: string) => layer.pipe(Layer.provideMerge(testDatabaseAt(path)))
 
 let n = 0
 const newJob = (overrides: Partial<NewJob> = {}): NewJob => ({

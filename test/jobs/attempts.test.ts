@@ -15,7 +15,6 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as CliIdentity from "../../src/cli/CliIdentity.js"
-import * as GatewayConfig from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import { attemptFailed, attemptsEnded, attemptStarted } from "../../src/jobs/attempts.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
@@ -23,7 +22,7 @@ import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import { llmJobStatus } from "../../src/mcp/tools/jobs.js"
 import { jobLine, jobStatus } from "../../src/mcp/tools/jobView.js"
 import type { CommandSpec } from "../../src/process/CommandRunner.js"
-import * as Database from "../../src/storage/Database.js"
+import { testConfig, testDatabaseAt } from "../support/testDatabase.js"
 import { Claude, type CliRun, exited, ScriptedRunner } from "../../src/testing/index.js"
 import { advance, claudeRequest } from "./clock.js"
 
@@ -50,7 +49,7 @@ const scriptedRunner = (script: (n: number) => CliRun, seen: Array<CommandSpec>)
 /** The services over an in-memory database, with 3 attempts, 1 s then 2 s apart (less jitter). */
 const managerLayer = (script: (n: number) => CliRun, seen: Array<CommandSpec>) =>
   Gateway.layerServicesWith(scriptedRunner(script, seen), CliIdentity.layerTrusting).pipe(
-    Layer.provideMerge(GatewayConfig.layerTest({ retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 } }))
+    Layer.provideMerge(testConfig({ retry: { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 30_000 } }))
   )
 
 const request = claudeRequest
@@ -183,11 +182,11 @@ describe("the attempts column", () => {
         expect(view.attempts).toBeUndefined()
         expect(view.attemptCount).toBeUndefined()
       }
-    }).pipe(Effect.provide(Layer.provideMerge(JobStoreLayer, Database.layerAt(":memory:")))))
+    }).pipe(Effect.provide(Layer.provideMerge(JobStoreLayer, testDatabaseAt(":memory:")))))
 
   it.effect("a database from before the column migrates: its rows read with no attempts, new ones record them", () => {
     const path = join(mkdtempSync(join(tmpdir(), "gateway-attempts-")), "gateway.db")
-    const store = Layer.provideMerge(JobStoreLayer, Database.layerAt(path))
+    const store = Layer.provideMerge(JobStoreLayer, testDatabaseAt(path))
     const old = "00000000-0000-4000-8000-0000000000aa"
     return Effect.gen(function*() {
       // The file as 0006 left it: no attempts column.
@@ -197,7 +196,7 @@ describe("the attempts column", () => {
           yield* sql`DELETE FROM gateway_migrations WHERE migration_id >= 7`
           yield* sql`INSERT INTO jobs (id, cli, request_key, argv_json, cwd, correlation_id, output_format, status,
             owner_instance, created_at) VALUES (${old}, 'claude', 'k', '[]', '/', 'c', 'text', 'queued', 'i', 1)`
-        })).pipe(Effect.provide(Database.layerAt(path)))
+        })).pipe(Effect.provide(testDatabaseAt(path)))
       yield* Effect.gen(function*() {
         const jobs = yield* JobStore
         expect("attempts" in Option.getOrThrow(yield* jobs.get(old))).toBe(false)
@@ -271,7 +270,7 @@ describe("the attempts column", () => {
       // Final: later writes of attempts change nothing.
       expect(yield* store.recordAttempts(id, [])).toBe(false)
       expect(Option.getOrThrow(yield* store.get(id)).attempts).toHaveLength(2)
-    }).pipe(Effect.provide(Layer.provideMerge(JobStoreLayer, Database.layerAt(":memory:")))))
+    }).pipe(Effect.provide(Layer.provideMerge(JobStoreLayer, testDatabaseAt(":memory:")))))
 })
 
 describe("attempts, pure", () => {

@@ -6,6 +6,7 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
+import { testStore } from "../support/testDatabase.js"
 
 /** A claude request as the tool decodes it, with every default filled in. */
 export const claudeRequest = (prompt: string) => ({
@@ -21,8 +22,28 @@ export const claudeRequest = (prompt: string) => ({
   forceRefresh: false
 })
 
-/** Lets every runnable fiber run until it waits on the clock or on I/O. */
-export const settle = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow(), { discard: true })
+const yields = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow(), { discard: true })
 
-/** Moves the test clock, letting fibers reach their sleeps first. */
-export const advance = (ms: number) => Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms)))
+/** A pause in real time (not the TestClock's), for replies from a database server to arrive. */
+const ioPause = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
+
+/**
+ * Lets every runnable fiber run until it waits on the clock or on I/O. On
+ * SQLite every query answers synchronously, so yielding is enough; on
+ * PostgreSQL (the store suite's run) a query waits on the network, so the
+ * fibers are also given real time for their queries to come back.
+ */
+export const settle = testStore() === "postgres" ?
+  Effect.forEach(Array.from({ length: 8 }), () => Effect.zipRight(yields, ioPause), { discard: true }) :
+  yields
+
+/**
+ * Moves the test clock, letting fibers reach their sleeps first. On
+ * PostgreSQL, also lets the writes the move set off reach the database
+ * before the test reads it (on SQLite they are done when the move is).
+ */
+export const advance = (ms: number) =>
+  Effect.zipRight(
+    Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms))),
+    testStore() === "postgres" ? settle : Effect.void
+  )

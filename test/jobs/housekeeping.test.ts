@@ -10,13 +10,12 @@ import { mkdtempSync } from "node:fs"
 import { hostname, tmpdir } from "node:os"
 import { join } from "node:path"
 import * as CliIdentity from "../../src/cli/CliIdentity.js"
-import * as GatewayConfig from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { FlightRecorder } from "../../src/observability/FlightRecorder.js"
 import { CommandRunner } from "../../src/process/CommandRunner.js"
 import { ownPidNamespace } from "../../src/process/processInfo.js"
-import * as Database from "../../src/storage/Database.js"
+import { testConfig, testDatabaseAt } from "../support/testDatabase.js"
 
 /** No CLI runs in these tests. */
 const noRunner = Layer.succeed(CommandRunner, {
@@ -77,13 +76,13 @@ const killedServer = (path: string) =>
     yield* sql`INSERT INTO jobs ${sql.insert(job("running", { status: "running", started_at: T + 10, pid: null }))}`
     yield* sql`INSERT INTO flight_recorder ${sql.insert(openRow("row-done", "done"))}`
     yield* sql`INSERT INTO flight_recorder ${sql.insert(openRow("row-running", "running"))}`
-  }).pipe(Effect.provide(Database.layerAt(path)))
+  }).pipe(Effect.provide(testDatabaseAt(path)))
 
 describe("housekeeping", () => {
   it.live("at start, completes the recorder rows a killed server left open: from the job's end, or orphaned", () => {
     const path = join(mkdtempSync(join(tmpdir(), "gateway-housekeeping-")), "gateway.db")
     const services = Gateway.layerServicesWith(noRunner, CliIdentity.layerTrusting).pipe(
-      Layer.provideMerge(GatewayConfig.layerTest({ databasePath: path }))
+      Layer.provideMerge(testConfig({ databasePath: path }))
     )
     return Effect.gen(function*() {
       yield* killedServer(path)

@@ -25,12 +25,12 @@ import {
 } from "../../src/observability/FlightRecorder.js"
 import { layer as metricsLayer, Metrics } from "../../src/observability/Metrics.js"
 import { REDACTED } from "../../src/observability/redact.js"
-import * as Database from "../../src/storage/Database.js"
+import { testDatabaseAt } from "../support/testDatabase.js"
 
 const testLayer = (config: Partial<GatewayConfigShape> = {}) => {
   const path = join(mkdtempSync(join(tmpdir(), "gateway-recorder-")), "gateway.db")
   return recorderLayer.pipe(
-    Layer.provideMerge(Layer.merge(Database.layerAt(path), metricsLayer)),
+    Layer.provideMerge(Layer.merge(testDatabaseAt(path), metricsLayer)),
     Layer.provideMerge(GatewayConfig.layerTest(config))
   )
 }

@@ -5,14 +5,22 @@
  * which inherit it) and as `inject("postgresUrl")`; stopped at the end, or
  * at the exit of this process if the run ends without its teardown.
  *
+ * `LLM_GATEWAY_TEST_POSTGRES_LOG=<file>` keeps the server's log there: each
+ * statement that failed, with PostgreSQL's own message (the client's
+ * SqlError often says only "Failed to execute statement").
+ *
  * When `LLM_GATEWAY_TEST_POSTGRES_URL` is already set (a server of your own,
  * its URL with a user that may CREATE DATABASE), the run uses it and starts
  * none.
  */
+import { copyFileSync } from "node:fs"
+import { join } from "node:path"
 import type { TestProject } from "vitest/node"
 import { startPostgres } from "../support/postgres.js"
 
 export const POSTGRES_URL_ENV = "LLM_GATEWAY_TEST_POSTGRES_URL"
+/** Where to copy the server's log (every failed statement with its error) at the end, when set. */
+export const POSTGRES_LOG_ENV = "LLM_GATEWAY_TEST_POSTGRES_LOG"
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -39,6 +47,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     process.off("exit", onExit)
     delete process.env[POSTGRES_URL_ENV]
+    await server.shutdown().catch(() => undefined)
+    const keepLog = process.env[POSTGRES_LOG_ENV]
+    if (keepLog !== undefined && keepLog !== "") {
+      try {
+        copyFileSync(join(server.folder, "server.log"), keepLog)
+        process.stderr.write(`[postgres] the server's log is in ${keepLog}\n`)
+      } catch (error) {
+        process.stderr.write(`[postgres] could not keep the server's log: ${String(error)}\n`)
+      }
+    }
     await server.stop()
   }
 }

@@ -13,18 +13,21 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { migration } from "../../src/sessions/migration.js"
 import { layer, SessionStore } from "../../src/sessions/SessionStore.js"
-import { layerAt } from "../../src/storage/Database.js"
+import { testDatabaseAt } from "../support/testDatabase.js"
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-sessions-")), "gateway.db")
 
 /** Runs the sessions migration unless the database's own migrations already did. */
 const ensureSessionTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const tables = yield* sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sessions'`
+  const tables = yield* sql.onDialectOrElse({
+    pg: () => sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'sessions'`,
+    orElse: () => sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sessions'`
+  })
   if (tables.length === 0) yield* migration
 })
 
-const dbAt = (path: string) => Layer.effectDiscard(ensureSessionTables).pipe(Layer.provideMerge(layerAt(path)))
+const dbAt = (path: string) => Layer.effectDiscard(ensureSessionTables).pipe(Layer.provideMerge(testDatabaseAt(path)))
 const storeAt = (path: string) => layer.pipe(Layer.provideMerge(dbAt(path)))
 
 const GW_ID = /^gw-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -354,8 +357,15 @@ describe("SessionStore", () => {
 
     const checkIntegrity = (sql: SqlClient.SqlClient) =>
       Effect.gen(function*() {
-        expect(yield* sql`PRAGMA integrity_check`).toEqual([{ integrity_check: "ok" }])
-        expect(yield* sql`PRAGMA foreign_key_check`).toEqual([])
+        // Every active pointer on a session of its CLI (PostgreSQL enforces the foreign key; SQLite is checked too).
+        expect(
+          yield* sql`SELECT a.cli FROM active_sessions a LEFT JOIN sessions s ON s.id = a.session_id AND s.cli = a.cli
+            WHERE s.id IS NULL`
+        ).toEqual([])
+        if (sql.onDialectOrElse({ sqlite: () => true, orElse: () => false })) {
+          expect(yield* sql`PRAGMA integrity_check`).toEqual([{ integrity_check: "ok" }])
+          expect(yield* sql`PRAGMA foreign_key_check`).toEqual([])
+        }
       })
 
     it.scoped("sessions created at once from both are all kept, and each sees the other's", () =>
@@ -439,7 +449,7 @@ describe("SessionStore", () => {
           import * as Effect from "effect/Effect"
           import * as Layer from "effect/Layer"
           const { layer, SessionStore } = await import(${src("sessions/SessionStore.ts")})
-          const { layerAt } = await import(${src("storage/Database.ts")})
+          const { testDatabaseAt } = await import(${JSON.stringify(fileURLToPath(new URL("../support/testDatabase.ts", import.meta.url)))})
           const [path, name, targets] = [process.argv[1], process.argv[2], JSON.parse(process.argv[3])]
           const program = Effect.gen(function*() {
             const store = yield* SessionStore
@@ -451,7 +461,7 @@ describe("SessionStore", () => {
             }
             return made
           })
-          const made = await Effect.runPromise(program.pipe(Effect.provide(layer.pipe(Layer.provideMerge(layerAt(path))))))
+          const made = await Effect.runPromise(program.pipe(Effect.provide(layer.pipe(Layer.provideMerge(testDatabaseAt(path))))))
           process.stdout.write(JSON.stringify(made))
         `
         execFile(

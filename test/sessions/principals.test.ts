@@ -11,9 +11,9 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Principal from "../../src/domain/Principal.js"
 import { layer, SessionStore } from "../../src/sessions/SessionStore.js"
-import { layerAt } from "../../src/storage/Database.js"
+import { testDatabaseAt } from "../support/testDatabase.js"
 
-const storeAt = (path: string) => layer.pipe(Layer.provideMerge(layerAt(path)))
+const storeAt = (path: string) => layer.pipe(Layer.provideMerge(testDatabaseAt(path)))
 const fresh = () => storeAt(join(mkdtempSync(join(tmpdir(), "gateway-principals-")), "gateway.db"))
 const B = "token:b"
 

@@ -19,7 +19,7 @@ import {
 } from "../../src/mcp/tools/sessions.js"
 import { migration } from "../../src/sessions/migration.js"
 import { layer, SessionStore } from "../../src/sessions/SessionStore.js"
-import { layerAt } from "../../src/storage/Database.js"
+import { testDatabaseAt } from "../support/testDatabase.js"
 import { GatewayConfig, type GatewayConfigShape, layerTest } from "../../src/Config.js"
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-session-tools-")), "gateway.db")
@@ -27,14 +27,17 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), "gateway-session-tools-")),
 /** Runs the sessions migration unless the database's own migrations already did. */
 const ensureSessionTables = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
-  const tables = yield* sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sessions'`
+  const tables = yield* sql.onDialectOrElse({
+    pg: () => sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'sessions'`,
+    orElse: () => sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'sessions'`
+  })
   if (tables.length === 0) yield* migration
 })
 
 const storeAt = (path: string, config: Partial<GatewayConfigShape> = {}) =>
   layer.pipe(
     Layer.provideMerge(Layer.effectDiscard(ensureSessionTables)),
-    Layer.provideMerge(layerAt(path)),
+    Layer.provideMerge(testDatabaseAt(path)),
     Layer.merge(layerTest(config))
   )
 

@@ -18,10 +18,10 @@
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { accessSync, chmodSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
+import pg from "pg"
 
 const log = (line: string): void => {
   process.stderr.write(`[postgres] ${line}\n`)
@@ -223,22 +223,11 @@ const childrenOf = (pid: number): Array<number> => {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The `pg` client, for the admin calls (loaded untyped: `pg` ships no types, @types/pg is not installed)
-
-interface PgClient {
-  connect(): Promise<void>
-  query<Row = Record<string, unknown>>(text: string, values?: ReadonlyArray<unknown>): Promise<{ rows: Array<Row> }>
-  end(): Promise<void>
-  on(event: "error", listener: (error: Error) => void): void
-}
-interface PgModule {
-  Client: new(config: { connectionString: string; connectionTimeoutMillis?: number }) => PgClient
-}
-const pg = (): PgModule => createRequire(import.meta.url)("pg") as PgModule
+// The `pg` client, for the admin calls
 
 /** Runs `f` with one connection to `url`, closed after. */
-export const withClient = async <A>(url: string, f: (client: PgClient) => Promise<A>): Promise<A> => {
-  const client = new (pg().Client)({ connectionString: url, connectionTimeoutMillis: 10_000 })
+export const withClient = async <A>(url: string, f: (client: pg.Client) => Promise<A>): Promise<A> => {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 })
   client.on("error", () => {
     // A connection ended by the server (restart, terminate): the query that used it fails instead.
   })
