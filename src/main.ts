@@ -17,15 +17,17 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import { fileURLToPath } from "node:url"
 import { config as binaryConfig } from "./binaryConfig.js"
 import { HELP, parseArgs, USAGE, USAGE_EXIT_CODE } from "./commands/args.js"
-import { GatewayConfig } from "./Config.js"
+import { GatewayConfig, type GatewayConfigShape } from "./Config.js"
 import * as Gateway from "./Gateway.js"
 import { endpointUrl } from "./http/address.js"
 import { servedTools } from "./mcp/tools/index.js"
 import { VERSION } from "./version.js"
 import * as HomeCheck from "./storage/homeCheck.js"
+import { describeUrl } from "./storage/pgUrl.js"
 
 // stdout carries the protocol; a stray console.log from any library would corrupt it.
 console.log = console.error
@@ -44,10 +46,17 @@ const serve = (): void =>
     }
   })
 
+/** Where the gateway keeps its state, as the start-up line says it (a password hidden). */
+const databaseShown = (config: GatewayConfigShape): string =>
+  Option.match(config.databaseUrl, {
+    onNone: () => config.databasePath,
+    onSome: (url) => `PostgreSQL ${describeUrl(Redacted.value(url))}`
+  })
+
 /** One line on stderr, so a person who starts the server by hand sees that it waits for a client. */
 const announce = Effect.flatMap(GatewayConfig, (config) =>
   Effect.logInfo(
-    `llm-cli-gateway ${VERSION}: serving MCP on stdio (${servedTools(config.toolsets).length} tools), database ${config.databasePath}; ` +
+    `llm-cli-gateway ${VERSION}: serving MCP on stdio (${servedTools(config.toolsets).length} tools), database ${databaseShown(config)}; ` +
       `waiting for a client on stdin`
   ))
 
@@ -65,7 +74,7 @@ const serveHttp = Effect.gen(function*() {
       Effect.flatMap(Effect.flatMap(Tokens.TokenStore, (store) => store.size), (tokens) =>
         Effect.logInfo(
           `llm-cli-gateway ${VERSION}: serving MCP over Streamable HTTP at ${endpointUrl(address)} ` +
-            `(${servedTools(config.toolsets).length} tools), database ${config.databasePath}; ` +
+            `(${servedTools(config.toolsets).length} tools), database ${databaseShown(config)}; ` +
             (oauth !== undefined
               ? `OAuth on: access tokens of the issuer ${oauth.issuer} for ${oauth.resource} required` +
                 (tokens > 1 ? `, or a bearer token (${tokens - 1})` : "")

@@ -40,6 +40,9 @@ export const LiveInstance = Schema.Struct({
  * @since 0.1.0
  */
 export const DatabaseCheck = Schema.Struct({
+  /** Which store: the SQLite file, or the PostgreSQL database of `LLM_GATEWAY_DATABASE_URL`. */
+  store: Schema.Literal("sqlite", "postgresql"),
+  /** The SQLite file, or the PostgreSQL URL with its password hidden. */
   path: Schema.String,
   /**
    * `ok`: opens and the server can write it; `new`: not there yet, the
@@ -126,6 +129,18 @@ const firstLine = (cause: Cause.Cause<unknown>): string => {
 }
 
 /**
+ * What the schema version says, as the doctor words it.
+ *
+ * @since 0.1.0
+ */
+export const schemaMessage = (version: number, latest: number): string =>
+  version === latest
+    ? `schema ${version}, up to date`
+    : version < latest
+    ? `schema ${version}; the server migrates it to ${latest} at its next start`
+    : `schema ${version}, newer than this version's ${latest}: a newer llm-cli-gateway uses it too`
+
+/**
  * Looks at the database at `path` (`:memory:` for none).
  *
  * @since 0.1.0
@@ -133,7 +148,14 @@ const firstLine = (cause: Cause.Cause<unknown>): string => {
 export const checkDatabase = (path: string, now: number = Date.now()): Effect.Effect<DatabaseCheck> =>
   Effect.gen(function*() {
     const latest = Math.max(0, ...(yield* Effect.orDie(loader)).map(([id]) => id))
-    const base = { path, sizeBytes: null, schemaVersion: null, latestSchemaVersion: latest, instances: [] }
+    const base = {
+      store: "sqlite",
+      path,
+      sizeBytes: null,
+      schemaVersion: null,
+      latestSchemaVersion: latest,
+      instances: []
+    } as const
     if (path === ":memory:") {
       return { ...base, status: "memory", writable: true, message: "in memory: jobs and sessions are not kept" } as const
     }
@@ -173,10 +195,5 @@ export const checkDatabase = (path: string, now: number = Date.now()): Effect.Ef
     if (!canWrite) {
       return { ...withSchema, status: "unusable", message: "is not writable (the file or its folder): the server must write it." } as const
     }
-    const schema = seen.version === latest
-      ? `schema ${seen.version}, up to date`
-      : seen.version < latest
-      ? `schema ${seen.version}; the server migrates it to ${latest} at its next start`
-      : `schema ${seen.version}, newer than this version's ${latest}: a newer llm-cli-gateway uses it too`
-    return { ...withSchema, status: "ok", message: schema } as const
+    return { ...withSchema, status: "ok", message: schemaMessage(seen.version, latest) } as const
   })

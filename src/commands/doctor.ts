@@ -12,6 +12,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { GatewayConfig, type GatewayConfigShape } from "../Config.js"
 import * as Gateway from "../Gateway.js"
@@ -20,6 +21,7 @@ import * as CommandRunner from "../process/CommandRunner.js"
 import { VERSION } from "../version.js"
 import { checkClis } from "./cliChecks.js"
 import { checkDatabase, type DatabaseCheck } from "./databaseCheck.js"
+import { checkPostgres } from "./databaseCheckPg.js"
 import { formatReport } from "./doctorFormat.js"
 import { checkHttp, type HttpCheck } from "./doctorHttp.js"
 import { type CliCheck, DoctorReport, type Problem } from "./doctorReport.js"
@@ -114,7 +116,10 @@ export const diagnose = (options: DoctorOptions = {}): Effect.Effect<DoctorRepor
       ? [[], null, null] as const
       : yield* Effect.all([
         Effect.provide(checkClis(env, platform), cliServices(config.right, env)),
-        checkDatabase(config.right.databasePath),
+        Option.match(config.right.databaseUrl, {
+          onNone: () => checkDatabase(config.right.databasePath),
+          onSome: checkPostgres
+        }),
         checkHttp(config.right, env)
       ], { concurrency: "unbounded" })
     const problems = problemsOf(node, configuration.error, clis, database, http)

@@ -33,7 +33,7 @@ const cliLines = (c: CliCheck): ReadonlyArray<string> => {
 }
 
 const databaseLine = (d: DatabaseCheck): string => {
-  const parts = [`${d.path}: ${d.status}`]
+  const parts = [`${d.store === "postgresql" ? "PostgreSQL " : ""}${d.path}: ${d.status}`]
   if (d.sizeBytes !== null) parts.push(size(d.sizeBytes))
   parts.push(d.message)
   const others = d.instances.length === 0

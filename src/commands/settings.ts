@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { homedir } from "node:os"
+import { homedir, hostname } from "node:os"
 import { join } from "node:path"
 import { type BinaryConfigShape, config as binaryConfig } from "../binaryConfig.js"
 import { config as gatewayConfig, type GatewayConfigShape } from "../Config.js"
@@ -22,6 +22,7 @@ import { DEFAULT_ALGORITHMS } from "../http/oauth.js"
 import { REDACTED, redact } from "../observability/redact.js"
 import { tokensFilePath } from "../http/tokens.js"
 import { isSecretName } from "../observability/secretValues.js"
+import { describeUrl } from "../storage/pgUrl.js"
 
 /**
  * One variable of the configuration.
@@ -56,6 +57,8 @@ const shown: Readonly<Record<string, Show>> = {
   ...Object.fromEntries(allClis.map((cli): [string, Show] => [`LLM_GATEWAY_${cli.toUpperCase()}_BIN`, (c) => c.binaries[cli]])),
   LLM_GATEWAY_HOME: () => join(homedir(), ".llm-cli-gateway"),
   LLM_GATEWAY_JOBS_DB: (c) => c.databasePath,
+  LLM_GATEWAY_DATABASE_URL: () => "(unset: the SQLite file of LLM_GATEWAY_JOBS_DB)",
+  LLM_GATEWAY_HOST_ID: (c) => Option.getOrElse(c.hostId, () => `(the host name, ${hostname()})`),
   LLM_GATEWAY_LOGS_DB: () => "(unset; the older name of LLM_GATEWAY_JOBS_DB)",
   LLM_GATEWAY_MODEL_ALIASES: () => "(none)",
   LLM_GATEWAY_MCP_SERVERS: (c) => c.mcpServersPath,
@@ -138,7 +141,9 @@ const PUBLIC_NAME = /^LLM_GATEWAY_OAUTH_/
  * @since 0.1.0
  */
 export const displayValue = (name: string, value: string): string =>
-  (SECRET_NAME.test(name) || isSecretName(name)) && !PATH_NAME.test(name) && !PUBLIC_NAME.test(name) && value !== ""
+  name === "LLM_GATEWAY_DATABASE_URL" && value !== "" && !value.startsWith("(")
+    ? describeUrl(value)
+    : (SECRET_NAME.test(name) || isSecretName(name)) && !PATH_NAME.test(name) && !PUBLIC_NAME.test(name) && value !== ""
     ? REDACTED
     : redact(value)
 

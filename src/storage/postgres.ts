@@ -18,6 +18,7 @@ import * as Schedule from "effect/Schedule"
 import pg from "pg"
 import { StorageError } from "../domain/errors.js"
 import { migrate } from "./migrate.js"
+import { describeUrl } from "./pgUrl.js"
 import { decode, encode, type Notification, Notifications } from "./Notifications.js"
 
 /** The one channel every gateway on the database listens on. */
@@ -37,21 +38,6 @@ const types: pg.CustomTypesConfig = {
     oid === INT8_OID && format !== "binary"
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format ?? "text")) as pg.CustomTypesConfig["getTypeParser"]
-}
-
-/**
- * A URL with its password hidden, for messages.
- *
- * @since 0.1.0
- */
-export const describeUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password !== "") parsed.password = "***"
-    return parsed.toString()
-  } catch {
-    return "(a database URL that does not parse)"
-  }
 }
 
 /**
