@@ -126,6 +126,9 @@ export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobMan
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
 
+/** How many of its finished jobs an instance answers from memory. */
+const RECENT_JOBS = 1024
+
 /**
  * How a job's final state is written again while the store cannot be
  * reached: backing off to every 2 s, for up to ten minutes.
@@ -155,6 +158,18 @@ export const make = Effect.gen(function*() {
   const observer = yield* RequestObserver.make
   const fibers = yield* FiberMap.make<string>()
   const live = new Map<string, LiveJob>()
+  /**
+   * The last RECENT_JOBS jobs this instance ran, as they ended and were
+   * recorded: a final state never changes, so their status is answered
+   * without reading the store.
+   */
+  const recent = new Map<string, Job>()
+  const retentionMs = config.jobRetentionDays * 86_400_000
+  const remember = (job: Job) => {
+    recent.delete(job.id)
+    recent.set(job.id, job)
+    if (recent.size > RECENT_JOBS) recent.delete(recent.keys().next().value!)
+  }
   const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
   const cliSlots: Readonly<Record<Cli, Effect.Semaphore>> = Object.fromEntries(
     yield* Effect.forEach(allClis, (cli) => Effect.map(Effect.makeSemaphore(config.maxConcurrentJobsPerCli), (s) => [cli, s]))
@@ -186,10 +201,19 @@ export const make = Effect.gen(function*() {
           onSome: (ended) => ended
         }))
       }
-      return Effect.flatMap(
+      const fromStore = Effect.flatMap(
         find(jobId),
         (job) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
       )
+      const ended = recent.get(jobId)
+      if (ended === undefined) return fromStore
+      // Past retention, the store is asked: the job may have been purged.
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        (ended.finishedAt ?? 0) < now - retentionMs
+          ? fromStore
+          : ended.principal === principal
+          ? Effect.succeed(ended)
+          : Effect.fail(notFound(jobId)))
     })
 
   /**
@@ -209,6 +233,7 @@ export const make = Effect.gen(function*() {
         Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : find(jobId))
       )
       const first = !(yield* Deferred.isDone(entry.done))
+      let recorded = true
       const job = yield* write.pipe(
         Effect.catchTag("StorageError", (e) =>
           Effect.gen(function*() {
@@ -218,9 +243,13 @@ export const make = Effect.gen(function*() {
             return yield* Effect.retry(write, { schedule: STORE_RETRY, while: (e) => e._tag === "StorageError" })
           })
         ),
-        Effect.catchAll((e) => Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended))
+        Effect.catchAll((e) => {
+          recorded = false
+          return Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended)
+        })
       )
       yield* Deferred.succeed(entry.done, job)
+      if (recorded) remember(job)
       // Once per job (a cancel may settle it again): the flight recorder row and the metrics, in the
       // event loop's next turn, once the waiters have answered: bookkeeping is not on the request's path.
       if (first) {
