@@ -28,14 +28,21 @@ const yields = Effect.forEach(Array.from({ length: 200 }), () => Effect.yieldNow
 const ioPause = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 5)))
 
 /**
- * Lets every runnable fiber run until it waits on the clock or on I/O. On
- * SQLite every query answers synchronously, so yielding is enough; on
+ * On SQLite every query answers synchronously, so yielding is enough; on
  * PostgreSQL (the store suite's run) a query waits on the network, so the
- * fibers are also given real time for their queries to come back.
+ * fibers are also given real time, `rounds` pauses of 5 ms, for their
+ * queries to come back.
  */
-export const settle = testStore() === "postgres" ?
-  Effect.forEach(Array.from({ length: 8 }), () => Effect.zipRight(yields, ioPause), { discard: true }) :
-  yields
+const settleFor = (rounds: number) =>
+  testStore() === "postgres" ?
+    Effect.forEach(Array.from({ length: rounds }), () => Effect.zipRight(yields, ioPause), { discard: true }) :
+    yields
+
+/**
+ * Lets every runnable fiber run until it waits on the clock or on I/O: long
+ * enough on PostgreSQL for work of several statements (the purges at start).
+ */
+export const settle = settleFor(40)
 
 /**
  * Moves the test clock, letting fibers reach their sleeps first. On
@@ -44,6 +51,6 @@ export const settle = testStore() === "postgres" ?
  */
 export const advance = (ms: number) =>
   Effect.zipRight(
-    Effect.zipRight(settle, TestClock.adjust(Duration.millis(ms))),
-    testStore() === "postgres" ? settle : Effect.void
+    Effect.zipRight(settleFor(12), TestClock.adjust(Duration.millis(ms))),
+    testStore() === "postgres" ? settleFor(12) : Effect.void
   )

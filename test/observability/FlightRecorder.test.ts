@@ -320,7 +320,7 @@ describe("FlightRecorder", () => {
       const sql = yield* SqlClient.SqlClient
       yield* TestClock.setTime(100_000)
       yield* sql`INSERT INTO instances (id, pid, host, started_at, heartbeat_at, lease_ms)
-        VALUES ('inst-1', 1, 'h', 500, 4_000, 5_000)`
+        VALUES ('inst-1', 1, 'h', 500, 4000, 5000)`
       yield* recorder.started(start({ jobId: "job-gone" }))
       yield* recorder.started(start({ correlationId: "corr-2", jobId: "job-elsewhere", instanceId: "inst-live" }))
       yield* recorder.started(start({ correlationId: "corr-3", jobId: "job-unknown", instanceId: "inst-unknown" }))

@@ -73,6 +73,10 @@ export const findBinDir = (): string | undefined => {
 export const ensureBinaries = (): string => {
   const found = findBinDir()
   if (found !== undefined) return found
+  const fromEnv = process.env.LLM_GATEWAY_TEST_POSTGRES_BIN
+  if (fromEnv !== undefined && fromEnv !== "") {
+    throw new Error(`LLM_GATEWAY_TEST_POSTGRES_BIN=${fromEnv} holds no pg_ctl and initdb`)
+  }
   if (!isRoot()) {
     throw new Error(
       "PostgreSQL is not installed (no pg_ctl on PATH, in /usr/lib/postgresql/*/bin or from pg_config): " +

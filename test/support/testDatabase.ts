@@ -12,6 +12,8 @@
  */
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import type * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -83,7 +85,7 @@ export const testConfig = (overrides: Partial<GatewayConfig.GatewayConfigShape> 
  * A client on a database at `path` that the gateway never migrated (no
  * tables): a SQLite file, or under the PostgreSQL run an empty database.
  */
-export const testUnmigratedDatabaseAt = (path: string): Layer.Layer<SqlClient.SqlClient, unknown> => {
+export const testUnmigratedDatabaseAt = (path: string): Layer.Layer<SqlClient.SqlClient, ConfigError | SqlError> => {
   const adminUrl = testPostgresUrl()
   if (adminUrl === undefined) return SqliteClient.layer({ filename: path })
   return Layer.unwrapEffect(
