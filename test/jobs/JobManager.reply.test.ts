@@ -16,7 +16,6 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as CliIdentity from "../../src/cli/CliIdentity.js"
-import * as GatewayConfig from "../../src/Config.js"
 import { CliAuthRequired, InternalError, JobCanceled } from "../../src/domain/errors.js"
 import * as Job from "../../src/domain/Job.js"
 import * as Gateway from "../../src/Gateway.js"
@@ -24,6 +23,7 @@ import { JobManager, type JobManagerShape, type ReplyError, type SubmitError } f
 import type { RunError } from "../../src/jobs/RequestRunner.js"
 import type { CommandSpec } from "../../src/process/CommandRunner.js"
 import { Claude, ScriptedRunner } from "../../src/testing/index.js"
+import { testConfig } from "../support/testDatabase.js"
 import { claudeRequest } from "./clock.js"
 
 /** The services on a fresh database file; each prompt's run is what `script` answers for it. */
@@ -32,7 +32,7 @@ const services = (script: (prompt: string) => ScriptedRunner.Answer) =>
     ScriptedRunner.layer((spec: CommandSpec) => script(ScriptedRunner.promptOf(spec))),
     CliIdentity.layerTrusting
   ).pipe(
-    Layer.provideMerge(GatewayConfig.layerTest({
+    Layer.provideMerge(testConfig({
       databasePath: join(mkdtempSync(join(tmpdir(), "gateway-reply-")), "gateway.db"),
       retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 }
     }))

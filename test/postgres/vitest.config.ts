@@ -18,6 +18,7 @@ export const storeTests = [
   "test/jobs/JobStore.test.ts",
   "test/jobs/Instances.test.ts",
   "test/jobs/JobManager.test.ts",
+  "test/jobs/JobManager.reply.test.ts",
   "test/jobs/housekeeping.test.ts",
   "test/jobs/attempts.test.ts",
   "test/sessions/SessionStore.test.ts",
