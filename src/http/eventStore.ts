@@ -27,6 +27,7 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { AsyncLocalStorage } from "node:async_hooks"
 import { StorageError } from "../domain/errors.js"
+import { greatest } from "../storage/dialect.js"
 
 /**
  * A session as recorded.
@@ -231,7 +232,7 @@ export const make: Effect.Effect<HttpStreamsShape, never, SqlClient.SqlClient> =
     )
 
   const touch: HttpStreamsShape["touch"] = (id, at) =>
-    run("touch", sql`UPDATE http_sessions SET last_seen_at = max(last_seen_at, ${at}) WHERE id = ${id}`)
+    run("touch", sql`UPDATE http_sessions SET last_seen_at = ${greatest(sql)}(last_seen_at, ${at}) WHERE id = ${id}`)
 
   const endSession: HttpStreamsShape["endSession"] = (id) =>
     run("endSession", sql`DELETE FROM http_sessions WHERE id = ${id}`)

@@ -26,7 +26,7 @@ import { GatewayConfig } from "../Config.js"
 import { JobOrphaned, StorageError } from "../domain/errors.js"
 import { terminateGroup } from "../process/processGroup.js"
 import { isJobProcess, isRunning, ownBootId, ownPidNamespace, processStartTime } from "../process/processInfo.js"
-import { storeNow } from "../storage/dialect.js"
+import { StoreClock, storeNow } from "../storage/dialect.js"
 import { Notifications } from "../storage/Notifications.js"
 
 /**
@@ -167,7 +167,10 @@ export const make: Effect.Effect<
   const pidNamespace = ownPidNamespace() ?? null
   const bootId = ownBootId() ?? null
   // Leases are judged by the store's clock (the database server's on PostgreSQL), never by hosts' clocks.
-  const storeClock = Effect.provideService(storeNow, SqlClient.SqlClient, sql)
+  const storeClock = storeNow.pipe(
+    Effect.provideService(SqlClient.SqlClient, sql),
+    Effect.provideService(StoreClock, yield* StoreClock)
+  )
   const now = storeClock.pipe(Effect.mapError(failed("read the database's clock")))
 
   // When this instance last renewed its lease, and until when it judges no

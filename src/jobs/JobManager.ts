@@ -126,6 +126,9 @@ export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobMan
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
 
+/** How a waiter reads a peer's job again when the store did not answer: every 250 ms, for up to 15 s. */
+const PEER_READ_RETRY = Schedule.spaced(Duration.millis(250)).pipe(Schedule.upTo(Duration.seconds(15)))
+
 /** How many of its finished jobs an instance answers from memory. */
 const RECENT_JOBS = 1024
 
@@ -453,7 +456,8 @@ export const make = Effect.gen(function*() {
       const ended = awaitNotification(news, (n) => n._tag === "JobEnded" && n.jobId === jobId)
       const next = notifications.crossProcess ? ended : Effect.race(ended, Effect.sleep(PEER_POLL))
       while (true) {
-        const job = yield* get(jobId)
+        // A read that meets the store restarting is tried again for a while: a blip is not the waiter's failure.
+        const job = yield* Effect.retry(get(jobId), { schedule: PEER_READ_RETRY, while: (e) => e._tag === "StorageError" })
         if (isFinal(job.status)) return job
         yield* next
       }

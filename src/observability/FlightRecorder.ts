@@ -45,6 +45,7 @@ import {
 import { Metrics } from "./Metrics.js"
 import { redact } from "./redact.js"
 import { processSecretValues } from "./secretValues.js"
+import { greatest } from "../storage/dialect.js"
 
 /**
  * The recorder's values (defined in `observability/flightRecord`).
@@ -249,10 +250,10 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
     const endRows = (jobId: string, end: RequestEnd) => {
       const e = endColumns(end)
       return sql<{ id: string }>`UPDATE flight_recorder SET
-            status = ${e.status}, finished_at = ${e.finishedAt}, duration_ms = max(0, ${e.finishedAt} - started_at),
+            status = ${e.status}, finished_at = ${e.finishedAt}, duration_ms = ${greatest(sql)}(0, ${e.finishedAt} - started_at),
             exit_code = ${e.exitCode}, error_tag = ${e.errorTag}, error_message = ${e.errorMessage},
             reply = ${e.reply}, reply_chars = ${e.replyChars},
-            content_truncated = max(content_truncated, ${e.truncated}),
+            content_truncated = ${greatest(sql)}(content_truncated, ${e.truncated}),
             model = coalesce(${e.model}, model), session_id = ${e.sessionId},
             input_tokens = ${e.inputTokens}, output_tokens = ${e.outputTokens}, usage_json = ${e.usage},
             cost_usd = ${e.costUsd}, circuit_state = coalesce(${e.circuitState}, circuit_state)

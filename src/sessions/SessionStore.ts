@@ -165,7 +165,7 @@ interface SessionRow {
   readonly created_at: number
   readonly last_used_at: number
   readonly cli_session_id: string | null
-  readonly active: number
+  readonly active: number | boolean
 }
 
 const fromRow = (row: SessionRow): Session => ({
@@ -176,7 +176,8 @@ const fromRow = (row: SessionRow): Session => ({
   createdAt: row.created_at,
   lastUsedAt: row.last_used_at,
   cliSessionId: row.cli_session_id,
-  active: row.active !== 0
+  // SQLite answers the comparison as 0 or 1, PostgreSQL as a boolean.
+  active: row.active !== 0 && row.active !== false
 })
 
 const LABELS: Readonly<Record<Cli, string>> = byCli((cli) => cli.charAt(0).toUpperCase() + cli.slice(1))
@@ -260,8 +261,10 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
 
   const list: SessionStoreShape["list"] = (options) => {
     const cli = options?.cli
-    // SQLite: LIMIT -1 is no limit.
-    const limit = options?.limit ?? -1
+    // No limit: LIMIT ALL on PostgreSQL, LIMIT -1 on SQLite.
+    const limit = options?.limit === undefined
+      ? sql.onDialectOrElse({ pg: () => sql.literal("ALL"), orElse: () => sql.literal("-1") })
+      : options.limit
     const offset = options?.offset ?? 0
     // One transaction: the page, the count and the active ids are one snapshot.
     return Effect.gen(function*() {

@@ -9,6 +9,7 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 
 /**
@@ -51,6 +52,18 @@ export const hasColumn = (table: string, column: string): Effect.Effect<boolean,
     ))
 
 /**
+ * Which clock `storeNow` reads: the store's (`"store"`, the default), or
+ * this fiber's `Clock` (`"process"`). Tests that move a `TestClock` to
+ * expire leases on PostgreSQL choose `"process"`.
+ *
+ * @since 0.1.0
+ * @category references
+ */
+export class StoreClock extends Context.Reference<StoreClock>()("llm-cli-gateway/StoreClock", {
+  defaultValue: (): "store" | "process" => "store"
+}) {}
+
+/**
  * Now, in milliseconds, by the store's clock. On PostgreSQL, the database
  * server's: hosts whose clocks disagree still agree on leases. On SQLite
  * (one machine), this process's `Clock`.
@@ -58,9 +71,9 @@ export const hasColumn = (table: string, column: string): Effect.Effect<boolean,
  * @since 0.1.0
  */
 export const storeNow: Effect.Effect<number, SqlError, SqlClient.SqlClient> = Effect.flatMap(
-  SqlClient.SqlClient,
-  (sql) =>
-    sql.onDialectOrElse({
+  Effect.zip(SqlClient.SqlClient, StoreClock),
+  ([sql, source]) =>
+    source === "process" ? Clock.currentTimeMillis : sql.onDialectOrElse({
       pg: () =>
         Effect.map(
           sql<{ now: number }>`SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS now`,

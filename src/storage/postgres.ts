@@ -8,6 +8,8 @@
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -30,6 +32,20 @@ const RELISTEN_MAX = Duration.seconds(2)
 /** How long opening a connection may take before a call fails with a StorageError. */
 export const CONNECT_TIMEOUT = Duration.seconds(5)
 
+/** How long one statement may take before a call fails with a StorageError (the gateway's are all short). */
+export const QUERY_TIMEOUT = Duration.seconds(10)
+
+/** How often the listening connection checks that the database still answers it. */
+const LISTEN_PROBE = Duration.seconds(10)
+
+/** The first line of what went wrong, for a message. */
+const firstLine = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.squash(cause)
+  const inner = (failure as { cause?: unknown }).cause
+  const text = inner instanceof Error ? inner.message : failure instanceof Error ? failure.message : String(failure)
+  return text.split("\n")[0]!
+}
+
 /** `int8` (BIGINT, and every `count(*)`): times in milliseconds and counts, all below 2^53, as numbers. */
 const INT8_OID = 20
 
@@ -39,6 +55,25 @@ const types: pg.CustomTypesConfig = {
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format ?? "text")) as pg.CustomTypesConfig["getTypeParser"]
 }
+
+/** The advisory lock that makes gateways migrate one at a time (any fixed key: "llmgw" in ASCII). */
+const MIGRATION_LOCK = 0x6c6c6d6777
+
+/**
+ * The migrations, one gateway at a time on every host: a session lock on
+ * a connection set aside for it while the migrator runs on the pool (its
+ * own statements must not share a transaction: it probes for its table by
+ * an error). A gateway that dies holding it frees it with its connection.
+ */
+const migrateLocked = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+  Effect.scoped(Effect.gen(function*() {
+    const held = yield* sql.reserve
+    yield* held.execute(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`, [], undefined)
+    yield* Effect.ensuring(
+      migrate,
+      Effect.ignore(held.execute(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`, [], undefined))
+    )
+  })))
 
 /**
  * One listening connection's life: connects, LISTENs, hands each
@@ -50,10 +85,17 @@ const listenOnce = (url: string, hub: PubSub.PubSub<Notification>, listening: Ef
     const client = new pg.Client({
       connectionString: url,
       connectionTimeoutMillis: Duration.toMillis(CONNECT_TIMEOUT),
+      query_timeout: Duration.toMillis(CONNECT_TIMEOUT),
+      keepAlive: true,
       application_name: "llm-cli-gateway (listen)"
     })
     let ended = false
+    // A connection that died without a word (no reset) is found by a probe that gets no answer.
+    const probe = setInterval(() => {
+      client.query("SELECT 1").catch((e: unknown) => lost(`no answer to a probe: ${e instanceof Error ? e.message : e}`))
+    }, Duration.toMillis(LISTEN_PROBE))
     const close = () => {
+      clearInterval(probe)
       ended = true
       client.removeAllListeners()
       // A late error of a connection being closed has no one left to tell.
@@ -137,17 +179,38 @@ export const layerUrl = (
 ): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | Notifications, StorageError> => {
   const value = Redacted.isRedacted(url) ? Redacted.value(url) : url
   const shown = describeUrl(value)
-  const client = PgClient.layer({
-    url: Redacted.make(value),
+  // The pool is ours, so that a query has a time limit too: a database that stops answering without
+  // closing the connection (a host gone, a frozen server) fails calls with a StorageError, not a hang.
+  const pool = Effect.acquireRelease(
+    Effect.sync(() => {
+      const made = new pg.Pool({
+        connectionString: value,
+        types,
+        connectionTimeoutMillis: Duration.toMillis(CONNECT_TIMEOUT),
+        query_timeout: Duration.toMillis(QUERY_TIMEOUT),
+        idleTimeoutMillis: 30_000,
+        keepAlive: true,
+        application_name: "llm-cli-gateway"
+      })
+      // An idle connection's error (the server restarted) removes it from the pool; the next query opens another.
+      made.on("error", () => {})
+      return made
+    }),
+    (made) => Effect.promise(() => made.end()).pipe(Effect.interruptible, Effect.timeoutOption(1000))
+  )
+  const client = PgClient.layerFromPool({
+    acquire: Effect.tap(pool, (made) =>
+      Effect.tryPromise({
+        try: () => made.query("SELECT 1"),
+        catch: (cause) => new SqlError({ cause, message: "cannot connect" })
+      })),
     types,
-    connectTimeout: CONNECT_TIMEOUT,
-    idleTimeout: Duration.seconds(30),
     applicationName: "llm-cli-gateway"
   }).pipe(
     Layer.catchAllCause((cause) =>
       Layer.fail(
         new StorageError({
-          message: `cannot reach the database ${shown}: ${String(cause).split("\n")[0]}`,
+          message: `cannot reach the database ${shown}: ${firstLine(cause)}`,
           operation: "open",
           path: shown
         })
@@ -156,7 +219,7 @@ export const layerUrl = (
   )
   const setup = Layer.effectDiscard(
     // Several gateways starting together race to migrate: the losers wait on the migrations table and retry.
-    Effect.retry(migrate, Schedule.spaced(Duration.millis(200)).pipe(Schedule.intersect(Schedule.recurs(50)))).pipe(
+    Effect.retry(migrateLocked, Schedule.spaced(Duration.millis(200)).pipe(Schedule.intersect(Schedule.recurs(50)))).pipe(
       Effect.catchAllCause((cause) =>
         Effect.fail(
           new StorageError({

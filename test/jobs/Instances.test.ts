@@ -22,6 +22,7 @@ import { JobStore, layer as jobStoreLayer } from "../../src/jobs/JobStore.js"
 import { groupAlive } from "../../src/process/processGroup.js"
 import { ownPidNamespace, processStartTime } from "../../src/process/processInfo.js"
 import { testDatabaseAt, testUnmigratedDatabaseAt } from "../support/testDatabase.js"
+import * as Notifications from "../../src/storage/Notifications.js"
 
 const HEARTBEAT_MS = 1_000
 const LEASE_MS = 5_000
@@ -563,7 +564,13 @@ describe("Instances", () => {
       // A database without the schema: no instances table.
       const bare = testUnmigratedDatabaseAt(join(dir, "bare.db"))
       const error = yield* Effect.flip(
-        Layer.build(instancesLayer.pipe(Layer.provide(bare), Layer.provide(GatewayConfig.layerTest())))
+        Layer.build(
+          instancesLayer.pipe(
+            Layer.provide(bare),
+            Layer.provide(Notifications.layerLocal(":memory:")),
+            Layer.provide(GatewayConfig.layerTest())
+          )
+        )
       )
       expect(error._tag).toBe("StorageError")
       if (error._tag !== "StorageError") return

@@ -21,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import * as GatewayConfig from "../../src/Config.js"
 import type { StorageError } from "../../src/domain/errors.js"
 import * as Database from "../../src/storage/Database.js"
+import { StoreClock } from "../../src/storage/dialect.js"
 import type { Notifications } from "../../src/storage/Notifications.js"
 import { createDatabase, databaseNameFor, freshDatabaseName } from "./postgres.js"
 
@@ -58,7 +59,9 @@ export const testDatabaseAt = (path: string): Layer.Layer<SqlClient.SqlClient | 
   if (adminUrl === undefined) return Database.layerAt(path)
   return Layer.unwrapEffect(
     Effect.suspend(() => databaseUrl(adminUrl, nameFor(path))).pipe(
-      Effect.map((url) => Database.layerUrl(url))
+      // Leases by the test's clock, as on SQLite: the tests move a TestClock to expire them.
+      // (The database's own clock is tested with real processes: test/postgres/hosts.test.ts.)
+      Effect.map((url) => Layer.merge(Database.layerUrl(url), Layer.succeed(StoreClock, "process")))
     )
   )
 }
