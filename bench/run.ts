@@ -21,6 +21,9 @@
  *    server's `ping`, and start-up through the SDK client, cold and warm,
  *    against the minimal server's (bench/callCost.ts); with the polling
  *    client of 3., beside 1.4.0's figures from the issue.
+ * 7. PostgreSQL (issue 19): a job's end on one host to a waiter on another
+ *    waking, and the 1,000-job load's jobs/s on PostgreSQL beside SQLite's
+ *    (bench/postgres.ts; skipped when PostgreSQL is not installed).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -35,6 +38,7 @@ import { gatewayBin, requireOk, startGateway } from "./gateway.js"
 import { measureStartup } from "./startup.js"
 import { measureToolList, toolListFigures, toolListTable } from "./toolList.js"
 import { httpTable, measureHttp } from "./http.js"
+import { runPostgresSection } from "./postgres.js"
 import { mean, median, met, ms, quantile, ratio, table } from "./stats.js"
 
 const minimalServer = join(root, "bench/minimal-server.mjs")
@@ -178,8 +182,10 @@ const main = async () => {
       asyncThroughputFigure(throughput, "poll"),
       ...bigReplyFigures(big),
       ...toolListFigures(toolList)
-    ]) + "\n"
+    ]) + "\n\n"
   )
+
+  await runPostgresSection()
 }
 
 main()
