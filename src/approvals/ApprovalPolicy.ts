@@ -27,6 +27,7 @@ import type { Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
 import type { ApprovalPolicy as PolicyName } from "../domain/requests.js"
 import { ApprovalDenied } from "./errors.js"
+import { inTransaction } from "../storage/dialect.js"
 import {
   type ApprovalStatus,
   type ApprovalSubject,
@@ -243,7 +244,7 @@ export const make = (
           ORDER BY created_at DESC, rowid DESC LIMIT ${limit} OFFSET ${offset}`
         const [count] = yield* sql<{ n: number }>`SELECT count(*) AS n FROM approvals WHERE ${where}`
         return { records: rows.map(fromRow), total: Number(count?.n ?? 0) }
-      }).pipe(sql.withTransaction, Effect.mapError(failed("list approvals")))
+      }).pipe(inTransaction(sql), Effect.mapError(failed("list approvals")))
 
     const purge: ApprovalPolicyShape["purge"] = (before) =>
       Effect.map(sql`DELETE FROM approvals WHERE created_at < ${before} RETURNING id`, (rows) => rows.length).pipe(

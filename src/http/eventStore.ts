@@ -27,7 +27,7 @@ import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
 import { AsyncLocalStorage } from "node:async_hooks"
 import { StorageError } from "../domain/errors.js"
-import { greatest } from "../storage/dialect.js"
+import { greatest, inTransaction } from "../storage/dialect.js"
 
 /**
  * A session as recorded.
@@ -267,7 +267,7 @@ export const make: Effect.Effect<HttpStreamsShape, never, SqlClient.SqlClient> =
   const append: HttpStreamsShape["append"] = (sessionId, streamId, message, requestIds, at) =>
     run(
       "append",
-      sql.withTransaction(Effect.gen(function*() {
+      inTransaction(sql)(Effect.gen(function*() {
         // The stream's row first (a write, so that the transaction holds the lock from its start).
         yield* sql`INSERT INTO http_streams ${
           sql.insert({

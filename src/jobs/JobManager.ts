@@ -223,9 +223,10 @@ export const make = Effect.gen(function*() {
    * Writes the final state, then wakes the waiters with the job as it ended
    * (built in memory: a large reply is not read back), or as the store has it
    * when another end was committed first. When the store cannot be reached,
-   * the waiters are answered from memory at once and the write is tried
-   * again until the store is back (STORE_RETRY): written exactly once, as
-   * the store takes a final state only over an active one.
+   * the write is tried again until the store is back (STORE_RETRY), and the
+   * waiters answered then, so that what they read next (the reply) is
+   * there: written exactly once, as the store takes a final state only over
+   * an active one.
    */
   const settle = (jobId: string, entry: LiveJob, final: Omit<FinalState, "output">, retryWrite = true) =>
     Effect.gen(function*() {
@@ -240,9 +241,8 @@ export const make = Effect.gen(function*() {
       const job = yield* write.pipe(
         Effect.catchTag("StorageError", (e) =>
           Effect.gen(function*() {
-            yield* Effect.logWarning(`could not record the end of job ${jobId}; trying again until the store is back`, e)
-            yield* Deferred.succeed(entry.done, ended)
             if (!retryWrite) return yield* Effect.fail(e)
+            yield* Effect.logWarning(`could not record the end of job ${jobId}; trying again until the store is back`, e)
             return yield* Effect.retry(write, { schedule: STORE_RETRY, while: (e) => e._tag === "StorageError" })
           })
         ),

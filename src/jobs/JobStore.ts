@@ -17,6 +17,7 @@ import type { Job, JobAttempt, JobError, JobReply, JobStatus } from "../domain/J
 import { encodeAttempts, fromRow, type JobRow } from "./jobRow.js"
 import { type Notification, Notifications } from "../storage/Notifications.js"
 import { PIECE_CHARS, slicePieces, textPieces } from "../storage/textPieces.js"
+import { inTransaction } from "../storage/dialect.js"
 
 /**
  * A job as it is accepted.
@@ -202,15 +203,15 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
 
   /**
    * Whether the job is still active, holding its row for the rest of the
-   * transaction: on PostgreSQL a row lock, so a reaper's `orphaned` and the
-   * owner's final state never both land; on SQLite the transaction's lock.
+   * transaction. A write, so that it takes the lock first: on PostgreSQL
+   * the row's lock (a reaper's `orphaned` and the owner's final state never
+   * both land); on SQLite the database's write lock, waiting on the busy
+   * timeout (a read first would be refused at once when the transaction
+   * later writes after another process has).
    */
   const lockActive = (id: string) =>
     Effect.map(
-      sql.onDialectOrElse({
-        pg: () => sql`SELECT id FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} FOR UPDATE`,
-        orElse: () => sql`SELECT id FROM jobs WHERE id = ${id} AND status IN ${sql.in(ACTIVE)}`
-      }),
+      sql`UPDATE jobs SET status = status WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
       (rows) => rows.length > 0
     )
 
@@ -257,7 +258,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
       }`
       const row = yield* getRow(job.id)
       return { _tag: "Inserted", job: fromRow(Option.getOrThrow(row)) } as const
-    }).pipe(sql.withTransaction, Effect.mapError(failed("insert")))
+    }).pipe(inTransaction(sql), Effect.mapError(failed("insert")))
 
   const markRunning: JobStoreShape["markRunning"] = (id, run) =>
     Effect.map(
@@ -281,7 +282,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
       yield* writeOutput(id, flush)
       return true
     }).pipe(
-      sql.withTransaction,
+      inTransaction(sql),
       Effect.mapError(failed("append output")),
       Effect.flatMap(told({ _tag: "JobOutput", jobId: id }))
     )
@@ -300,7 +301,7 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
         WHERE id = ${id}`
       return true
     }).pipe(
-      sql.withTransaction,
+      inTransaction(sql),
       Effect.mapError(failed("finish")),
       Effect.flatMap(told({ _tag: "JobEnded", jobId: id }))
     )

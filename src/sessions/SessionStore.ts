@@ -30,7 +30,7 @@ import { allClis, byCli, type Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { GATEWAY_SESSION_PREFIX, isGatewaySessionId } from "../providers/sessions.js"
-import { greatest } from "../storage/dialect.js"
+import { greatest, inTransaction } from "../storage/dialect.js"
 import { GatewaySessionUnlinked, SessionCliMismatch, SessionNotFound } from "./errors.js"
 
 /**
@@ -251,7 +251,7 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
       }`
       if (setAsActive) yield* pointAt(principal, cli, id)
       return fromRow(Option.getOrThrow(yield* getRow(id, principal)))
-    }).pipe(sql.withTransaction, Effect.mapError(failed("create session")))
+    }).pipe(inTransaction(sql), Effect.mapError(failed("create session")))
 
   const get: SessionStoreShape["get"] = (id) =>
     Effect.flatMap(CurrentPrincipal, (principal) => getRow(id, principal)).pipe(
@@ -282,7 +282,7 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
         active[c] = pointers.find((p) => p.cli === c)?.session_id ?? null
       }
       return { sessions: rows.map(fromRow), active, total: Number(count?.n ?? 0) }
-    }).pipe(sql.withTransaction, Effect.mapError(failed("list sessions")))
+    }).pipe(inTransaction(sql), Effect.mapError(failed("list sessions")))
   }
 
   const active: SessionStoreShape["active"] = (cli) =>
@@ -323,7 +323,7 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
       const row = rows[0]
       return row === undefined ? Option.none() : Option.some(fromRow({ ...row, active: pointers.length > 0 ? 1 : 0 }))
     }).pipe(
-      sql.withTransaction,
+      inTransaction(sql),
       Effect.mapError(failed("delete session")),
       Effect.flatMap(Option.match({ onNone: () => Effect.fail(notFound(id)), onSome: Effect.succeed }))
     )
@@ -372,7 +372,7 @@ export const make: Effect.Effect<SessionStoreShape, never, SqlClient.SqlClient> 
         WHERE id = ${target} AND cli = ${cli} AND kind = 'gateway' AND principal = ${principal}
         RETURNING id`
       return { recorded: recorded.length > 0, linkedGatewaySessionId: linked[0]?.id ?? null }
-    }).pipe(sql.withTransaction, Effect.mapError(failed("record session")))
+    }).pipe(inTransaction(sql), Effect.mapError(failed("record session")))
   }
 
   const resolveSessionId: SessionStoreShape["resolveSessionId"] = (cli, sessionId) => {

@@ -98,3 +98,19 @@ export const isPg = (sql: SqlClient.SqlClient): boolean => sql.onDialectOrElse({
  */
 export const greatest = (sql: SqlClient.SqlClient) =>
   sql.literal(sql.onDialectOrElse({ pg: () => "GREATEST", orElse: () => "max" }))
+
+/**
+ * `sql.withTransaction`, but a COMMIT or ROLLBACK that fails (the database
+ * went away mid-transaction) is a failure like any other statement's, not
+ * a defect: the caller's StorageError, never an InternalError.
+ *
+ * @since 0.1.0
+ */
+export const inTransaction = (sql: SqlClient.SqlClient) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | SqlError, R> =>
+  sql.withTransaction(self).pipe(
+    Effect.catchAllDefect((defect) => isSqlError(defect) ? Effect.fail(defect) : Effect.die(defect))
+  )
+
+const isSqlError = (u: unknown): u is SqlError =>
+  typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "SqlError"

@@ -33,7 +33,7 @@ const RELISTEN_MAX = Duration.seconds(2)
 export const CONNECT_TIMEOUT = Duration.seconds(5)
 
 /** How long one statement may take before a call fails with a StorageError (the gateway's are all short). */
-export const QUERY_TIMEOUT = Duration.seconds(10)
+export const QUERY_TIMEOUT = Duration.seconds(5)
 
 /** How often the listening connection checks that the database still answers it. */
 const LISTEN_PROBE = Duration.seconds(10)

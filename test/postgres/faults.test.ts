@@ -117,6 +117,7 @@ describe("PostgreSQL away mid-job", () => {
 
     await server!.shutdown("fast")
     const downAt = Date.now()
+    let ownWait: ReturnType<typeof timed> | undefined
     try {
       // A peer's job, from B: only the store knows it.
       const peer = await timed(b, "llm_job_status", { jobId })
@@ -134,16 +135,23 @@ describe("PostgreSQL away mid-job", () => {
         expect(errorTag(call.result)).toBe("StorageError")
         expect(call.ms).toBeLessThan(TYPED_ERROR_BOUND_MS)
       }
-      // The running job is A's: A answers it from memory, and it ends while the store is away.
-      const waited = await timed(a, "llm_job_wait", { jobId, timeoutMs: 30_000 })
-      log(`  A's own waiter answered ${JSON.stringify(waited.result.structuredContent?.status)} in ${waited.ms} ms`)
-      expect(waited.result.structuredContent?.status, JSON.stringify(waited.result.structuredContent ?? waited.result.content))
-        .toBe("completed")
+      // The running job is A's: it ends while the store is away, and A's own waiter is answered once its end
+      // is written (what it reads next, the reply, is then in the store).
+      ownWait = timed(a, "llm_job_wait", { jobId, timeoutMs: 60_000 }, 70_000)
       // Some retries of the final write while the store is away.
-      await new Promise((r) => setTimeout(r, 2_000))
+      await new Promise((r) => setTimeout(r, 4_000))
     } finally {
       await server!.start()
     }
+    const waited = await ownWait!
+    log(`  A's own waiter answered ${JSON.stringify(waited.result.structuredContent?.status)} in ${waited.ms} ms`)
+    expect(waited.result.structuredContent?.status, JSON.stringify(waited.result.structuredContent ?? waited.result.content))
+      .toBe("completed")
+    const result = await a.call("llm_job_result", { jobId })
+    expect(result.isError).not.toBe(true)
+    // The whole reply, read from the store: the waiter was answered only once it was there.
+    expect(result.structuredContent!.totalChars).toBe(4_000)
+    expect(String(result.structuredContent!.text).length).toBe(4_000)
     log(`the database was down for ${Date.now() - downAt} ms`)
 
     await until(async () => (await jobRow(url, jobId)).status === "completed", 20_000, "the final state written after the outage")
