@@ -129,6 +129,21 @@ const firstLine = (cause: Cause.Cause<unknown>): string => {
 }
 
 /**
+ * A check of a store at a place, before anything about it is known.
+ *
+ * @since 0.1.0
+ */
+export const unknownCheck = <S extends DatabaseCheck["store"]>(store: S, path: string) =>
+  Effect.map(Effect.orDie(loader), (migrations) => ({
+    store,
+    path,
+    sizeBytes: null,
+    schemaVersion: null,
+    latestSchemaVersion: Math.max(0, ...migrations.map(([id]) => id)),
+    instances: []
+  }) as const)
+
+/**
  * What the schema version says, as the doctor words it.
  *
  * @since 0.1.0
@@ -147,15 +162,8 @@ export const schemaMessage = (version: number, latest: number): string =>
  */
 export const checkDatabase = (path: string, now: number = Date.now()): Effect.Effect<DatabaseCheck> =>
   Effect.gen(function*() {
-    const latest = Math.max(0, ...(yield* Effect.orDie(loader)).map(([id]) => id))
-    const base = {
-      store: "sqlite",
-      path,
-      sizeBytes: null,
-      schemaVersion: null,
-      latestSchemaVersion: latest,
-      instances: []
-    } as const
+    const base = yield* unknownCheck("sqlite", path)
+    const latest = base.latestSchemaVersion
     if (path === ":memory:") {
       return { ...base, status: "memory", writable: true, message: "in memory: jobs and sessions are not kept" } as const
     }

@@ -9,9 +9,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { loader } from "../storage/migrations.js"
 import { describeUrl } from "../storage/pgUrl.js"
-import { type DatabaseCheck, schemaMessage } from "./databaseCheck.js"
+import { type DatabaseCheck, schemaMessage, unknownCheck } from "./databaseCheck.js"
 
 /** How long the doctor waits for the database to answer. */
 const CONNECT_TIMEOUT_MS = 5_000
@@ -74,16 +73,8 @@ const inspect = async (url: string): Promise<Seen> => {
  */
 export const checkPostgres = (url: Redacted.Redacted<string>): Effect.Effect<DatabaseCheck> =>
   Effect.gen(function*() {
-    const latest = Math.max(0, ...(yield* Effect.orDie(loader)).map(([id]) => id))
-    const path = describeUrl(Redacted.value(url))
-    const base = {
-      store: "postgresql",
-      path,
-      sizeBytes: null,
-      schemaVersion: null,
-      latestSchemaVersion: latest,
-      instances: []
-    } as const
+    const base = yield* unknownCheck("postgresql", describeUrl(Redacted.value(url)))
+    const latest = base.latestSchemaVersion
     const seen = yield* Effect.either(Effect.tryPromise(() => inspect(Redacted.value(url))))
     if (seen._tag === "Left") {
       const cause = seen.left.cause
