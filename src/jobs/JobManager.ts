@@ -37,6 +37,7 @@ import { SessionStore } from "../sessions/SessionStore.js"
 import { isFinal, type Job } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { awaitNotification, Notifications } from "../storage/Notifications.js"
+import { awaitPeer, RecentJobs } from "./peerJobs.js"
 import { dedupSince, requestKey } from "./Dedup.js"
 import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
@@ -126,9 +127,6 @@ export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobMan
 /** Output pending past this many characters is flushed at once. */
 const FLUSH_CHARS = 1 << 20
 
-/** How a waiter reads a peer's job again when the store did not answer: every 250 ms, for up to 15 s. */
-const PEER_READ_RETRY = Schedule.spaced(Duration.millis(250)).pipe(Schedule.upTo(Duration.seconds(15)))
-
 /** How many of its finished jobs an instance answers from memory. */
 const RECENT_JOBS = 1024
 
@@ -140,9 +138,6 @@ const STORE_RETRY = Schedule.exponential(Duration.millis(100)).pipe(
   Schedule.union(Schedule.spaced(Duration.seconds(2))),
   Schedule.upTo(Duration.minutes(10))
 )
-
-/** How often a waiter looks at the row of a job another process runs, when no notification can reach it. */
-const PEER_POLL = Duration.millis(200)
 
 /**
  * @since 0.1.0
@@ -161,18 +156,8 @@ export const make = Effect.gen(function*() {
   const observer = yield* RequestObserver.make
   const fibers = yield* FiberMap.make<string>()
   const live = new Map<string, LiveJob>()
-  /**
-   * The last RECENT_JOBS jobs this instance ran, as they ended and were
-   * recorded: a final state never changes, so their status is answered
-   * without reading the store.
-   */
-  const recent = new Map<string, Job>()
-  const retentionMs = config.jobRetentionDays * 86_400_000
-  const remember = (job: Job) => {
-    recent.delete(job.id)
-    recent.set(job.id, job)
-    if (recent.size > RECENT_JOBS) recent.delete(recent.keys().next().value!)
-  }
+  /** Its last finished jobs, answered without reading the store. */
+  const recent = new RecentJobs(RECENT_JOBS, config.jobRetentionDays * 86_400_000)
   const globalSlots = yield* Effect.makeSemaphore(config.maxConcurrentJobs)
   const cliSlots: Readonly<Record<Cli, Effect.Semaphore>> = Object.fromEntries(
     yield* Effect.forEach(allClis, (cli) => Effect.map(Effect.makeSemaphore(config.maxConcurrentJobsPerCli), (s) => [cli, s]))
@@ -204,16 +189,12 @@ export const make = Effect.gen(function*() {
           onSome: (ended) => ended
         }))
       }
-      const fromStore = Effect.flatMap(
-        find(jobId),
-        (job) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
-      )
-      const ended = recent.get(jobId)
-      if (ended === undefined) return fromStore
-      // Past retention, the store is asked: the job may have been purged.
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        (ended.finishedAt ?? 0) < now - retentionMs
-          ? fromStore
+      return Effect.flatMap(recent.get(jobId), (ended) =>
+        ended === undefined
+          ? Effect.flatMap(
+            find(jobId),
+            (job) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
+          )
           : ended.principal === principal
           ? Effect.succeed(ended)
           : Effect.fail(notFound(jobId)))
@@ -252,7 +233,7 @@ export const make = Effect.gen(function*() {
         })
       )
       yield* Deferred.succeed(entry.done, job)
-      if (recorded) remember(job)
+      if (recorded) recent.remember(job)
       // Once per job (a cancel may settle it again): the flight recorder row and the metrics, in the
       // event loop's next turn, once the waiters have answered: bookkeeping is not on the request's path.
       if (first) {
@@ -445,24 +426,6 @@ export const make = Effect.gen(function*() {
       return { job: outcome.job, deduped: false, mcpServers: mcpReport }
     })
 
-  /**
-   * A job of another instance, read again whenever the store says it ended
-   * (or may have: `Resync`). Where notifications do not cross processes
-   * (SQLite), its row is also read every PEER_POLL.
-   */
-  const awaitPeer = (jobId: string): Effect.Effect<Job, JobNotFound | StorageError> =>
-    Effect.scoped(Effect.gen(function*() {
-      const news = yield* notifications.subscribe
-      const ended = awaitNotification(news, (n) => n._tag === "JobEnded" && n.jobId === jobId)
-      const next = notifications.crossProcess ? ended : Effect.race(ended, Effect.sleep(PEER_POLL))
-      while (true) {
-        // A read that meets the store restarting is tried again for a while: a blip is not the waiter's failure.
-        const job = yield* Effect.retry(get(jobId), { schedule: PEER_READ_RETRY, while: (e) => e._tag === "StorageError" })
-        if (isFinal(job.status)) return job
-        yield* next
-      }
-    }))
-
   const awaitJob = (jobId: string, timeout: Duration.Duration | undefined) =>
     Effect.gen(function*() {
       const principal = yield* CurrentPrincipal
@@ -471,7 +434,7 @@ export const make = Effect.gen(function*() {
       const entry = found !== undefined && found.job.principal === principal ? found : undefined
       const waitDone: Effect.Effect<Job, JobNotFound | StorageError> = entry !== undefined
         ? Deferred.await(entry.done)
-        : awaitPeer(jobId)
+        : awaitPeer(notifications, get, jobId)
       if (timeout === undefined) return yield* waitDone
       const finished = yield* Effect.timeout(waitDone, timeout).pipe(
         Effect.catchTag("TimeoutException", () => Effect.succeed(undefined))
