@@ -17,6 +17,7 @@ interface Pkg {
   readonly exports: Readonly<Record<string, { readonly types: string; readonly default: string } | string>>
   readonly dependencies: Readonly<Record<string, string>>
   readonly peerDependencies: Readonly<Record<string, string>>
+  readonly peerDependenciesMeta?: Readonly<Record<string, { readonly optional?: boolean }>>
   readonly devDependencies: Readonly<Record<string, string>>
 }
 
@@ -65,12 +66,16 @@ describe("the package's entry points", () => {
       "@effect/experimental",
       "@effect/platform",
       "@effect/sql",
+      "@effect/sql-pg",
       "@effect/sql-sqlite-node",
-      "effect"
+      "effect",
+      "pg"
     ])
+    // PostgreSQL's client only for those who point the gateway at PostgreSQL (`Database.layerUrl`).
+    expect(pkg.peerDependenciesMeta).toEqual({ "@effect/sql-pg": { optional: true }, pg: { optional: true } })
     expect(Object.keys(pkg.dependencies).sort()).toEqual(["@modelcontextprotocol/sdk", "better-sqlite3", "jose"])
     // Development runs on the peers too, at versions inside their ranges (checked by the consumer test at their lowest).
-    for (const name of [...Object.keys(pkg.peerDependencies), "@effect/platform-node"]) {
+    for (const name of [...Object.keys(pkg.peerDependencies).filter((n) => n !== "pg"), "@effect/platform-node"]) {
       expect(pkg.devDependencies[name], name).toBeDefined()
     }
     // The library never loads @effect/platform-node: only the binary (bundled) does.
