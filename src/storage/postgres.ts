@@ -13,6 +13,7 @@ import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Redacted from "effect/Redacted"
@@ -80,7 +81,7 @@ const migrateLocked = Effect.flatMap(SqlClient.SqlClient, (sql) =>
  * notification to the hub, and returns when the connection fails or ends.
  * `listening` is called once it listens.
  */
-const listenOnce = (url: string, hub: PubSub.PubSub<Notification>, listening: Effect.Effect<void>) =>
+const listenOnce = (url: string, hub: PubSub.PubSub<Notification>, listening: () => void) =>
   Effect.async<string>((resume) => {
     const client = new pg.Client({
       connectionString: url,
@@ -120,7 +121,7 @@ const listenOnce = (url: string, hub: PubSub.PubSub<Notification>, listening: Ef
         if (ended) return
         // Whatever was notified while no connection listened is read from the rows.
         hub.unsafeOffer({ _tag: "Resync" })
-        Effect.runFork(listening)
+        listening()
       }, (e: unknown) => lost(e instanceof Error ? e.message : String(e)))
     return Effect.sync(close)
   })
@@ -143,11 +144,10 @@ export const layerNotifications = (url: string): Layer.Layer<Notifications, neve
       const listener = Effect.gen(function*() {
         let delay = 100
         while (true) {
-          const why = yield* listenOnce(url, hub, Deferred.succeed(first, undefined).pipe(
-            Effect.zipRight(Effect.sync(() => {
-              delay = 100
-            }))
-          ))
+          const why = yield* listenOnce(url, hub, () => {
+            Deferred.unsafeDone(first, Exit.void)
+            delay = 100
+          })
           yield* Effect.logWarning(`the database's notification connection was lost (${why}); connecting again`)
           yield* Effect.sleep(Duration.millis(delay))
           delay = Math.min(delay * 2, Duration.toMillis(RELISTEN_MAX))
