@@ -244,22 +244,23 @@ export const make = Effect.gen(function*() {
 
   /**
    * Appends what arrived since the last flush; stops the run if the job is
-   * already final. Output that could not be written is kept and written
-   * with the next flush (or the final state).
+   * already final. The output stays `unflushed` until its write returns: a
+   * write that failed, or was cut off by the run's end (a store slow to
+   * answer), is written again with the next flush or the final state (the
+   * store ignores pieces it already has).
    */
   const flush = (jobId: string, entry: LiveJob) =>
     Effect.gen(function*() {
       if (!entry.tracker.hasPending && entry.unflushed === undefined) return
       const output = joinFlushes(entry.unflushed, entry.tracker.take())
+      entry.unflushed = output
+      const written = yield* Effect.either(store.appendOutput(jobId, output))
+      if (written._tag === "Left") {
+        return yield* Effect.logWarning(`output flush of job ${jobId} failed; it is written with the next`, written.left)
+      }
       entry.unflushed = undefined
-      const stillActive = yield* store.appendOutput(jobId, output).pipe(
-        Effect.catchAll((e) => {
-          entry.unflushed = output
-          return Effect.as(Effect.logWarning(`output flush of job ${jobId} failed; it is written with the next`, e), true)
-        })
-      )
       // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
-      if (!stillActive) return yield* Effect.interrupt
+      if (!written.right) return yield* Effect.interrupt
     })
 
   const flushLoop = (jobId: string, entry: LiveJob) =>

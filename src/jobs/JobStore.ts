@@ -180,9 +180,10 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
   const writeOutput = (id: string, flush: OutputFlush) =>
     Effect.gen(function*() {
       for (const chunk of flush.chunks) {
+        // A piece may come twice: a flush whose commit the store made but whose answer was lost is sent again.
         yield* sql`INSERT INTO job_output ${
           sql.insert({ job_id: id, stream: chunk.stream, seq: chunk.seq, char_start: chunk.charStart, data: chunk.data })
-        }`
+        } ON CONFLICT (job_id, stream, seq) DO NOTHING`
       }
       yield* sql`UPDATE jobs SET
           stdout_bytes = ${flush.stdoutBytes}, stderr_bytes = ${flush.stderrBytes},

@@ -20,7 +20,15 @@ import type { GatewayConfigShape } from "../../src/Config.js"
 import * as Gateway from "../../src/Gateway.js"
 import * as Principal from "../../src/domain/Principal.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
-import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
+import * as Instances from "../../src/jobs/Instances.js"
+import { JobStore, layer as JobStoreLayer, make as makeJobStore } from "../../src/jobs/JobStore.js"
+import * as JobManagerModule from "../../src/jobs/JobManager.js"
+import * as ModelRegistry from "../../src/models/ModelRegistry.js"
+import * as FlightRecorder from "../../src/observability/FlightRecorder.js"
+import * as Metrics from "../../src/observability/Metrics.js"
+import * as Services from "../../src/Services.js"
+import * as SessionStore from "../../src/sessions/SessionStore.js"
+import * as Database from "../../src/storage/Database.js"
 import { testConfig, testDatabaseAt } from "../support/testDatabase.js"
 import { advance, claudeRequest, settle } from "./clock.js"
 import type { CommandSpec } from "../../src/process/CommandRunner.js"
@@ -58,6 +66,44 @@ const managerLayer = (
 }
 
 const request = claudeRequest
+
+/**
+ * `managerLayer`, on a JobStore whose first output flush never answers (a
+ * store that stalls mid-write): the flush is cut off when the run ends.
+ */
+const stallingFlushLayer = (
+  steps: (spec: CommandSpec) => ReadonlyArray<Step>,
+  seen: Array<CommandSpec>,
+  config: Partial<GatewayConfigShape>,
+  path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
+) => {
+  let flushes = 0
+  const store = Layer.effect(
+    JobStore,
+    Effect.map(makeJobStore, (real) => ({
+      ...real,
+      appendOutput: (id: string, flush: Parameters<typeof real.appendOutput>[1]) =>
+        ++flushes === 1 ? Effect.never : real.appendOutput(id, flush)
+    }))
+  )
+  return JobManagerModule.layer.pipe(
+    Layer.provideMerge(
+      Layer.mergeAll(
+        store,
+        Instances.layer,
+        SessionStore.layer,
+        Services.layerApprovals,
+        ModelRegistry.layer,
+        Services.layerMcpServers,
+        Services.layerRunners(scriptedRunner(steps, seen), CliIdentity.layerTrusting),
+        FlightRecorder.layer
+      )
+    ),
+    Layer.provideMerge(Metrics.layer),
+    Layer.provideMerge(Database.layer),
+    Layer.provideMerge(testConfig({ databasePath: path, ...config }))
+  )
+}
 
 const JobStoreOnly = (path: string) =>
   Layer.provideMerge(JobStoreLayer, testDatabaseAt(path))
@@ -109,6 +155,30 @@ describe("JobManager", () => {
       expect(done.status).toBe("completed")
       expect(done.stdoutChars).toBeGreaterThan(flushed) // the last output came with the final state
     }).pipe(Effect.provide(managerLayer(steps, seen, { flushIntervalMs: 1_000 })))
+  })
+
+  it.effect("a flush cut off by the run's end (the store slow to answer) is written with the final state: no output lost", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = () => [
+      { afterMs: 100, text: "{\"type\":\"system\",\"subtype\":\"init\",\"session_id\":\"s-1\"}\n" },
+      { afterMs: 100, text: "{\"type\":\"assistant\",\"message\":{\"content\":[{\"type\":\"text\",\"text\":\"first part\"}]}}\n" },
+      { afterMs: 1_500, text: resultLine("first part") }
+    ]
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const store = yield* JobStore
+      const { job } = yield* manager.submit("claude", request("stalled flush"))
+      // The flush at 1 s stalls; the run ends at 1.5 s and cuts it off.
+      yield* advance(1_100)
+      yield* advance(600)
+      const done = yield* manager.await(job.id, undefined)
+      expect(done.status).toBe("completed")
+      const stored = yield* store.readOutput(job.id, "stdout", 0, 100_000)
+      expect(stored.length).toBe(done.stdoutChars)
+      expect(stored).toContain("\"subtype\":\"init\"")
+      expect(stored).toContain("\"first part\"")
+      expect(Option.getOrThrow(yield* store.get(job.id)).stdoutChars).toBe(stored.length)
+    }).pipe(Effect.provide(stallingFlushLayer(steps, seen, { flushIntervalMs: 1_000 })))
   })
 
   it.effect("cancel interrupts the job: it is recorded canceled with the output it had, and no late result lands", () => {

@@ -117,6 +117,31 @@ describe("JobStore", () => {
       expect(read).toMatchObject({ status: "running", pid: 1, stdoutBytes: 13, stdoutChars: 12, stderrChars: 4 })
     }).pipe(Effect.provide(storeAt(tempDb()))))
 
+  it.effect("a piece of output sent again (its first write's answer lost) is kept once, and the job still ends", () =>
+    Effect.gen(function*() {
+      const store = yield* JobStore
+      const job = newJob()
+      yield* store.insert(job, undefined)
+      const first = {
+        chunks: [{ stream: "stdout" as const, seq: 0, charStart: 0, data: "hello " }],
+        stdoutBytes: 6,
+        stderrBytes: 0,
+        stdoutChars: 6,
+        stderrChars: 0,
+        truncated: false
+      }
+      expect(yield* store.appendOutput(job.id, first)).toBe(true)
+      // The flush is sent again, joined with what came next, with the final state.
+      const wrote = yield* store.finish(job.id, {
+        ...final("completed"),
+        output: { ...first, chunks: [...first.chunks, { stream: "stdout", seq: 1, charStart: 6, data: "world" }], stdoutBytes: 11, stdoutChars: 11 }
+      })
+      expect(wrote).toBe(true)
+      expect(yield* store.readOutput(job.id, "stdout", 0, 100)).toBe("hello world")
+      const read = Option.getOrThrow(yield* store.get(job.id))
+      expect(read).toMatchObject({ status: "completed", stdoutChars: 11 })
+    }).pipe(Effect.provide(storeAt(tempDb()))))
+
   it.effect("a final state is written once with its last output; late writes never overwrite it", () =>
     Effect.gen(function*() {
       const store = yield* JobStore
