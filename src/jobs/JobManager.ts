@@ -12,18 +12,16 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Cause from "effect/Cause"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import { agentFacts } from "../agents/facts.js"
 import { allClis, type Cli } from "../domain/Cli.js"
-import { type GatewayError, JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
+import { JobCanceled, JobNotFound, type StorageError } from "../domain/errors.js"
 import * as Principal from "../domain/Principal.js"
 import { CurrentPrincipal } from "../domain/Principal.js"
 import { ApprovalPolicy } from "../approvals/ApprovalPolicy.js"
@@ -37,25 +35,15 @@ import { SessionStore } from "../sessions/SessionStore.js"
 import { isFinal, type Job } from "../domain/Job.js"
 import type { RequestOf } from "../providers/Providers.js"
 import { awaitNotification, Notifications } from "../storage/Notifications.js"
+import { makeJobRun } from "./jobRun.js"
 import { awaitPeer, RecentJobs } from "./peerJobs.js"
 import { dedupSince, requestKey } from "./Dedup.js"
 import { forkHousekeeping } from "./housekeeping.js"
 import { Instances } from "./Instances.js"
-import { type Health, type SubmitError, type Submitted, finalOf, stoppedFinal, toJobError } from "./jobOutcome.js"
+import { type Health, type SubmitError, type Submitted, toJobError } from "./jobOutcome.js"
 import { type Reply, type ReplyError, type ReplyOptions, settledReply } from "./jobReply.js"
-import { type FinalState, JobStore } from "./JobStore.js"
-import {
-  afterWaiters,
-  endedJob,
-  joinFlushes,
-  liveSummary,
-  type LiveJob,
-  liveView,
-  makeLiveJob,
-  retried,
-  spawned,
-  withLiveFacts
-} from "./liveJob.js"
+import { JobStore } from "./JobStore.js"
+import { liveSummary, type LiveJob, liveView, makeLiveJob, withLiveFacts } from "./liveJob.js"
 import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 
 /**
@@ -116,6 +104,8 @@ export interface JobManagerShape {
     (jobId: string, options?: ReplyOptions): Effect.Effect<Reply, ReplyError>
   }
   readonly health: Effect.Effect<Health>
+  /** This instance's id: a job it runs has it as `ownerInstance`. */
+  readonly instanceId: string
 }
 
 /**
@@ -124,20 +114,8 @@ export interface JobManagerShape {
  */
 export class JobManager extends Context.Tag("llm-cli-gateway/JobManager")<JobManager, JobManagerShape>() {}
 
-/** Output pending past this many characters is flushed at once. */
-const FLUSH_CHARS = 1 << 20
-
 /** How many of its finished jobs an instance answers from memory. */
 const RECENT_JOBS = 1024
-
-/**
- * How a job's final state is written again while the store cannot be
- * reached: backing off to every 2 s, for up to ten minutes.
- */
-const STORE_RETRY = Schedule.exponential(Duration.millis(100)).pipe(
-  Schedule.union(Schedule.spaced(Duration.seconds(2))),
-  Schedule.upTo(Duration.minutes(10))
-)
 
 /**
  * @since 0.1.0
@@ -200,138 +178,18 @@ export const make = Effect.gen(function*() {
           : Effect.fail(notFound(jobId)))
     })
 
-  /**
-   * Writes the final state, then wakes the waiters with the job as it ended
-   * (built in memory: a large reply is not read back), or as the store has it
-   * when another end was committed first. When the store cannot be reached,
-   * the write is tried again until the store is back (STORE_RETRY), and the
-   * waiters answered then, so that what they read next (the reply) is
-   * there: written exactly once, as the store takes a final state only over
-   * an active one.
-   */
-  const settle = (jobId: string, entry: LiveJob, final: Omit<FinalState, "output">, retryWrite = true) =>
-    Effect.gen(function*() {
-      const output = joinFlushes(entry.unflushed, entry.tracker.take(true))
-      entry.unflushed = undefined
-      const ended = endedJob(entry, final, output)
-      const write = store.finish(jobId, { ...final, output, attempts: ended.attempts }).pipe(
-        Effect.flatMap((wrote) => wrote ? Effect.succeed(ended) : find(jobId))
-      )
-      const first = !(yield* Deferred.isDone(entry.done))
-      let recorded = true
-      const job = yield* write.pipe(
-        Effect.catchTag("StorageError", (e) =>
-          Effect.gen(function*() {
-            if (!retryWrite) return yield* Effect.fail(e)
-            yield* Effect.logWarning(`could not record the end of job ${jobId}; trying again until the store is back`, e)
-            return yield* Effect.retry(write, { schedule: STORE_RETRY, while: (e) => e._tag === "StorageError" })
-          })
-        ),
-        Effect.catchAll((e) => {
-          recorded = false
-          return Effect.as(Effect.logError(`could not record the end of job ${jobId}`, e), ended)
-        })
-      )
-      yield* Deferred.succeed(entry.done, job)
-      if (recorded) recent.remember(job)
-      // Once per job (a cancel may settle it again): the flight recorder row and the metrics, in the
-      // event loop's next turn, once the waiters have answered: bookkeeping is not on the request's path.
-      if (first) {
-        yield* afterWaiters
-        yield* observer.settled(job, job.status === final.status ? final.replyText : undefined)
-      }
-    }).pipe(Effect.ensuring(Effect.sync(() => live.delete(jobId))))
-
-  /**
-   * Appends what arrived since the last flush; stops the run if the job is
-   * already final. The output stays `unflushed` until its write returns: a
-   * write that failed, or was cut off by the run's end (a store slow to
-   * answer), is written again with the next flush or the final state (the
-   * store ignores pieces it already has).
-   */
-  const flush = (jobId: string, entry: LiveJob) =>
-    Effect.gen(function*() {
-      if (!entry.tracker.hasPending && entry.unflushed === undefined) return
-      const output = joinFlushes(entry.unflushed, entry.tracker.take())
-      entry.unflushed = output
-      const written = yield* Effect.either(store.appendOutput(jobId, output))
-      if (written._tag === "Left") {
-        return yield* Effect.logWarning(`output flush of job ${jobId} failed; it is written with the next`, written.left)
-      }
-      entry.unflushed = undefined
-      // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
-      if (!written.right) return yield* Effect.interrupt
-    })
-
-  const flushLoop = (jobId: string, entry: LiveJob) =>
-    flush(jobId, entry).pipe(Effect.repeat(Schedule.spaced(Duration.millis(config.flushIntervalMs))))
-
-  /** Closes the attempt that failed; the next one opens when its process starts. */
-  const recordRetry = (jobId: string, entry: LiveJob, error: GatewayError) =>
-    Effect.flatMap(Clock.currentTimeMillis, (at) => {
-      retried(entry, error, at)
-      return store.recordAttempts(jobId, entry.attempts).pipe(
-        Effect.catchAll((e) => Effect.logWarning(`could not record the failed attempt of job ${jobId}`, e))
-      )
-    })
-
-  /** Keeps the CLI's own session id, so the next request can continue it; never fails a job. */
-  const recordSession = (job: Job, sessionId: string | undefined, at: number, gatewaySessionId: string | undefined) =>
-    sessionId === undefined
-      ? Effect.void
-      : sessions.recordCliSession(job.cli, sessionId, at, { gatewaySessionId }).pipe(
-        Effect.catchAll((e) => Effect.logWarning(`could not record the session of job ${job.id}`, e))
-      )
-
-  const body = (job: Job, planned: PlannedRequest, entry: LiveJob, gatewaySessionId: string | undefined) =>
-    Effect.gen(function*() {
-      const outcome = yield* Effect.either(
-        runner.execute(planned, {
-          onOutput: (chunk) =>
-            Effect.suspend(() => {
-              entry.tracker.push(chunk)
-              entry.lastOutputAt = Date.now()
-              if (chunk.stream === "stdout") entry.stdoutBytes += chunk.data.length
-              // A fast talker is flushed by size too, so no write carries more than about a megabyte.
-              return entry.tracker.pendingChars >= FLUSH_CHARS ? flush(job.id, entry) : Effect.void
-            }),
-          onSpawn: (pid, command) =>
-            Effect.gen(function*() {
-              // Each attempt spawns: pid and command are the last's, the start the first's.
-              const startedAt = spawned(entry, pid, yield* Clock.currentTimeMillis)
-              const recorded = yield* store.markRunning(job.id, { pid, command, startedAt, attempts: entry.attempts }).pipe(
-                Effect.catchAll((e) =>
-                  Effect.as(Effect.logWarning(`could not record the start of job ${job.id}`, e), true)
-                )
-              )
-              // Already final: another instance took it for orphaned, or it was canceled. Stop the run.
-              if (!recorded) return yield* Effect.interrupt
-            }),
-          // Each retry closes the failed attempt, and goes into the flight-recorder row and the metrics.
-          onRetry: (info) => Effect.zipRight(recordRetry(job.id, entry, info.error), observer.retried(job, info))
-        }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
-      )
-      const finishedAt = yield* Clock.currentTimeMillis
-      // The CLI's session before the waiters wake: the caller's next request must find it.
-      if (outcome._tag === "Right") yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
-      yield* settle(job.id, entry, finalOf(outcome, finishedAt))
-    }).pipe(
-      // A job waits for a slot of its CLI, then for a global one, in arrival order
-      // (holding a global slot while waiting for its CLI's would block the other CLIs).
-      globalSlots.withPermits(1),
-      cliSlots[job.cli].withPermits(1),
-      Effect.onExit((exit) => {
-        if (Exit.isSuccess(exit)) return Effect.void
-        const interrupted = Cause.isInterruptedOnly(exit.cause)
-        return Effect.flatMap(Clock.currentTimeMillis, (finishedAt) =>
-          Effect.zipRight(
-            interrupted ? Effect.void : Effect.logError(`job ${job.id} died`, exit.cause),
-            // Interrupted: whoever interrupted it settles it too, and decides whether to wait for the store.
-            settle(job.id, entry, stoppedFinal(job.id, exit.cause, finishedAt), !interrupted)
-          ))
-      }),
-      Effect.annotateLogs({ jobId: job.id, correlationId: job.correlationId })
-    )
+  const { body, settle } = makeJobRun({
+    config,
+    store,
+    runner,
+    sessions,
+    observer,
+    live,
+    recent,
+    find,
+    globalSlots,
+    cliSlots
+  })
 
   const start = (job: Job, planned: PlannedRequest, gatewaySessionId: string | undefined) =>
     Effect.gen(function*() {
@@ -521,7 +379,8 @@ export const make = Effect.gen(function*() {
     watch,
     cancel,
     reply: reply as JobManagerShape["reply"],
-    health
+    health,
+    instanceId: self.id
   } satisfies JobManagerShape
 })
 

@@ -177,20 +177,16 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
   const getRow = (id: string) =>
     Effect.map(sql<JobRow>`SELECT * FROM jobs WHERE id = ${id}`, (rows) => Option.fromNullable(rows[0]))
 
-  const writeOutput = (id: string, flush: OutputFlush) =>
-    Effect.gen(function*() {
-      for (const chunk of flush.chunks) {
-        // A piece may come twice: a flush whose commit the store made but whose answer was lost is sent again.
-        yield* sql`INSERT INTO job_output ${
+  /** The pieces of a flush; a piece may come twice (a flush whose commit was made but whose answer was lost is sent again). */
+  const writePieces = (id: string, flush: OutputFlush) =>
+    Effect.forEach(
+      flush.chunks,
+      (chunk) =>
+        sql`INSERT INTO job_output ${
           sql.insert({ job_id: id, stream: chunk.stream, seq: chunk.seq, char_start: chunk.charStart, data: chunk.data })
-        } ON CONFLICT (job_id, stream, seq) DO NOTHING`
-      }
-      yield* sql`UPDATE jobs SET
-          stdout_bytes = ${flush.stdoutBytes}, stderr_bytes = ${flush.stderrBytes},
-          stdout_chars = ${flush.stdoutChars}, stderr_chars = ${flush.stderrChars},
-          output_truncated = ${flush.truncated ? 1 : 0}
-        WHERE id = ${id}`
-    })
+        } ON CONFLICT (job_id, stream, seq) DO NOTHING`,
+      { discard: true }
+    )
 
   /** The reply in pieces: SQLite never builds, nor the binding copies, one record of a huge reply. */
   const writeReply = (id: string, text: string) =>
@@ -201,20 +197,6 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
         yield* sql`INSERT INTO job_reply ${sql.insert({ job_id: id, seq, char_start: start, data })}`
       }
     })
-
-  /**
-   * Whether the job is still active, holding its row for the rest of the
-   * transaction. A write, so that it takes the lock first: on PostgreSQL
-   * the row's lock (a reaper's `orphaned` and the owner's final state never
-   * both land); on SQLite the database's write lock, waiting on the busy
-   * timeout (a read first would be refused at once when the transaction
-   * later writes after another process has).
-   */
-  const lockActive = (id: string) =>
-    Effect.map(
-      sql`UPDATE jobs SET status = status WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`,
-      (rows) => rows.length > 0
-    )
 
   /**
    * Makes a dedup check and the insert that follows atomic across every
@@ -277,10 +259,24 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
       (rows) => rows.length > 0
     ).pipe(Effect.mapError(failed("update")))
 
+  /*
+   * A write to an active job starts with its one UPDATE, guarded by
+   * `status IN (queued, running)`: a write, so that it takes the lock first —
+   * on PostgreSQL the row's lock (a reaper's `orphaned` and the owner's final
+   * state never both land); on SQLite the database's write lock, waiting on
+   * the busy timeout (a read first would be refused at once when the
+   * transaction later writes after another process has). The pieces follow
+   * only when it found the job active.
+   */
   const appendOutput: JobStoreShape["appendOutput"] = (id, flush) =>
     Effect.gen(function*() {
-      if (!(yield* lockActive(id))) return false
-      yield* writeOutput(id, flush)
+      const active = yield* sql`UPDATE jobs SET
+          stdout_bytes = ${flush.stdoutBytes}, stderr_bytes = ${flush.stderrBytes},
+          stdout_chars = ${flush.stdoutChars}, stderr_chars = ${flush.stderrChars},
+          output_truncated = ${flush.truncated ? 1 : 0}
+        WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`
+      if (active.length === 0) return false
+      yield* writePieces(id, flush)
       return true
     }).pipe(
       inTransaction(sql),
@@ -290,16 +286,22 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
 
   const finish: JobStoreShape["finish"] = (id, final) =>
     Effect.gen(function*() {
-      if (!(yield* lockActive(id))) return false
-      if (final.output !== undefined) yield* writeOutput(id, final.output)
-      if (final.replyText !== undefined) yield* writeReply(id, final.replyText)
-      yield* sql`UPDATE jobs SET
+      const output = final.output
+      const ended = yield* sql`UPDATE jobs SET
           status = ${final.status}, finished_at = ${final.finishedAt},
           exit_code = ${final.exitCode}, signal = ${final.signal},
           error_json = ${final.error === null ? null : JSON.stringify(final.error)},
           reply_json = ${final.reply === null ? null : JSON.stringify(final.reply)},
-          attempts = coalesce(${encodeAttempts(final.attempts)}, attempts)
-        WHERE id = ${id}`
+          attempts = coalesce(${encodeAttempts(final.attempts)}, attempts),
+          stdout_bytes = coalesce(${output?.stdoutBytes ?? null}, stdout_bytes),
+          stderr_bytes = coalesce(${output?.stderrBytes ?? null}, stderr_bytes),
+          stdout_chars = coalesce(${output?.stdoutChars ?? null}, stdout_chars),
+          stderr_chars = coalesce(${output?.stderrChars ?? null}, stderr_chars),
+          output_truncated = coalesce(${output === undefined ? null : output.truncated ? 1 : 0}, output_truncated)
+        WHERE id = ${id} AND status IN ${sql.in(ACTIVE)} RETURNING id`
+      if (ended.length === 0) return false
+      if (output !== undefined) yield* writePieces(id, output)
+      if (final.replyText !== undefined) yield* writeReply(id, final.replyText)
       return true
     }).pipe(
       inTransaction(sql),

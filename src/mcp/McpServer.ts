@@ -8,8 +8,10 @@
  * @since 0.1.0
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
+import { Protocol, type RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import {
+  type CallToolRequest,
   CallToolRequestSchema,
   ErrorCode,
   ListToolsRequestSchema,
@@ -18,7 +20,10 @@ import {
   type ProgressNotification,
   type ProgressToken,
   RELATED_TASK_META_KEY,
-  type RequestId
+  type RequestId,
+  type ServerNotification,
+  type Result,
+  type ServerRequest
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
@@ -81,6 +86,32 @@ const LooseCallToolRequestSchema = (() => {
   }
   return strict.extend({ params: strict.shape.params.omit({ arguments: true }).loose() }) as typeof CallToolRequestSchema
 })()
+
+/**
+ * Installs the `tools/call` handler on the SDK's protocol layer, under
+ * `Server`'s own. `Server` wraps a tools/call handler in a second, strict
+ * parse of the request and a parse (a copy) of every result: here the
+ * request is parsed once (the loose schema, and `arguments` checked to be an
+ * object as the strict schema would, with the same -32602), and the results,
+ * which `results.ts` builds to the schema, are sent as they are. A status
+ * poll is the call a client makes most.
+ */
+const setCallToolHandler = (
+  server: Server,
+  handler: (
+    request: CallToolRequest,
+    extra: RequestHandlerExtra<ServerRequest, ServerNotification>
+  ) => Promise<Result>
+): void => {
+  const checked: typeof handler = (request, extra) => {
+    const args = (request.params as { readonly arguments?: unknown }).arguments
+    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+      throw new McpError(ErrorCode.InvalidParams, "Invalid tools/call request: arguments must be an object")
+    }
+    return handler(request, extra)
+  }
+  Protocol.prototype.setRequestHandler.call(server, LooseCallToolRequestSchema, checked as never)
+}
 
 /**
  * Builds the SDK server for a list of tools, resources (an empty list
@@ -152,7 +183,7 @@ const makeWithList = <R>(
     const toolList = () => (listed ??= ToolList.make(tools, (name) => tasks?.supports(name) ?? false))
     server.setRequestHandler(ListToolsRequestSchema, () => toolList() as unknown as ListToolsResult)
 
-    server.setRequestHandler(LooseCallToolRequestSchema, (request, extra) => {
+    setCallToolHandler(server, (request, extra) => {
       const tool = byName.get(request.params.name)
       if (tool === undefined) {
         throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)

@@ -159,6 +159,11 @@ export class StdioTransport implements Transport {
     return this.write(JSON.stringify(message) + "\n")
   }
 
+  /** Sends a message its sender has already serialized (`JSON.stringify` of one JSON-RPC message). */
+  sendSerialized(json: string): Promise<void> {
+    return this.write(json + "\n")
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true

@@ -117,6 +117,12 @@ const hintFor = (tool: string | undefined): string => {
   }
 }
 
+/** A transport that can write a message already serialized (the stdio transport). */
+const hasSendSerialized = (
+  transport: Transport
+): transport is Transport & { sendSerialized: (json: string) => Promise<void> } =>
+  typeof (transport as { sendSerialized?: unknown }).sendSerialized === "function"
+
 const keyOf = (id: RequestId): string => `${typeof id}:${String(id)}`
 
 const isRequest = (
@@ -219,8 +225,12 @@ export class GuardedTransport implements Transport {
 
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const asked = isAnswer(message) ? this.answered(message.id) : undefined
-    const bytes = Buffer.byteLength(JSON.stringify(message), "utf8")
-    if (bytes <= this.limits.maxAnswerBytes) return this.inner.send(message, options)
+    const json = JSON.stringify(message)
+    const bytes = Buffer.byteLength(json, "utf8")
+    if (bytes <= this.limits.maxAnswerBytes) {
+      // Serialized once: a transport that writes the text takes it as it is.
+      return hasSendSerialized(this.inner) ? this.inner.sendSerialized(json) : this.inner.send(message, options)
+    }
     if (!isAnswer(message)) {
       this.report({ _tag: "NotificationDropped", method: "method" in message ? message.method : "?", bytes })
       return Promise.resolve()

@@ -26,7 +26,7 @@ const encodeStatus = Schema.encode(JobStatusView)
 /** The statuses of jobs as this server sees them (`ownedByThisServer`), as JSON. */
 const statuses = (jobs: ReadonlyArray<Job>) =>
   Effect.gen(function*() {
-    const { instanceId } = yield* Effect.flatMap(JobManager, (manager) => manager.health)
+    const { instanceId } = yield* JobManager
     // Our own Schema refusing our own view is a bug: a defect.
     return yield* Effect.forEach(jobs, (job) => Effect.orDie(encodeStatus(jobStatus(job, { selfInstance: instanceId }))))
   })

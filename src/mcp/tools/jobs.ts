@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import { Cli } from "../../domain/Cli.js"
 import { InvalidRequest } from "../../domain/errors.js"
 import { withDefault } from "../../domain/fields.js"
-import { JobId } from "../../domain/Job.js"
+import { isFinal, type Job, JobId } from "../../domain/Job.js"
 import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import { mib, ProcessMemory, processMemory } from "../../observability/processMemory.js"
@@ -66,12 +66,22 @@ const STATUS_FIELDS = ["jobId", "status", "exitCode", "error", "resultChars", "s
 /** The decoder checks that a job id is a UUID; the listing says only that it is a string. */
 const JobIdParameter = JobId.annotations({ jsonSchema: { type: "string" } })
 
+/**
+ * The status answers of finished jobs, by job: a finished job the manager
+ * holds in memory is the same object on every call, and its answer never
+ * changes (a polling client asks again and again).
+ */
+const finishedAnswers = new WeakMap<Job, Tool.Answer<JobStatusView>>()
+
 const statusAnswer = (jobId: string) =>
   Effect.gen(function*() {
     const manager = yield* JobManager
     const job = yield* manager.get(jobId)
-    const health = yield* manager.health
-    return { text: jobLine(job), structured: jobStatus(job, { selfInstance: health.instanceId }) }
+    const known = finishedAnswers.get(job)
+    if (known !== undefined) return known
+    const answer = { text: jobLine(job), structured: jobStatus(job, { selfInstance: manager.instanceId }) }
+    if (isFinal(job.status)) finishedAnswers.set(job, answer)
+    return answer
   })
 
 /** @since 0.1.0 */
