@@ -33,19 +33,21 @@ export interface ToolList {
 }
 
 /**
- * The `$id` of a tool's output schema as listed: the tool's name and a hash
- * of the schema. The MCP SDK's `Client` compiles a validator for every
- * output schema on each `listTools`, unless its validator already holds one
- * by that `$id` (`AjvJsonSchemaValidator.getValidator`): so only the first
- * `listTools` of a client compiles them, and a schema that changes (another
- * version of the server) has another `$id`. One per tool: a client that
- * compiles every schema of one list into one validator never meets an
- * `$id` twice.
+ * The `$id` of an output schema as listed: a hash of the schema, so tools
+ * that answer alike (the request tools of every CLI, the job tools) list one
+ * `$id`. The MCP SDK's `Client` compiles a validator for every output
+ * schema on each `listTools`, unless its validator already holds one by that
+ * `$id` (`AjvJsonSchemaValidator.getValidator`): so a client compiles each
+ * distinct schema once (14 for the 29 tools), on its first `listTools`, and
+ * a schema that changes (another version of the server) has another `$id`.
+ * A client that compiles every schema into one Ajv without that lookup
+ * (inside a `try`, as the MCP Inspector 0.x does) validates the first tool
+ * of each kind and skips the others.
  *
  * @since 0.1.0
  */
-export const outputSchemaId = (tool: string, schema: object): string =>
-  `urn:llm-cli-gateway:${tool}:${createHash("sha256").update(JSON.stringify(schema)).digest("hex").slice(0, 8)}`
+export const outputSchemaId = (schema: object): string =>
+  `urn:llm-cli-gateway:output:${createHash("sha256").update(JSON.stringify(schema)).digest("hex").slice(0, 12)}`
 
 /**
  * Lists the tools; those `taskSupport` names can also be called as tasks.
@@ -57,7 +59,7 @@ export const make = <R>(tools: ReadonlyArray<Tool<R>>, taskSupport: (tool: strin
     name: t.name,
     description: t.description,
     inputSchema: t.inputSchema as ListedTool["inputSchema"],
-    outputSchema: { $id: outputSchemaId(t.name, t.outputSchema), ...t.outputSchema } as unknown as ListedTool["outputSchema"],
+    outputSchema: { $id: outputSchemaId(t.outputSchema), ...t.outputSchema } as unknown as ListedTool["outputSchema"],
     annotations: t.annotations,
     ...(taskSupport(t.name) ? { execution: { taskSupport: "optional" as const } } : {})
   }))
