@@ -2,7 +2,11 @@
 // Start-up is dominated by module resolution and compilation, so the server is a single file that the
 // launcher compiles through V8's code cache; native addons stay external.
 import { build } from "esbuild"
+import { spawnSync } from "node:child_process"
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { chmod } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const ajvStub = fileURLToPath(new URL("./ajv-provider-stub.mjs", import.meta.url))
@@ -63,3 +67,28 @@ await build({
   logLevel: "warning"
 })
 await chmod(launcher, 0o755)
+
+// The code cache of this Node, shipped beside the bundle (src/compileCache.ts): the binary is started once
+// with a HOME of its own and stdin closed (it writes its cache, then ends), and the cache it wrote is kept in
+// dist/bin/cache/. A start on this Node with a new HOME then compiles nothing. Best effort: without it, a
+// first start compiles, as before.
+const shipped = "dist/bin/cache"
+rmSync(shipped, { recursive: true, force: true })
+const home = mkdtempSync(join(tmpdir(), "gateway-build-cache-"))
+try {
+  const run = spawnSync(process.execPath, [launcher], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LLM_GATEWAY_HOME: home },
+    stdio: ["ignore", "ignore", "pipe"],
+    timeout: 60_000
+  })
+  const made = readdirSync(join(home, "cache")).filter((name) => /^gateway-[0-9a-f]+\.v8cache$/.test(name))
+  if (run.status !== 0 || made.length !== 1) throw new Error(`exit ${run.status}: ${String(run.stderr).slice(-500)}`)
+  mkdirSync(shipped, { recursive: true })
+  copyFileSync(join(home, "cache", made[0]), join(shipped, made[0]))
+  // Read by whoever runs the package (the gateway's own cache stays 0600).
+  await chmod(join(shipped, made[0]), 0o644)
+} catch (error) {
+  process.stderr.write(`bundle: no code cache shipped (${error instanceof Error ? error.message : String(error)})\n`)
+} finally {
+  rmSync(home, { recursive: true, force: true })
+}

@@ -12,6 +12,12 @@
  * normal compile, after which the cache is written anew (replacing older
  * ones). `LLM_GATEWAY_COMPILE_CACHE=false` turns it off.
  *
+ * The build also leaves, beside the bundle, the cache of the Node that built
+ * it (`cache/gateway-<key>.v8cache`, by the same key): a first start on that
+ * Node, with a new HOME, compiles nothing. It is only read; on another Node,
+ * or with other options, its name does not match, and when V8 rejects it the
+ * start compiles and writes the gateway's own cache as above.
+ *
  * @since 0.1.0
  */
 import { createHash } from "node:crypto"
@@ -80,15 +86,25 @@ const writeCache = (folder: string, name: string, data: Buffer): void => {
 }
 
 /**
- * Loads and runs a CommonJS bundle, compiled from the cache when it fits.
- * Answers whether the cache was used.
+ * The folder beside a bundle where the build leaves its cache.
+ *
+ * @since 0.1.0
+ */
+export const shippedFolder = (file: string): string => join(dirname(file), "cache")
+
+/**
+ * Loads and runs a CommonJS bundle, compiled from the cache when it fits:
+ * the gateway's own (`folder`), else the one shipped beside the bundle.
+ * Answers whether a cache was used.
  *
  * @since 0.1.0
  */
 export const runCached = (file: string, folder: string | undefined): boolean => {
   const source = readFileSync(file, "utf8")
   const name = cacheName(source, process.version, process.execArgv)
-  const cached = folder === undefined ? undefined : readCache(join(folder, name))
+  const cached = folder === undefined
+    ? undefined
+    : readCache(join(folder, name)) ?? readCache(join(shippedFolder(file), name))
   const script = new Script(wrap(source), { filename: file, ...(cached !== undefined ? { cachedData: cached } : {}) })
   const used = cached !== undefined && !script.cachedDataRejected
   const run = script.runInThisContext() as (

@@ -7,7 +7,7 @@
  * (dist/lib) is what runs.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { spawnSync } from "node:child_process"
@@ -21,11 +21,16 @@ const built = pathToFileURL(join(import.meta.dirname, "..", "dist", "lib", "comp
  * of the cache file for that process (its options are part of the name).
  */
 const runCached = (file: string, folder: string | undefined): { readonly used: boolean; readonly name: string } => {
+  // The paths come by the environment: the script, part of Node's options, is the same for every run.
   const script = `import { readFileSync } from "node:fs"
 import { cacheName, runCached } from ${JSON.stringify(built)}
-const used = runCached(${JSON.stringify(file)}, ${folder === undefined ? "undefined" : JSON.stringify(folder)})
-process.stdout.write(JSON.stringify({ used, name: cacheName(readFileSync(${JSON.stringify(file)}, "utf8"), process.version, process.execArgv) }))`
-  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })
+const file = process.env.TEST_BUNDLE, folder = process.env.TEST_CACHE_FOLDER || undefined
+const used = runCached(file, folder)
+process.stdout.write(JSON.stringify({ used, name: cacheName(readFileSync(file, "utf8"), process.version, process.execArgv) }))`
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+    encoding: "utf8",
+    env: { ...process.env, TEST_BUNDLE: file, TEST_CACHE_FOLDER: folder ?? "" }
+  })
   if (run.status !== 0) throw new Error(run.stderr)
   return JSON.parse(run.stdout.slice(run.stdout.lastIndexOf("{")))
 }
@@ -83,6 +88,39 @@ describe("runCached", () => {
     expect(readdirSync(folder)).toEqual([name])
     expect(readFileSync(join(folder, name)).length).toBeGreaterThan(100)
     expect(runCached(file, folder).used).toBe(true)
+  })
+
+  it("a cache shipped beside the bundle (cache/) is used when the gateway's folder has none, and is not copied there", () => {
+    const dir = mkdtempSync(join(tmpdir(), "compile-cache-"))
+    const file = bundle(dir, "module.exports = 3")
+    const made = join(dir, "made")
+    const { name } = runCached(file, made)
+    mkdirSync(join(dir, "cache"))
+    copyFileSync(join(made, name), join(dir, "cache", name))
+    const fresh = join(dir, "fresh")
+    expect(runCached(file, fresh).used).toBe(true)
+    expect(existsSync(fresh)).toBe(false)
+    // One V8 rejects is only a compile, and the gateway's own cache is written.
+    writeFileSync(join(dir, "cache", name), Buffer.from("not a V8 code cache"))
+    expect(runCached(file, fresh).used).toBe(false)
+    expect(readdirSync(fresh)).toEqual([name])
+  })
+
+  it("the build ships the cache of this Node: the binary started with a new HOME compiles nothing and writes no cache", () => {
+    const bin = join(import.meta.dirname, "..", "dist", "bin")
+    const name = cacheName(readFileSync(join(bin, "gateway.cjs"), "utf8"), process.version, [])
+    expect(readdirSync(join(bin, "cache"))).toEqual([name])
+    expect(statSync(join(bin, "cache", name)).mode & 0o044).toBe(0o044)
+    const home = mkdtempSync(join(tmpdir(), "compile-cache-home-"))
+    // stdin closed: the server starts, then ends.
+    const run = spawnSync(process.execPath, [join(bin, "llm-cli-gateway.js")], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home },
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: 30_000
+    })
+    expect(run.status, String(run.stderr)).toBe(0)
+    expect(existsSync(join(home, ".llm-cli-gateway", "gateway.db"))).toBe(true)
+    expect(existsSync(join(home, ".llm-cli-gateway", "cache"))).toBe(false)
   })
 
   it("without a folder it only runs the bundle", () => {
