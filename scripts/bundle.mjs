@@ -3,7 +3,7 @@
 // launcher compiles through V8's code cache; native addons stay external.
 import { build } from "esbuild"
 import { spawnSync } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs"
 import { chmod } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -68,15 +68,18 @@ await build({
 })
 await chmod(launcher, 0o755)
 
-// The code cache of this Node, shipped beside the bundle (src/compileCache.ts): the binary is started once
-// with a HOME of its own and stdin closed (it writes its cache, then ends), and the cache it wrote is kept in
-// dist/bin/cache/. A start on this Node with a new HOME then compiles nothing. Best effort: without it, a
-// first start compiles, as before.
+// The code cache of this Node, shipped beside the bundle (src/compileCache.ts): a copy of the binary is started
+// once with a HOME of its own and stdin closed (it writes its cache, then ends), and the cache it wrote is kept
+// in dist/bin/cache/ (the cache's name does not depend on the bundle's folder). A start on this Node with a new
+// HOME then compiles nothing. Best effort: without it, a first start compiles, as before. The cache in place
+// is replaced, never removed first: a gateway started meanwhile finds one.
 const shipped = "dist/bin/cache"
-rmSync(shipped, { recursive: true, force: true })
 const home = mkdtempSync(join(tmpdir(), "gateway-build-cache-"))
 try {
-  const run = spawnSync(process.execPath, [launcher], {
+  // A copy of the binary, without the cache in place beside it (which it would read instead of writing its own).
+  mkdirSync(join(home, "bin"))
+  for (const file of [launcher, "dist/bin/gateway.cjs"]) copyFileSync(file, join(home, "bin", file.split("/").pop()))
+  const run = spawnSync(process.execPath, [join(home, "bin", "llm-cli-gateway.js")], {
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, LLM_GATEWAY_HOME: home },
     stdio: ["ignore", "ignore", "pipe"],
     timeout: 60_000
@@ -84,9 +87,12 @@ try {
   const made = readdirSync(join(home, "cache")).filter((name) => /^gateway-[0-9a-f]+\.v8cache$/.test(name))
   if (run.status !== 0 || made.length !== 1) throw new Error(`exit ${run.status}: ${String(run.stderr).slice(-500)}`)
   mkdirSync(shipped, { recursive: true })
-  copyFileSync(join(home, "cache", made[0]), join(shipped, made[0]))
+  const temp = join(shipped, `${made[0]}.${process.pid}.tmp`)
+  copyFileSync(join(home, "cache", made[0]), temp)
   // Read by whoever runs the package (the gateway's own cache stays 0600).
-  await chmod(join(shipped, made[0]), 0o644)
+  await chmod(temp, 0o644)
+  renameSync(temp, join(shipped, made[0]))
+  for (const other of readdirSync(shipped)) if (other !== made[0]) rmSync(join(shipped, other), { force: true })
 } catch (error) {
   process.stderr.write(`bundle: no code cache shipped (${error instanceof Error ? error.message : String(error)})\n`)
 } finally {

@@ -8,6 +8,7 @@ import * as Services from "./Services.js"
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -120,12 +121,18 @@ export interface Core {
 }
 
 /**
+ * How long after start the services start on their own (ms), when no call
+ * has needed them yet: after the client's `initialize` and `tools/list`.
+ */
+const SERVICES_START_DELAY_MS = 200
+
+/**
  * Builds the services once, in the scope, and the core that waits for
  * them. The tools, resources and tasks are ready at once (a server answers
  * `initialize`, `tools/list` and `resources/list` without waiting), while
  * the services (the database, migrations, the instance registration) start
- * beside it on the next turn of the event loop; a tool call, a resource
- * read or a task request waits for them. A service that cannot start (a
+ * on the first call that needs them, or a moment after (200 ms); a tool
+ * call, a resource read or a task request waits for them. A service that cannot start (a
  * corrupt database, say) fails each call with its typed error.
  *
  * @since 0.1.0
@@ -137,15 +144,21 @@ export const makeCore = <E extends GatewayError>(
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const ready = yield* Deferred.make<Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig>>, E>()
-    yield* Effect.forkIn(
-      // After the I/O already waiting (the client's `initialize`) has been answered.
-      Effect.zipRight(nextTurn, Layer.buildWithScope(services, scope)).pipe(
-        Effect.tapError((e) => Effect.logError(`the gateway's services could not start: ${e.message}`)),
-        Effect.exit,
-        Effect.flatMap((exit) => Deferred.done(ready, exit))
-      ),
-      scope
+    // Started once: by the first call that needs them, or SERVICES_START_DELAY_MS after the core is made. Opening
+    // the database is synchronous work: started at once, it would hold up the client's `initialize` and
+    // `tools/list`, which need none of it.
+    const start = yield* Effect.once(
+      Effect.forkIn(
+        Layer.buildWithScope(services, scope).pipe(
+          Effect.tapError((e) => Effect.logError(`the gateway's services could not start: ${e.message}`)),
+          Effect.exit,
+          Effect.flatMap((exit) => Deferred.done(ready, exit))
+        ),
+        scope
+      )
     )
+    yield* Effect.forkIn(Effect.zipRight(Effect.sleep(Duration.millis(SERVICES_START_DELAY_MS)), start), scope)
+    const awaitReady = Effect.zipRight(start, Deferred.await(ready))
     // Only the tools of the configured toolsets (LLM_GATEWAY_TOOLSETS) are listed and answered.
     const { maxAnswerBytes, maxConcurrentCalls, maxLineBytes, syncDeadlineMs, toolsets } = yield* GatewayConfig.GatewayConfig
     yield* Effect.forEach(Toolsets.warnings(toolsets, syncDeadlineMs), (w) => Effect.logWarning(w), { discard: true })
@@ -159,10 +172,10 @@ export const makeCore = <E extends GatewayError>(
       get outputSchema() {
         return tool.outputSchema
       },
-      call: (args, call) => Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(tool.call(args, call), context))
+      call: (args, call) => Effect.flatMap(awaitReady, (context) => Effect.provide(tool.call(args, call), context))
     }))
     const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
-      Effect.flatMap(Deferred.await(ready), (context) => Effect.provide(effect, context))
+      Effect.flatMap(awaitReady, (context) => Effect.provide(effect, context))
     return {
       tools: waiting,
       resources: mapResources(resources, whenReady),

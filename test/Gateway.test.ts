@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -14,11 +15,13 @@ import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as TestClock from "effect/TestClock"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as CliIdentity from "../src/cli/CliIdentity.js"
 import * as GatewayConfig from "../src/Config.js"
+import { StorageError } from "../src/domain/errors.js"
 import * as Gateway from "../src/Gateway.js"
 import { layerTest } from "../src/process/CommandRunner.js"
 
@@ -131,4 +134,45 @@ describe("the app's logger", () => {
       expect(HashSet.has(own, appLogger)).toBe(true)
       expect(HashSet.size(own)).toBe(HashSet.size(before) + 1)
     }))
+})
+
+describe("Gateway.makeCore", () => {
+  /** Services that count their starts and cannot start (a database that will not open). */
+  const failingServices = (starts: { count: number }) =>
+    Layer.effectContext(
+      Effect.suspend(() => {
+        starts.count++
+        return Effect.fail(new StorageError({ message: "the database will not open", operation: "open" }))
+      })
+    )
+
+  it.scoped("starts the services on the first call that needs them, not before", () =>
+    Effect.gen(function*() {
+      const starts = { count: 0 }
+      const core = yield* Gateway.makeCore(failingServices(starts))
+      yield* TestClock.adjust(Duration.millis(100))
+      // The tool list is there without them.
+      expect(core.tools.length).toBeGreaterThan(0)
+      expect(core.tools.every((t) => t.inputSchema !== undefined)).toBe(true)
+      expect(starts.count).toBe(0)
+      const tool = core.tools.find((t) => t.name === "llm_process_health")!
+      const failed = yield* Effect.flip(tool.call({}))
+      expect(failed._tag).toBe("StorageError")
+      expect(starts.count).toBe(1)
+      // Started once: the next call has the same answer, and the delay starts nothing more.
+      expect((yield* Effect.flip(tool.call({})))._tag).toBe("StorageError")
+      yield* TestClock.adjust(Duration.seconds(1))
+      expect(starts.count).toBe(1)
+    }).pipe(Effect.provide(GatewayConfig.layerTest())))
+
+  it.scoped("starts them on its own a moment after start (200 ms) when no call came", () =>
+    Effect.gen(function*() {
+      const starts = { count: 0 }
+      yield* Gateway.makeCore(failingServices(starts))
+      yield* TestClock.adjust(Duration.millis(199))
+      expect(starts.count).toBe(0)
+      yield* TestClock.adjust(Duration.millis(1))
+      yield* Effect.yieldNow()
+      expect(starts.count).toBe(1)
+    }).pipe(Effect.provide(GatewayConfig.layerTest())))
 })

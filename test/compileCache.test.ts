@@ -119,7 +119,6 @@ describe("runCached", () => {
       timeout: 30_000
     })
     expect(run.status, String(run.stderr)).toBe(0)
-    expect(existsSync(join(home, ".llm-cli-gateway", "gateway.db"))).toBe(true)
     expect(existsSync(join(home, ".llm-cli-gateway", "cache"))).toBe(false)
   })
 

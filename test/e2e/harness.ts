@@ -46,14 +46,15 @@ export interface Gateway {
 /** Starts the gateway with every CLI pointed at its fake. */
 export const startGateway = async (
   env: Record<string, string> = {},
-  options: { readonly dir?: string; readonly nodeArgs?: ReadonlyArray<string> } = {}
+  options: { readonly dir?: string; readonly nodeArgs?: ReadonlyArray<string>; readonly binary?: string } = {}
 ): Promise<Gateway> => {
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`)
+  const bin = options.binary ?? binary
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build first`)
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), "gateway-e2e-"))
   const recordFile = join(dir, "record.jsonl")
   const transport = new StdioClientTransport({
     command: node,
-    args: [...(options.nodeArgs ?? []), binary],
+    args: [...(options.nodeArgs ?? []), bin],
     cwd: dir,
     stderr: "pipe",
     env: {
