@@ -8,10 +8,10 @@
  */
 import { spawnSync } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { cacheName } from "../../src/compileCache.js"
-import { binary, callTool, node, root, startGateway, tempDir } from "./harness.js"
+import { binary, callTool, node, startGateway, tempDir } from "./harness.js"
 
 const serve = async (dir: string, env: Record<string, string> = {}, bin?: string) => {
   const gateway = await startGateway(env, { dir, ...(bin !== undefined ? { binary: bin } : {}) })
@@ -34,10 +34,14 @@ afterAll(() => {
   for (const copy of copies) rmSync(copy, { recursive: true, force: true })
 })
 
-/** The binary and its bundle, copied without the shipped cache (inside the project, so its node_modules resolve). */
+/**
+ * The binary and its bundle, copied without the shipped cache, inside the folder that holds the binary's
+ * dist/ (the project, or the app scripts/node24.mjs assembles), so that its node_modules resolve.
+ */
 const copyWithoutCache = (): string => {
-  mkdirSync(join(root, ".tmp"), { recursive: true })
-  const copy = mkdtempSync(join(root, ".tmp", "binary-"))
+  const app = resolve(dirname(binary), "..", "..")
+  mkdirSync(join(app, ".tmp"), { recursive: true })
+  const copy = mkdtempSync(join(app, ".tmp", "binary-"))
   copies.push(copy)
   for (const file of ["llm-cli-gateway.js", "gateway.cjs"]) copyFileSync(join(dirname(binary), file), join(copy, file))
   return join(copy, "llm-cli-gateway.js")
