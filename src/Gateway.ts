@@ -132,8 +132,9 @@ const SERVICES_START_DELAY_MS = 200
  * `initialize`, `tools/list` and `resources/list` without waiting), while
  * the services (the database, migrations, the instance registration) start
  * on the first call that needs them, or a moment after (200 ms); a tool
- * call, a resource read or a task request waits for them. A service that cannot start (a
- * corrupt database, say) fails each call with its typed error.
+ * call, a resource read or a task request waits for them. A service that
+ * cannot start (a corrupt database, say) fails each call with its typed
+ * error.
  *
  * @since 0.1.0
  */

@@ -74,10 +74,10 @@ const progressContext = (
 
 /**
  * `tools/call` as the protocol layer parses it before any handler runs, with
- * `arguments` left unchecked: the SDK's own check of the strict schema (in
- * `Server`'s tools/call wrapper) then refuses a non-object `arguments` as
- * invalid params (-32602). With the strict schema here, the protocol layer's
- * parse fails first and answers -32603, an internal error, for bad input.
+ * `arguments` left unchecked: `setCallToolHandler` then refuses a non-object
+ * `arguments` as invalid params (-32602). With the strict schema here, the
+ * protocol layer's parse fails first and answers -32603, an internal error,
+ * for bad input.
  */
 const LooseCallToolRequestSchema = (() => {
   const strict = CallToolRequestSchema as unknown as {
