@@ -35,6 +35,7 @@ import { DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_CONCURRENT_CALLS, DEFAULT_MAX_LIN
 import { VERSION } from "../version.js"
 import { CurrentRequestId } from "./callLink.js"
 import * as ClientLogging from "./clientLogging.js"
+import * as FinalAnswers from "./finalAnswers.js"
 import * as Guarded from "./guardedTransport.js"
 import * as Instructions from "./instructions.js"
 import type { RunRequest } from "./mcpErrors.js"
@@ -101,7 +102,7 @@ const setCallToolHandler = (
   handler: (
     request: CallToolRequest,
     extra: RequestHandlerExtra<ServerRequest, ServerNotification>
-  ) => Promise<Result>
+  ) => Result | Promise<Result>
 ): void => {
   const checked: typeof handler = (request, extra) => {
     const args = (request.params as { readonly arguments?: unknown }).arguments
@@ -130,6 +131,13 @@ export const make = <R>(
   tasks?: TaskHandlers.TaskBackend<R>
 ): Effect.Effect<Server, never, Scope.Scope | R> => Effect.map(makeWithList(tools, resources, tasks), ({ server }) => server)
 
+/**
+ * Final answers a server keeps (`finalAnswers.ts`): a client polls a few jobs
+ * at a time. Kept a minute: a finished job is purged days later.
+ */
+const FINAL_ANSWERS = 256
+const FINAL_ANSWER_TTL_MS = 60_000
+
 /** The server, and its `tools/list` answer, prepared on first use. */
 const makeWithList = <R>(
   tools: ReadonlyArray<Tool<R>>,
@@ -143,6 +151,12 @@ const makeWithList = <R>(
     // Calls run with the client logger: after `logging/setLevel`, their log lines reach the client too.
     const clientLogging = yield* ClientLogging.current
     const runFork = yield* ClientLogging.withLogger(FiberSet.makeRuntime<R>(), clientLogging)
+    const clock = yield* Effect.clock
+    const finals = FinalAnswers.make({
+      capacity: FINAL_ANSWERS,
+      ttlMs: FINAL_ANSWER_TTL_MS,
+      now: () => clock.unsafeCurrentTimeMillis()
+    })
     const server = new Server(
       { name: "llm-cli-gateway", version: VERSION },
       {
@@ -205,9 +219,20 @@ const makeWithList = <R>(
           )
         return run(Effect.tapDefect(created, (cause) => Effect.logError(`task of ${tool.name} died`, cause)), extra.signal)
       }
+      // An answer that will not change is answered again at once: no fiber, no decoding, no lookup.
+      const args = request.params.arguments
+      const known = finals.lookup(tool.name, args)
+      if (known !== undefined) return known
       const context = progressContext(token, (params) => extra.sendNotification({ method: "notifications/progress", params }))
-      const program = tool.call(request.params.arguments, context).pipe(
-        Effect.match({ onFailure: Results.failure, onSuccess: Results.success }),
+      const program = tool.call(args, context).pipe(
+        Effect.match({
+          onFailure: Results.failure,
+          onSuccess: (answer) => {
+            const result = Results.success(answer)
+            if (answer.final === true) finals.keep(tool.name, args, result)
+            return result
+          }
+        }),
         Effect.tapDefect((cause) => Effect.logError(`tool ${tool.name} died`, cause)),
         Effect.annotateLogs({ tool: tool.name }),
         // The call knows the request it answers, as the client named it (a transport may keep what it records).

@@ -48,6 +48,8 @@ export const readOnly = (title: string): ToolAnnotations => ({
 export interface ToolAnswer {
   readonly text: string
   readonly structured: JsonObject
+  /** The answer will not change (see `Answer.final`). */
+  readonly final?: boolean | undefined
 }
 
 /**
@@ -59,6 +61,13 @@ export interface ToolAnswer {
 export interface Answer<A> {
   readonly text: string
   readonly structured: A
+  /**
+   * The answer will not change: the same call (the same arguments, from the
+   * same caller) would answer it again, as a finished job's status does. The
+   * server may answer such a call again without running the tool (for a
+   * while: `finalAnswers.ts`).
+   */
+  readonly final?: boolean | undefined
 }
 
 /**
@@ -298,7 +307,8 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
       ).pipe(
         Effect.flatMap((input) => definition.handler(input, context)),
         Effect.flatMap((answer) =>
-          Effect.map(encode(answer.structured), (structured): ToolAnswer => ({ text: answer.text, structured }))
+          Effect.map(encode(answer.structured), (structured): ToolAnswer =>
+            answer.final === true ? { text: answer.text, structured, final: true } : { text: answer.text, structured })
         )
       )
   }

@@ -130,6 +130,21 @@ const isRequest = (
 ): m is JSONRPCMessage & { id: RequestId; method: string; params?: { readonly name?: unknown } } =>
   "method" in m && "id" in m && m.id !== undefined
 
+/** Results serialized, by result: a result sent again (a final answer, `finalAnswers.ts`) is serialized once. */
+const serializedResults = new WeakMap<object, string>()
+
+/** `JSON.stringify` of a message; of a result, reusing the result's text when it was sent before. */
+const serialize = (message: JSONRPCMessage): string => {
+  if (!("result" in message) || !("id" in message) || Object.keys(message).length !== 3) return JSON.stringify(message)
+  const result = message.result
+  let json = serializedResults.get(result)
+  if (json === undefined) {
+    json = JSON.stringify(result)
+    serializedResults.set(result, json)
+  }
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":${json}}`
+}
+
 const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } =>
   "id" in m && m.id !== undefined && ("result" in m || "error" in m)
 
@@ -225,7 +240,7 @@ export class GuardedTransport implements Transport {
 
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const asked = isAnswer(message) ? this.answered(message.id) : undefined
-    const json = JSON.stringify(message)
+    const json = serialize(message)
     const bytes = Buffer.byteLength(json, "utf8")
     if (bytes <= this.limits.maxAnswerBytes) {
       // Serialized once: a transport that writes the text takes it as it is.

@@ -20,15 +20,15 @@
  * @since 0.1.0
  */
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js"
-import {
-  isJSONRPCErrorResponse,
-  isJSONRPCNotification,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
-  type JSONRPCMessage,
-  type MessageExtraInfo,
-  type RequestId
-} from "@modelcontextprotocol/sdk/types.js"
+import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js"
+
+// A transport hands on JSON-RPC messages it has already checked: which kind one is shows in its members (the SDK's
+// `isJSONRPC…` guards parse the whole message again, on every message both ways).
+const isRequest = (m: JSONRPCMessage): m is JSONRPCRequest => "method" in m && "id" in m
+const isNotification = (m: JSONRPCMessage): m is JSONRPCNotification =>
+  "method" in m && !("id" in m)
+const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { readonly id: RequestId } =>
+  !("method" in m) && "id" in m && ("result" in m || "error" in m)
 
 /**
  * The client's ids of the requests running now, both ways.
@@ -70,13 +70,13 @@ export const uniqueRequestIds = (transport: Transport): Transport & { readonly r
     typeof id === "number" && Number.isSafeInteger(id) && id >= 1 && id <= last
 
   const incoming = (message: JSONRPCMessage): JSONRPCMessage | undefined => {
-    if (isJSONRPCRequest(message)) {
+    if (isRequest(message)) {
       const id = ++last
       external.set(id, message.id)
       internal.set(message.id, id)
       return { ...message, id }
     }
-    if (isJSONRPCNotification(message) && message.method === "notifications/cancelled") {
+    if (isNotification(message) && message.method === "notifications/cancelled") {
       const requestId = (message.params as { readonly requestId?: RequestId } | undefined)?.requestId
       const id = requestId === undefined ? undefined : internal.get(requestId)
       // Nothing running holds the id: there is nothing to cancel, and the id means nothing to the server.
@@ -112,7 +112,7 @@ export const uniqueRequestIds = (transport: Transport): Transport & { readonly r
         sendOptions = client === undefined ? rest : { ...rest, relatedRequestId: client }
       }
       let out = message
-      if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && handedOut(message.id)) {
+      if (isAnswer(message) && handedOut(message.id)) {
         const client = settle(message.id)
         // Answered after the client cancelled it: the client no longer waits for it.
         if (client === undefined) return Promise.resolve()

@@ -19,7 +19,7 @@ import * as Gateway from "../../src/Gateway.js"
 import { attemptFailed, attemptsEnded, attemptStarted } from "../../src/jobs/attempts.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
-import { llmJobStatus } from "../../src/mcp/tools/jobs.js"
+import { llmJobStatus, llmJobWait } from "../../src/mcp/tools/jobs.js"
 import { jobLine, jobStatus } from "../../src/mcp/tools/jobView.js"
 import type { CommandSpec } from "../../src/process/CommandRunner.js"
 import { testConfig, testDatabaseAt } from "../support/testDatabase.js"
@@ -153,6 +153,22 @@ describe("a job's attempts", () => {
       expect(done.attempts).toEqual([{ attempt: 1, startedAt: done.startedAt, durationMs: RUN_MS, error: null }])
       expect(jobStatus(done).attemptCount).toBe(1)
       expect(jobLine(done)).not.toContain("attempts")
+    }).pipe(Effect.provide(managerLayer(() => OK, seen)))
+  })
+
+  it.effect("a status answer is final (the server may answer it again) only once the job has ended", () => {
+    const seen: Array<CommandSpec> = []
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const { job } = yield* manager.submit("claude", request("final answers"))
+      const running = yield* llmJobStatus.call({ jobId: job.id })
+      expect(["queued", "running"]).toContain(running.structured.status)
+      expect(running.final).toBeUndefined()
+      yield* advance(RUN_MS)
+      yield* manager.await(job.id, undefined)
+      const ended = yield* llmJobStatus.call({ jobId: job.id })
+      expect(ended).toMatchObject({ final: true, structured: { status: "completed" } })
+      expect((yield* llmJobWait.call({ jobId: job.id, timeoutMs: 0 })).final).toBe(true)
     }).pipe(Effect.provide(managerLayer(() => OK, seen)))
   })
 })

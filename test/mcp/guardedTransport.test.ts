@@ -174,3 +174,36 @@ describe("the admission limit", () => {
   })
 })
 
+
+describe("what the guard sends", () => {
+  it("serializes a result sent again once, and sends each answer whole under its own id", async () => {
+    const lines: Array<string> = []
+    let serialized = 0
+    const inner = {
+      start: async () => {},
+      close: async () => {},
+      send: async () => {
+        throw new Error("a transport that writes text is sent the text")
+      },
+      sendSerialized: async (json: string) => {
+        lines.push(json)
+      }
+    }
+    const guarded = Guarded.guard(inner, { maxAnswerBytes: 1e6, maxConcurrentCalls: 10 })
+    const result = { content: [{ type: "text", text: "done" }], structuredContent: { n: 1 }, toJSON: undefined as unknown }
+    // A result that counts how often it is serialized.
+    Object.defineProperty(result, "toJSON", {
+      enumerable: false,
+      value: () => (serialized++, { content: result.content, structuredContent: result.structuredContent })
+    })
+    await guarded.send({ jsonrpc: "2.0", id: 1, result })
+    await guarded.send({ jsonrpc: "2.0", id: "two", result })
+    await guarded.send({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "x" } })
+    expect(serialized).toBe(1)
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      { jsonrpc: "2.0", id: 1, result: { content: [{ type: "text", text: "done" }], structuredContent: { n: 1 } } },
+      { jsonrpc: "2.0", id: "two", result: { content: [{ type: "text", text: "done" }], structuredContent: { n: 1 } } },
+      { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "x" } }
+    ])
+  })
+})

@@ -69,7 +69,8 @@ const JobIdParameter = JobId.annotations({ jsonSchema: { type: "string" } })
 /**
  * The status answers of finished jobs, by job: a finished job the manager
  * holds in memory is the same object on every call, and its answer never
- * changes (a polling client asks again and again).
+ * changes (a polling client asks again and again). It is `final`: the
+ * server answers the same call again without asking (`finalAnswers.ts`).
  */
 const finishedAnswers = new WeakMap<Job, Tool.Answer<JobStatusView>>()
 
@@ -79,8 +80,11 @@ const statusAnswer = (jobId: string) =>
     const job = yield* manager.get(jobId)
     const known = finishedAnswers.get(job)
     if (known !== undefined) return known
-    const answer = { text: jobLine(job), structured: jobStatus(job, { selfInstance: manager.instanceId }) }
-    if (isFinal(job.status)) finishedAnswers.set(job, answer)
+    const text = jobLine(job)
+    const structured = jobStatus(job, { selfInstance: manager.instanceId })
+    if (!isFinal(job.status)) return { text, structured }
+    const answer = { text, structured, final: true }
+    finishedAnswers.set(job, answer)
     return answer
   })
 
