@@ -39,7 +39,6 @@ import { answerFromJob } from "./mcp/tools/requests.js"
 import * as Results from "./mcp/results.js"
 import * as Toolsets from "./mcp/toolsets.js"
 import * as Logging from "./observability/Logging.js"
-import * as Database from "./storage/Database.js"
 
 /**
  * The layers of the services without the MCP server (see `Services`):
@@ -307,7 +306,7 @@ export const serveHttpWith = <E extends GatewayError>(
     const { onListening, ...overrides } = options
     const listen = Option.getOrElse(http.listen, () => ({ host: DEFAULT_HOST, port: 0 }))
     // The services and the store of HTTP sessions and streams, built once beside the server (as `makeCore` does)
-    // and on one database: `Database.layer` is one layer of the graph, built once for both.
+    // and on one database: `Services.layerDatabase` is one layer of the graph, built once for both.
     const scope = yield* Effect.scope
     const ready = yield* Deferred.make<
       Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig> | HttpStreams>,
@@ -316,7 +315,7 @@ export const serveHttpWith = <E extends GatewayError>(
     yield* Effect.forkIn(
       Effect.zipRight(
         nextTurn,
-        Layer.buildWithScope(Layer.merge(services, EventStore.layer.pipe(Layer.provide(Database.layer))), scope)
+        Layer.buildWithScope(Layer.merge(services, EventStore.layer.pipe(Layer.provide(Services.layerDatabase))), scope)
       ).pipe(
         Effect.exit,
         Effect.flatMap((exit) => Deferred.done(ready, exit))

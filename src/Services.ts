@@ -16,6 +16,7 @@ import * as JobManager from "./jobs/JobManager.js"
 import * as JobStore from "./jobs/JobStore.js"
 import * as RequestRunner from "./jobs/RequestRunner.js"
 import * as McpServerRegistry from "./mcpServers/McpServerRegistry.js"
+import * as Migrations from "./migrations.js"
 import * as ModelRegistry from "./models/ModelRegistry.js"
 import * as FlightRecorder from "./observability/FlightRecorder.js"
 import * as Metrics from "./observability/Metrics.js"
@@ -69,6 +70,16 @@ export const layerMcpServers = Layer.unwrapEffect(
 )
 
 /**
+ * The database the configuration names, brought to the gateway's schema
+ * (`migrations.ts`). One value: a graph that uses it twice (the services and
+ * the HTTP server's event store) builds it once.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDatabase = Database.layer.pipe(Layer.provide(Migrations.layer))
+
+/**
  * Every service, on a configuration and a process runner: the database,
  * the instance registry, jobs, sessions, approvals, models, the CLI
  * updater, the flight recorder and the metrics.
@@ -98,7 +109,7 @@ export const layerWith = <E>(
       )
     ),
     Layer.provideMerge(Metrics.layer),
-    Layer.provide(Database.layer)
+    Layer.provide(layerDatabase)
   )
 
 /**

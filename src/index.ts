@@ -52,8 +52,11 @@ export * as CliIdentity from "./cli/CliIdentity.js"
 /** One request to its end. @since 0.1.0 */
 export * as RequestRunner from "./jobs/RequestRunner.js"
 
-/** The SQLite database. @since 0.1.0 */
+/** The database (SQLite, or PostgreSQL by URL); its layers run the migrations they are given. @since 0.1.0 */
 export * as Database from "./storage/Database.js"
+
+/** The gateway's migrations, every area's in order, for the `Database` layers. @since 0.1.0 */
+export * as Migrations from "./migrations.js"
 
 /** The rows of jobs. @since 0.1.0 */
 export * as JobStore from "./jobs/JobStore.js"

@@ -21,7 +21,7 @@ import { dirname } from "node:path"
 import { isRunning } from "../process/processInfo.js"
 import { fileProblem } from "../storage/databaseFile.js"
 import { folderProblem } from "../storage/homeCheck.js"
-import { loader } from "../storage/migrations.js"
+import { loader } from "../migrations.js"
 
 /**
  * A server that holds a live lease on the database.

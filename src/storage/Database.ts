@@ -20,6 +20,7 @@ import { StorageError } from "../domain/errors.js"
 import { prepareFile } from "./databaseFile.js"
 import { checkFolder, prepareFolder } from "./homeCheck.js"
 import { migrate } from "./migrate.js"
+import type { Migrations } from "./Migrations.js"
 import * as Notifications from "./Notifications.js"
 
 /** How long a writer waits for another process's lock before failing. */
@@ -70,7 +71,9 @@ const migrationLock = (path: string): Effect.Semaphore => {
  * @since 0.1.0
  * @category layers
  */
-export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError> => {
+export const layerAt = (
+  path: string
+): Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError, Migrations> => {
   const client = SqliteClient.layer({ filename: path, disableWAL: path === ":memory:" }).pipe(
     Layer.catchAllCause((cause) =>
       Layer.fail(
@@ -116,7 +119,7 @@ export const layerAt = (path: string): Layer.Layer<SqlClient.SqlClient | Notific
  */
 export const layerUrl = (
   url: Redacted.Redacted<string> | string
-): Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError> =>
+): Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError, Migrations> =>
   Layer.unwrapEffect(
     Effect.tryPromise({
       try: () => import("./postgres.js"),
@@ -137,7 +140,11 @@ export const layerUrl = (
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SqlClient.SqlClient | Notifications.Notifications, StorageError, GatewayConfig> = Layer.unwrapEffect(
+export const layer: Layer.Layer<
+  SqlClient.SqlClient | Notifications.Notifications,
+  StorageError,
+  GatewayConfig | Migrations
+> = Layer.unwrapEffect(
   Effect.map(GatewayConfig, (config) =>
     Option.match(config.databaseUrl, {
       onNone: () => layerAt(config.databasePath),

@@ -6,18 +6,19 @@
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
-import { loader } from "./migrations.js"
+import { Migrations } from "./Migrations.js"
 
 const MIGRATIONS_TABLE = "gateway_migrations"
 
 /**
- * Runs the migrations, then checks they are all applied. The migrator takes
+ * Runs the migrations (`Migrations`), then checks they are all applied. The migrator takes
  * "another process is migrating" for done; the check fails instead, so the
  * caller retries until the other process has finished.
  *
  * @since 0.1.0
  */
 export const migrate = Effect.gen(function*() {
+  const loader = yield* Migrations
   yield* Migrator.make({})({ loader, table: MIGRATIONS_TABLE })
   const sql = yield* SqlClient.SqlClient
   const wanted = Math.max(0, ...(yield* loader).map(([id]) => id))

@@ -21,6 +21,7 @@ import * as Schedule from "effect/Schedule"
 import pg from "pg"
 import { StorageError } from "../domain/errors.js"
 import { migrate } from "./migrate.js"
+import type { Migrations } from "./Migrations.js"
 import { describeUrl } from "./pgUrl.js"
 import { decode, encode, type Notification, Notifications } from "./Notifications.js"
 
@@ -176,7 +177,7 @@ export const layerNotifications = (url: string): Layer.Layer<Notifications, neve
  */
 export const layerUrl = (
   url: Redacted.Redacted<string> | string
-): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | Notifications, StorageError> => {
+): Layer.Layer<SqlClient.SqlClient | PgClient.PgClient | Notifications, StorageError, Migrations> => {
   const value = Redacted.isRedacted(url) ? Redacted.value(url) : url
   const shown = describeUrl(value)
   // The pool is ours, so that a query has a time limit too: a database that stops answering without

@@ -4,6 +4,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Either from "effect/Either"
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
@@ -13,6 +14,7 @@ import { checkDatabase } from "../../src/commands/databaseCheck.js"
 import { NODE_ENGINES, satisfies } from "../../src/commands/nodeSupport.js"
 import { readSettings } from "../../src/commands/settings.js"
 import { checkSignIn } from "../../src/commands/signIn.js"
+import * as Migrations from "../../src/migrations.js"
 import * as Database from "../../src/storage/Database.js"
 import { cleanUp, root, tempDir } from "./harness.js"
 
@@ -139,7 +141,7 @@ describe("checkDatabase", () => {
           sql`INSERT INTO instances ${sql.insert({ id: "live", pid: process.pid, host: hostname(), started_at: now - 1000, heartbeat_at: now, lease_ms: 30_000 })}`,
           sql`INSERT INTO instances ${sql.insert({ id: "gone", pid: process.pid, host: "elsewhere", started_at: now - 9000, heartbeat_at: now - 5000, lease_ms: 30_000, stopped_at: now - 4000 })}`
         )),
-      Database.layerAt(path)
+      Layer.provide(Database.layerAt(path), Migrations.layer)
     ))
     const before = statSync(path).mtimeMs
     const check = await Effect.runPromise(checkDatabase(path, now))

@@ -79,9 +79,10 @@ describe("MCP cancellation", () => {
       const Layer = await import("effect/Layer")
       const { JobStore, layer: jobStore } = await import("../../src/jobs/JobStore.js")
       const { layerAt } = await import("../../src/storage/Database.js")
+      const Migrations = await import("../../src/migrations.js")
       const path = join(dirname(gateway.recordFile), ".llm-cli-gateway", "gateway.db")
       const jobs = await Effect.runPromise(
-        Effect.flatMap(JobStore, (store) => store.list({ limit: 5 })).pipe(Effect.provide(Layer.provide(jobStore, layerAt(path))))
+        Effect.flatMap(JobStore, (store) => store.list({ limit: 5 })).pipe(Effect.provide(Layer.provide(jobStore, Layer.provide(layerAt(path), Migrations.layer))))
       )
       expect(jobs.map((j) => j.status)).toEqual(["canceled"])
     } finally {

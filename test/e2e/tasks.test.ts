@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { JobStore, layer as jobStoreLayer } from "../../src/jobs/JobStore.js"
+import * as Migrations from "../../src/migrations.js"
 import { layerAt } from "../../src/storage/Database.js"
 import { alive, callTool, type Gateway, startGateway, tempDir, waitUntil } from "./harness.js"
 
@@ -251,7 +252,7 @@ describe("tasks/list", () => {
             reply: null
           })
         }
-      }).pipe(Effect.provide(Layer.provide(jobStoreLayer, layerAt(path))))
+      }).pipe(Effect.provide(Layer.provide(jobStoreLayer, Layer.provide(layerAt(path), Migrations.layer))))
     )
     const gateway = await startGateway({}, { dir })
     try {

@@ -28,7 +28,6 @@ import * as FlightRecorder from "../../src/observability/FlightRecorder.js"
 import * as Metrics from "../../src/observability/Metrics.js"
 import * as Services from "../../src/Services.js"
 import * as SessionStore from "../../src/sessions/SessionStore.js"
-import * as Database from "../../src/storage/Database.js"
 import { testConfig, testDatabaseAt } from "../support/testDatabase.js"
 import { advance, claudeRequest, settle } from "./clock.js"
 import type { CommandSpec } from "../../src/process/CommandRunner.js"
@@ -100,7 +99,7 @@ const stallingFlushLayer = (
       )
     ),
     Layer.provideMerge(Metrics.layer),
-    Layer.provideMerge(Database.layer),
+    Layer.provideMerge(Services.layerDatabase),
     Layer.provideMerge(testConfig({ databasePath: path, ...config }))
   )
 }

@@ -11,6 +11,7 @@ import * as Redacted from "effect/Redacted"
 import { checkPostgres } from "../../src/commands/databaseCheckPg.js"
 import * as GatewayConfig from "../../src/Config.js"
 import * as Instances from "../../src/jobs/Instances.js"
+import * as Migrations from "../../src/migrations.js"
 import * as Database from "../../src/storage/Database.js"
 import { freshDatabase } from "./gateways.js"
 import { freePort } from "../support/postgres.js"
@@ -42,7 +43,7 @@ describe("doctor on PostgreSQL", () => {
       yield* Effect.scoped(Effect.gen(function*() {
         const context = yield* Layer.build(
           Instances.layer.pipe(
-            Layer.provideMerge(Database.layerUrl(url)),
+            Layer.provideMerge(Layer.provide(Database.layerUrl(url), Migrations.layer)),
             Layer.provide(GatewayConfig.layerTest({ hostId: Option.some("doctor-host") }))
           )
         )

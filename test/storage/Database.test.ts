@@ -4,7 +4,12 @@ import * as Effect from "effect/Effect"
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { layerAt } from "../../src/storage/Database.js"
+import * as Layer from "effect/Layer"
+import * as Migrations from "../../src/migrations.js"
+import * as Database from "../../src/storage/Database.js"
+
+/** The database at `path`, brought to the gateway's schema. */
+const layerAt = (path: string) => Database.layerAt(path).pipe(Layer.provide(Migrations.layer))
 
 const tempDir = () => mkdtempSync(join(tmpdir(), "gateway-db-"))
 

@@ -16,6 +16,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Migrations from "../../src/migrations.js"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as GatewayConfig from "../../src/Config.js"
@@ -56,12 +57,12 @@ const databaseUrl = (adminUrl: string, name: string): Effect.Effect<string> =>
  */
 export const testDatabaseAt = (path: string): Layer.Layer<SqlClient.SqlClient | Notifications, StorageError> => {
   const adminUrl = testPostgresUrl()
-  if (adminUrl === undefined) return Database.layerAt(path)
+  if (adminUrl === undefined) return Layer.provide(Database.layerAt(path), Migrations.layer)
   return Layer.unwrapEffect(
     Effect.suspend(() => databaseUrl(adminUrl, nameFor(path))).pipe(
       // Leases by the test's clock, as on SQLite: the tests move a TestClock to expire them.
       // (The database's own clock is tested with real processes: test/postgres/hosts.test.ts.)
-      Effect.map((url) => Layer.merge(Database.layerUrl(url), Layer.succeed(StoreClock, "process")))
+      Effect.map((url) => Layer.merge(Layer.provide(Database.layerUrl(url), Migrations.layer), Layer.succeed(StoreClock, "process")))
     )
   )
 }

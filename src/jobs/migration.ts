@@ -1,20 +1,24 @@
 /**
- * The schema of the gateway's database, as migrations. A migration that
- * has shipped is never edited: add the next one.
+ * The tables of jobs and of the instances that run them: the jobs, their
+ * output and reply pieces, and the servers' leases. Registered as migrations
+ * `0001_jobs`, `0002_instances_pid_namespace`, `0006_job_reply`,
+ * `0007_job_attempts` and `0010_instances_boot_id` (`src/migrations.ts`);
+ * never edit one once shipped: add the next.
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { migration as approvalsMigration } from "../approvals/migration.js"
-import { migration as httpStreamsMigration } from "../http/migration.js"
-import { migration as flightRecorderMigration } from "../observability/migration.js"
-import { migration as sessionsMigration } from "../sessions/migration.js"
-import { ddl, hasColumn } from "./dialect.js"
-import { textPieces } from "./textPieces.js"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as Effect from "effect/Effect"
+import { ddl, hasColumn } from "../storage/dialect.js"
+import { textPieces } from "../storage/textPieces.js"
 
-const m0001_jobs = Effect.gen(function*() {
+/**
+ * The instances, the jobs and their output pieces.
+ *
+ * @since 0.1.0
+ */
+export const m0001_jobs: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   yield* ddl(`
     CREATE TABLE instances (
       id TEXT PRIMARY KEY,
@@ -71,15 +75,19 @@ const m0001_jobs = Effect.gen(function*() {
 /**
  * The pid namespace an instance sees pids in: two servers on one host name
  * (containers sharing it) judge each other's pids only when they share it.
+ *
+ * @since 0.1.0
  */
-const m0002_instances_pid_namespace = ddl("ALTER TABLE instances ADD COLUMN pid_namespace TEXT")
+export const m0002_instances_pid_namespace: Effect.Effect<void, SqlError, SqlClient.SqlClient> = ddl("ALTER TABLE instances ADD COLUMN pid_namespace TEXT")
 
 /**
  * A job's reply text moves out of its row into pieces of at most a million
  * characters, so that reading a job never loads a large reply and writing
  * one never builds it as one record. Replies already stored are moved.
+ *
+ * @since 0.1.0
  */
-const m0006_job_reply = Effect.gen(function*() {
+export const m0006_job_reply: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   yield* ddl(`
     CREATE TABLE job_reply (
       job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
@@ -107,51 +115,21 @@ const m0006_job_reply = Effect.gen(function*() {
  * A job's attempts (each run of its CLI, a retry being the next one), as
  * a JSON list. NULL: a job recorded before attempts were. Added only when
  * absent, so a database whose record was wound back past it migrates again.
+ *
+ * @since 0.1.0
  */
-const m0007_job_attempts = Effect.gen(function*() {
+export const m0007_job_attempts: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   if (yield* hasColumn("jobs", "attempts")) return
   yield* ddl("ALTER TABLE jobs ADD COLUMN attempts TEXT DEFAULT NULL")
 })
 
 /**
- * Principals (see `domain/Principal`): each job, session, approval and
- * flight-recorder row records who asked, and rows from before are the
- * local principal's (stdio's). The active session is one per principal and
- * CLI, so its table is made anew with that key.
- */
-const m0008_principals = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  // Each step only when not done, so a database whose record was wound back past it migrates again.
-  const hasPrincipal = (table: string) => hasColumn(table, "principal")
-  for (const table of ["jobs", "sessions", "approvals", "flight_recorder"]) {
-    if (!(yield* hasPrincipal(table))) {
-      yield* sql`ALTER TABLE ${sql(table)} ADD COLUMN principal TEXT NOT NULL DEFAULT 'local'`
-    }
-  }
-  yield* sql`CREATE INDEX IF NOT EXISTS jobs_principal_created ON jobs (principal, created_at)`
-  yield* sql`CREATE INDEX IF NOT EXISTS sessions_principal_last_used ON sessions (principal, last_used_at)`
-  yield* sql`CREATE INDEX IF NOT EXISTS approvals_principal_created ON approvals (principal, created_at)`
-  if (yield* hasPrincipal("active_sessions")) return
-  yield* ddl(`
-    CREATE TABLE active_sessions_by_principal (
-      principal TEXT NOT NULL,
-      cli TEXT NOT NULL,
-      session_id TEXT NOT NULL,
-      PRIMARY KEY (principal, cli),
-      FOREIGN KEY (session_id, cli) REFERENCES sessions (id, cli) ON DELETE CASCADE
-    )`)
-  yield* sql`INSERT INTO active_sessions_by_principal (principal, cli, session_id)
-    SELECT 'local', cli, session_id FROM active_sessions`
-  yield* sql`DROP TABLE active_sessions`
-  yield* sql`ALTER TABLE active_sessions_by_principal RENAME TO active_sessions`
-  yield* sql`CREATE INDEX active_sessions_session ON active_sessions (session_id, cli)`
-})
-
-/**
  * The boot id of an instance's host: a pid is the same process only on the
  * same host in the same boot. Added only when absent.
+ *
+ * @since 0.1.0
  */
-const m0010_instances_boot_id = Effect.gen(function*() {
+export const m0010_instances_boot_id: Effect.Effect<void, SqlError, SqlClient.SqlClient> = Effect.gen(function*() {
   if (yield* hasColumn("instances", "boot_id")) return
   yield* ddl("ALTER TABLE instances ADD COLUMN boot_id TEXT")
 })
@@ -164,21 +142,3 @@ const parseObject = (json: string): { readonly text?: unknown } => {
     return {}
   }
 }
-
-/**
- * Every migration, in order.
- *
- * @since 0.1.0
- */
-export const loader: Migrator.Loader = Migrator.fromRecord({
-  "0001_jobs": m0001_jobs,
-  "0002_instances_pid_namespace": m0002_instances_pid_namespace,
-  "0003_sessions": sessionsMigration,
-  "0004_approvals": approvalsMigration,
-  "0005_flight_recorder": flightRecorderMigration,
-  "0006_job_reply": m0006_job_reply,
-  "0007_job_attempts": m0007_job_attempts,
-  "0008_principals": m0008_principals,
-  "0009_http_streams": httpStreamsMigration,
-  "0010_instances_boot_id": m0010_instances_boot_id
-})
