@@ -275,17 +275,9 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
   let encoder:
     | ((a: Schema.Schema.Type<O>) => Effect.Effect<Schema.Schema.Encoded<O>, ParseResult.ParseError>)
     | undefined
-  // Encoding is a function of the value, and answers are immutable: a handler that answers the same object
-  // again (a finished job's status, asked by a polling client) has it encoded once.
-  const encoded = new WeakMap<object, JsonObject>()
   // An answer its own Schema refuses is a bug of ours: a defect, not a typed failure.
-  const encode = (a: Schema.Schema.Type<O>): Effect.Effect<JsonObject> => {
-    const key: object | undefined = typeof a === "object" && a !== null ? a : undefined
-    const known = key === undefined ? undefined : encoded.get(key)
-    if (known !== undefined) return Effect.succeed(known)
-    const run = Effect.orDie((encoder ??= Schema.encode(definition.output))(a)) as Effect.Effect<JsonObject>
-    return key === undefined ? run : Effect.tap(run, (json) => Effect.sync(() => encoded.set(key, json)))
-  }
+  const encode = (a: Schema.Schema.Type<O>): Effect.Effect<JsonObject> =>
+    Effect.orDie((encoder ??= Schema.encode(definition.output))(a)) as Effect.Effect<JsonObject>
   let inputJson: JsonObject | undefined
   let outputJson: JsonObject | undefined
   return {

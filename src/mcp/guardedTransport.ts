@@ -21,6 +21,7 @@
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js"
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js"
 import { AnswerTooLarge, Overloaded } from "../domain/errors.js"
+import { isAnswer, isRequest } from "./messageKinds.js"
 import * as Results from "./results.js"
 
 /**
@@ -125,11 +126,6 @@ const hasSendSerialized = (
 
 const keyOf = (id: RequestId): string => `${typeof id}:${String(id)}`
 
-const isRequest = (
-  m: JSONRPCMessage
-): m is JSONRPCMessage & { id: RequestId; method: string; params?: { readonly name?: unknown } } =>
-  "method" in m && "id" in m && m.id !== undefined
-
 /** Results serialized, by result: a result sent again (a final answer, `finalAnswers.ts`) is serialized once. */
 const serializedResults = new WeakMap<object, string>()
 
@@ -145,8 +141,6 @@ const serialize = (message: JSONRPCMessage): string => {
   return `{"jsonrpc":"2.0","id":${JSON.stringify(message.id)},"result":${json}}`
 }
 
-const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } =>
-  "id" in m && m.id !== undefined && ("result" in m || "error" in m)
 
 /**
  * A transport that keeps the answer budget and the admission limit (see

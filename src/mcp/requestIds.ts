@@ -20,15 +20,8 @@
  * @since 0.1.0
  */
 import type { Transport, TransportSendOptions } from "@modelcontextprotocol/sdk/shared/transport.js"
-import type { JSONRPCMessage, JSONRPCNotification, JSONRPCRequest, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js"
-
-// A transport hands on JSON-RPC messages it has already checked: which kind one is shows in its members (the SDK's
-// `isJSONRPC…` guards parse the whole message again, on every message both ways).
-const isRequest = (m: JSONRPCMessage): m is JSONRPCRequest => "method" in m && "id" in m
-const isNotification = (m: JSONRPCMessage): m is JSONRPCNotification =>
-  "method" in m && !("id" in m)
-const isAnswer = (m: JSONRPCMessage): m is JSONRPCMessage & { readonly id: RequestId } =>
-  !("method" in m) && "id" in m && ("result" in m || "error" in m)
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js"
+import { isAnswer, isNotification, isRequest } from "./messageKinds.js"
 
 /**
  * The client's ids of the requests running now, both ways.

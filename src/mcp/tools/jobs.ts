@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import { Cli } from "../../domain/Cli.js"
 import { InvalidRequest } from "../../domain/errors.js"
 import { withDefault } from "../../domain/fields.js"
-import { isFinal, type Job, JobId } from "../../domain/Job.js"
+import { isFinal, JobId } from "../../domain/Job.js"
 import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import { mib, ProcessMemory, processMemory } from "../../observability/processMemory.js"
@@ -67,25 +67,16 @@ const STATUS_FIELDS = ["jobId", "status", "exitCode", "error", "resultChars", "s
 const JobIdParameter = JobId.annotations({ jsonSchema: { type: "string" } })
 
 /**
- * The status answers of finished jobs, by job: a finished job the manager
- * holds in memory is the same object on every call, and its answer never
- * changes (a polling client asks again and again). It is `final`: the
- * server answers the same call again without asking (`finalAnswers.ts`).
+ * A job's status. A finished job's is `final`: it never changes, and the
+ * server answers the same call again without asking (`finalAnswers.ts`), as
+ * a polling client asks again and again.
  */
-const finishedAnswers = new WeakMap<Job, Tool.Answer<JobStatusView>>()
-
 const statusAnswer = (jobId: string) =>
   Effect.gen(function*() {
     const manager = yield* JobManager
     const job = yield* manager.get(jobId)
-    const known = finishedAnswers.get(job)
-    if (known !== undefined) return known
-    const text = jobLine(job)
-    const structured = jobStatus(job, { selfInstance: manager.instanceId })
-    if (!isFinal(job.status)) return { text, structured }
-    const answer = { text, structured, final: true }
-    finishedAnswers.set(job, answer)
-    return answer
+    const answer = { text: jobLine(job), structured: jobStatus(job, { selfInstance: manager.instanceId }) }
+    return isFinal(job.status) ? { ...answer, final: true } : answer
   })
 
 /** @since 0.1.0 */
