@@ -147,9 +147,12 @@ export const makeCore = <E extends GatewayError>(
     // Started once: by the first call that needs them, or SERVICES_START_DELAY_MS after the core is made. Opening
     // the database is synchronous work: started at once, it would hold up the client's `initialize` and
     // `tools/list`, which need none of it.
+    // The services once built, for the tools that answer at once from memory (`Tool.callNow`).
+    let built: Context.Context<Exclude<ToolServices, GatewayConfig.GatewayConfig>> | undefined
     const start = yield* Effect.once(
       Effect.forkIn(
         Layer.buildWithScope(services, scope).pipe(
+          Effect.tap((context) => Effect.sync(() => built = context)),
           Effect.tapError((e) => Effect.logError(`the gateway's services could not start: ${e.message}`)),
           Effect.exit,
           Effect.flatMap((exit) => Deferred.done(ready, exit))
@@ -172,7 +175,13 @@ export const makeCore = <E extends GatewayError>(
       get outputSchema() {
         return tool.outputSchema
       },
-      call: (args, call) => Effect.flatMap(awaitReady, (context) => Effect.provide(tool.call(args, call), context))
+      call: (args, call) => Effect.flatMap(awaitReady, (context) => Effect.provide(tool.call(args, call), context)),
+      ...(tool.callNow !== undefined
+        ? {
+          callNow: (args: unknown, context: Context.Context<GatewayConfig.GatewayConfig>) =>
+            built === undefined ? undefined : tool.callNow!(args, Context.merge(context, built))
+        }
+        : {})
     }))
     const whenReady = <A>(effect: Effect.Effect<A, GatewayError, ToolServices>) =>
       Effect.flatMap(awaitReady, (context) => Effect.provide(effect, context))

@@ -80,6 +80,11 @@ export interface JobManagerShape {
     options?: { readonly cwd?: string | undefined }
   ) => Effect.Effect<Submitted, SubmitError>
   readonly get: (jobId: string) => Effect.Effect<Job, JobNotFound | StorageError>
+  /**
+   * The job as this instance runs it, at once, when it is queued or running
+   * here and `principal` asked for it; otherwise undefined (ask `get`).
+   */
+  readonly peek: (jobId: string, principal: string) => Job | undefined
   /** Waits until the job is final or the time is up, then answers its state. */
   readonly await: (jobId: string, timeout: Duration.Duration | undefined) => Effect.Effect<Job, JobNotFound | StorageError>
   /**
@@ -177,6 +182,13 @@ export const make = Effect.gen(function*() {
           ? Effect.succeed(ended)
           : Effect.fail(notFound(jobId)))
     })
+
+  const peek = (jobId: string, principal: string): Job | undefined => {
+    const entry = live.get(jobId)
+    if (entry === undefined || entry.job.principal !== principal) return undefined
+    // Settling: its end is `get`'s to answer.
+    return Option.isNone(Effect.runSync(Deferred.poll(entry.done))) ? liveView(entry) : undefined
+  }
 
   const { body, settle } = makeJobRun({
     config,
@@ -375,6 +387,7 @@ export const make = Effect.gen(function*() {
   return {
     submit,
     get,
+    peek,
     await: awaitJob,
     watch,
     cancel,

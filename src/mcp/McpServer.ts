@@ -152,6 +152,8 @@ const makeWithList = <R>(
     const clientLogging = yield* ClientLogging.current
     const runFork = yield* ClientLogging.withLogger(FiberSet.makeRuntime<R>(), clientLogging)
     const clock = yield* Effect.clock
+    // What the calls are served with (an HTTP session's caller among it): for the answers given at once.
+    const services = yield* Effect.context<R>()
     const finals = FinalAnswers.make({
       capacity: FINAL_ANSWERS,
       ttlMs: FINAL_ANSWER_TTL_MS,
@@ -223,6 +225,13 @@ const makeWithList = <R>(
       const args = request.params.arguments
       const known = finals.lookup(tool.name, args)
       if (known !== undefined) return known
+      // An answer the services hold in memory (a running job's status) is given at once too.
+      const now = tool.callNow?.(args, services)
+      if (now !== undefined) {
+        const result = Results.success(now)
+        if (now.final === true) finals.keep(tool.name, args, result)
+        return result
+      }
       const context = progressContext(token, (params) => extra.sendNotification({ method: "notifications/progress", params }))
       const program = tool.call(args, context).pipe(
         Effect.match({

@@ -7,7 +7,9 @@
  *
  * @since 0.1.0
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { type GatewayError, InvalidRequest } from "../domain/errors.js"
@@ -117,6 +119,14 @@ export interface Tool<R> {
   readonly annotations: ToolAnnotations
   /** Decodes the raw arguments and runs the handler. */
   readonly call: (args: unknown, context?: CallContext) => Effect.Effect<ToolAnswer, GatewayError, R>
+  /**
+   * The answer at once, synchronously, from what the services hold in
+   * memory (a running job's status); undefined when it cannot be answered
+   * so (arguments that do not decode, a job not in memory), and then `call`
+   * runs. Only tools that declare `answerNow` have it; the server tries it
+   * before running a fiber for the call.
+   */
+  readonly callNow?: ((args: unknown, services: Context.Context<R>) => ToolAnswer | undefined) | undefined
 }
 
 /** Problems an `InvalidRequest` lists, at most; the rest are counted. */
@@ -265,6 +275,14 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
     input: Schema.Schema.Type<S>,
     context: CallContext
   ) => Effect.Effect<Answer<Schema.Schema.Type<O>>, GatewayError, R>
+  /**
+   * The handler's answer at once, from memory, when it has one (see
+   * `Tool.callNow`): the same answer the handler would give, or undefined.
+   */
+  readonly answerNow?: (
+    input: Schema.Schema.Type<S>,
+    services: Context.Context<R>
+  ) => Answer<Schema.Schema.Type<O>> | undefined
 }): Tool<R> => {
   // All are derived on first use: start-up is part of the product.
   let decoder:
@@ -280,6 +298,25 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
     Effect.orDie((encoder ??= Schema.encode(definition.output))(a)) as Effect.Effect<JsonObject>
   let inputJson: JsonObject | undefined
   let outputJson: JsonObject | undefined
+  const answerNow = definition.answerNow
+  const callNow = answerNow === undefined ? undefined : (() => {
+    const decodeNow = Schema.decodeUnknownEither(definition.input, { onExcessProperty: "error", errors: "all" })
+    const encodeNow = Schema.encodeEither(definition.output)
+    // Anything unusual (arguments too large or wrong, an answer its Schema refuses) takes the call's own path,
+    // which answers it as it should.
+    return (args: unknown, services: Context.Context<R>): ToolAnswer | undefined => {
+      if (measure(args, MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES) !== undefined) return undefined
+      const input = decodeNow(args ?? {})
+      if (Either.isLeft(input)) return undefined
+      const answer = answerNow(input.right, services)
+      if (answer === undefined) return undefined
+      const structured = encodeNow(answer.structured)
+      if (Either.isLeft(structured)) return undefined
+      return answer.final === true
+        ? { text: answer.text, structured: structured.right as JsonObject, final: true }
+        : { text: answer.text, structured: structured.right as JsonObject }
+    }
+  })()
   return {
     name: definition.name,
     description: definition.description,
@@ -302,6 +339,7 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
           Effect.map(encode(answer.structured), (structured): ToolAnswer =>
             answer.final === true ? { text: answer.text, structured, final: true } : { text: answer.text, structured })
         )
-      )
+      ),
+    ...(callNow !== undefined ? { callNow } : {})
   }
 }

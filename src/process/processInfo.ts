@@ -18,6 +18,34 @@ import { basename } from "node:path"
  */
 const CLOCK_TICKS_PER_SECOND = 100
 
+/**
+ * One read buffer for the small `/proc` files read while jobs run (a stat
+ * line, a thread's children): `readFileSync` takes 64 KiB of new memory
+ * for each file whose size the kernel does not give, as `/proc`'s, and a
+ * job's process tree is read several times a second.
+ */
+let procBuffer = Buffer.allocUnsafe(4096)
+
+/** A `/proc` file as latin1 text, read into the shared buffer (grown for a long one). Throws as `readFileSync` does. */
+const readProcFile = (path: string): string => {
+  const fd = openSync(path, "r")
+  try {
+    let length = 0
+    while (true) {
+      if (length === procBuffer.length) {
+        const grown = Buffer.allocUnsafe(procBuffer.length * 2)
+        procBuffer.copy(grown, 0, 0, length)
+        procBuffer = grown
+      }
+      const read = readSync(fd, procBuffer, length, procBuffer.length - length, null)
+      if (read === 0) return procBuffer.toString("latin1", 0, length)
+      length += read
+    }
+  } finally {
+    closeSync(fd)
+  }
+}
+
 const hasProc = (() => {
   try {
     readFileSync("/proc/self/stat", "latin1")
@@ -43,7 +71,7 @@ const statFields = (pid: number): ReadonlyArray<string> | undefined => {
   if (!hasProc || !Number.isSafeInteger(pid) || pid <= 0) return undefined
   let stat: string
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, "latin1")
+    stat = readProcFile(`/proc/${pid}/stat`)
   } catch {
     return undefined
   }
@@ -101,7 +129,7 @@ export const parseStat = (pid: number, stat: string): ProcessStatus | undefined 
 export const processStatus = (pid: number): ProcessStatus | undefined => {
   if (!hasProc || !Number.isSafeInteger(pid) || pid <= 0) return undefined
   try {
-    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, "latin1"))
+    return parseStat(pid, readProcFile(`/proc/${pid}/stat`))
   } catch {
     return undefined
   }
@@ -145,7 +173,7 @@ export const childPids = (pid: number): ReadonlyArray<number> | undefined => {
   for (const tid of threads) {
     let text: string
     try {
-      text = readFileSync(`/proc/${pid}/task/${tid}/children`, "latin1")
+      text = readProcFile(`/proc/${pid}/task/${tid}/children`)
     } catch (e) {
       // The thread ended meanwhile; or the file does not exist on this kernel at all.
       if ((e as NodeJS.ErrnoException).code === "ENOENT" && !childrenFilesExist()) return undefined

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Ajv } from "ajv"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -17,6 +18,8 @@ import { join } from "node:path"
 import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import * as Gateway from "../../src/Gateway.js"
 import { attemptFailed, attemptsEnded, attemptStarted } from "../../src/jobs/attempts.js"
+import * as Principal from "../../src/domain/Principal.js"
+import { CurrentPrincipal } from "../../src/domain/Principal.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import { JobStore, layer as JobStoreLayer } from "../../src/jobs/JobStore.js"
 import { llmJobStatus, llmJobWait } from "../../src/mcp/tools/jobs.js"
@@ -169,6 +172,31 @@ describe("a job's attempts", () => {
       const ended = yield* llmJobStatus.call({ jobId: job.id })
       expect(ended).toMatchObject({ final: true, structured: { status: "completed" } })
       expect((yield* llmJobWait.call({ jobId: job.id, timeoutMs: 0 })).final).toBe(true)
+    }).pipe(Effect.provide(managerLayer(() => OK, seen)))
+  })
+
+  it.effect("a running job's status is answered at once from memory as the call answers it; not another's, not an ended one's", () => {
+    const seen: Array<CommandSpec> = []
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const services = yield* Effect.context<JobManager>()
+      const { job } = yield* manager.submit("claude", request("answered at once"))
+      yield* advance(10)
+      const now = llmJobStatus.callNow!({ jobId: job.id }, services)
+      expect(now).toEqual(yield* llmJobStatus.call({ jobId: job.id }))
+      expect(now?.structured.status).toBe("running")
+      // Another caller's job is not answered at once (and the call does not find it).
+      expect(llmJobStatus.callNow!({ jobId: job.id }, Context.add(services, CurrentPrincipal, "someone-else"))).toBeUndefined()
+      const other = yield* Effect.flip(Principal.as(llmJobStatus.call({ jobId: job.id }), "someone-else"))
+      expect(other._tag).toBe("JobNotFound")
+      // Arguments that do not decode take the call's path, which answers the error.
+      expect(llmJobStatus.callNow!({ jobId: "not-a-job" }, services)).toBeUndefined()
+      expect(llmJobStatus.callNow!({ jobId: job.id, extra: 1 }, services)).toBeUndefined()
+      yield* advance(RUN_MS)
+      yield* manager.await(job.id, undefined)
+      // Ended: the call's path answers it (final), not the memory of running jobs.
+      expect(llmJobStatus.callNow!({ jobId: job.id }, services)).toBeUndefined()
+      expect((yield* llmJobStatus.call({ jobId: job.id })).structured.status).toBe("completed")
     }).pipe(Effect.provide(managerLayer(() => OK, seen)))
   })
 })

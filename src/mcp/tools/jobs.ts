@@ -4,13 +4,15 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { Cli } from "../../domain/Cli.js"
 import { InvalidRequest } from "../../domain/errors.js"
 import { withDefault } from "../../domain/fields.js"
-import { isFinal, JobId } from "../../domain/Job.js"
+import { isFinal, type Job, JobId } from "../../domain/Job.js"
+import { CurrentPrincipal } from "../../domain/Principal.js"
 import { JobManager } from "../../jobs/JobManager.js"
 import { JobStore } from "../../jobs/JobStore.js"
 import { mib, ProcessMemory, processMemory } from "../../observability/processMemory.js"
@@ -71,13 +73,27 @@ const JobIdParameter = JobId.annotations({ jsonSchema: { type: "string" } })
  * server answers the same call again without asking (`finalAnswers.ts`), as
  * a polling client asks again and again.
  */
+const statusOf = (job: Job, instanceId: string): Tool.Answer<JobStatusView> => {
+  const answer = { text: jobLine(job), structured: jobStatus(job, { selfInstance: instanceId }) }
+  return isFinal(job.status) ? { ...answer, final: true } : answer
+}
+
 const statusAnswer = (jobId: string) =>
   Effect.gen(function*() {
     const manager = yield* JobManager
-    const job = yield* manager.get(jobId)
-    const answer = { text: jobLine(job), structured: jobStatus(job, { selfInstance: manager.instanceId }) }
-    return isFinal(job.status) ? { ...answer, final: true } : answer
+    return statusOf(yield* manager.get(jobId), manager.instanceId)
   })
+
+/**
+ * The status of a job this instance runs, from memory and at once: what a
+ * polling client asks most (`Tool.callNow`); any other job's takes the
+ * call's path.
+ */
+const statusNow = (jobId: string, services: Context.Context<JobManager>): Tool.Answer<JobStatusView> | undefined => {
+  const manager = Context.get(services, JobManager)
+  const job = manager.peek(jobId, Context.get(services, CurrentPrincipal))
+  return job === undefined ? undefined : statusOf(job, manager.instanceId)
+}
 
 /** @since 0.1.0 */
 export const llmJobStatus = Tool.make({
@@ -87,7 +103,8 @@ export const llmJobStatus = Tool.make({
   output: JobStatusView,
   outputFields: STATUS_FIELDS,
   annotations: Tool.readOnly("Job status"),
-  handler: ({ jobId }) => statusAnswer(jobId)
+  handler: ({ jobId }) => statusAnswer(jobId),
+  answerNow: ({ jobId }, services) => statusNow(jobId, services)
 })
 
 /** @since 0.1.0 */
