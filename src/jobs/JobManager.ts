@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Cause from "effect/Cause"
 import * as FiberMap from "effect/FiberMap"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
@@ -43,7 +42,8 @@ import { Instances } from "./Instances.js"
 import { type Health, type SubmitError, type Submitted, toJobError } from "./jobOutcome.js"
 import { type Reply, type ReplyError, type ReplyOptions, settledReply } from "./jobReply.js"
 import { JobStore } from "./JobStore.js"
-import { liveSummary, type LiveJob, liveView, makeLiveJob, withLiveFacts } from "./liveJob.js"
+import { makeJobLookup } from "./jobLookup.js"
+import { liveSummary, type LiveJob, makeLiveJob } from "./liveJob.js"
 import { type PlannedRequest, RequestRunner } from "./RequestRunner.js"
 
 /**
@@ -147,48 +147,7 @@ export const make = Effect.gen(function*() {
   )
   const self = instances.self
 
-  const notFound = (jobId: string) =>
-    new JobNotFound({ message: `no job ${jobId} (unknown, or purged after retention)`, jobId })
-
-  /** The job, whoever asked for it (the service's own bookkeeping). */
-  const find = (jobId: string) =>
-    Effect.flatMap(store.get(jobId), Option.match({
-      onNone: () => Effect.fail(notFound(jobId)),
-      onSome: (job) => Effect.succeed(withLiveFacts(job, live.get(jobId)))
-    }))
-
-  /**
-   * The job, when the current principal asked for it: another's answers
-   * exactly as an unknown one. A job this instance runs is answered from
-   * memory (as it ended, once it has); the store is read for the others.
-   */
-  const get = (jobId: string): Effect.Effect<Job, JobNotFound | StorageError> =>
-    Effect.flatMap(CurrentPrincipal, (principal) => {
-      const entry = live.get(jobId)
-      if (entry !== undefined) {
-        if (entry.job.principal !== principal) return Effect.fail(notFound(jobId))
-        return Effect.flatMap(Deferred.poll(entry.done), Option.match({
-          onNone: () => Effect.sync(() => liveView(entry)),
-          onSome: (ended) => ended
-        }))
-      }
-      return Effect.flatMap(recent.get(jobId), (ended) =>
-        ended === undefined
-          ? Effect.flatMap(
-            find(jobId),
-            (job) => job.principal === principal ? Effect.succeed(job) : Effect.fail(notFound(jobId))
-          )
-          : ended.principal === principal
-          ? Effect.succeed(ended)
-          : Effect.fail(notFound(jobId)))
-    })
-
-  const peek = (jobId: string, principal: string): Job | undefined => {
-    const entry = live.get(jobId)
-    if (entry === undefined || entry.job.principal !== principal) return undefined
-    // Settling: its end is `get`'s to answer.
-    return Option.isNone(Effect.runSync(Deferred.poll(entry.done))) ? liveView(entry) : undefined
-  }
+  const { find, get, peek } = makeJobLookup({ store, live, recent })
 
   const { body, settle } = makeJobRun({
     config,
