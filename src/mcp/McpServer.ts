@@ -26,6 +26,7 @@ import {
   type ServerRequest
 } from "@modelcontextprotocol/sdk/types.js"
 import * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
@@ -45,7 +46,7 @@ import * as ResourceHandlers from "./resourceHandlers.js"
 import * as StdioTransport from "./StdioTransport.js"
 import * as Results from "./results.js"
 import * as TaskHandlers from "./taskHandlers.js"
-import type { CallContext, Tool } from "./Tool.js"
+import type { CallContext, Tool, ToolAnswer } from "./Tool.js"
 import * as ToolList from "./toolList.js"
 
 /**
@@ -138,6 +139,15 @@ export const make = <R>(
 const FINAL_ANSWERS = 256
 const FINAL_ANSWER_TTL_MS = 60_000
 
+/** A tool's answer from memory (`Tool.callNow`), if it has one; undefined also when it throws. */
+const answerAtOnce = <R>(tool: Tool<R>, args: unknown, services: Context.Context<R>): ToolAnswer | undefined => {
+  try {
+    return tool.callNow?.(args, services)
+  } catch {
+    return undefined
+  }
+}
+
 /** The server, and its `tools/list` answer, prepared on first use. */
 const makeWithList = <R>(
   tools: ReadonlyArray<Tool<R>>,
@@ -225,8 +235,9 @@ const makeWithList = <R>(
       const args = request.params.arguments
       const known = finals.lookup(tool.name, args)
       if (known !== undefined) return known
-      // An answer the services hold in memory (a running job's status) is given at once too.
-      const now = tool.callNow?.(args, services)
+      // An answer the services hold in memory (a running job's status) is given at once too; one that throws
+      // (a bug) is left to the call, which answers its failure as such.
+      const now = answerAtOnce(tool, args, services)
       if (now !== undefined) {
         const result = Results.success(now)
         if (now.final === true) finals.keep(tool.name, args, result)

@@ -299,24 +299,24 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
   let inputJson: JsonObject | undefined
   let outputJson: JsonObject | undefined
   const answerNow = definition.answerNow
-  const callNow = answerNow === undefined ? undefined : (() => {
-    const decodeNow = Schema.decodeUnknownEither(definition.input, { onExcessProperty: "error", errors: "all" })
-    const encodeNow = Schema.encodeEither(definition.output)
-    // Anything unusual (arguments too large or wrong, an answer its Schema refuses) takes the call's own path,
-    // which answers it as it should.
-    return (args: unknown, services: Context.Context<R>): ToolAnswer | undefined => {
-      if (measure(args, MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES) !== undefined) return undefined
-      const input = decodeNow(args ?? {})
-      if (Either.isLeft(input)) return undefined
-      const answer = answerNow(input.right, services)
-      if (answer === undefined) return undefined
-      const structured = encodeNow(answer.structured)
-      if (Either.isLeft(structured)) return undefined
-      return answer.final === true
-        ? { text: answer.text, structured: structured.right as JsonObject, final: true }
-        : { text: answer.text, structured: structured.right as JsonObject }
-    }
-  })()
+  let decodeNow: ((u: unknown) => Either.Either<Schema.Schema.Type<S>, ParseResult.ParseError>) | undefined
+  let encodeNow:
+    | ((a: Schema.Schema.Type<O>) => Either.Either<Schema.Schema.Encoded<O>, ParseResult.ParseError>)
+    | undefined
+  // Anything unusual (arguments too large or wrong, an answer its Schema refuses) takes the call's own path,
+  // which answers it as it should.
+  const callNow = answerNow === undefined ? undefined : (args: unknown, services: Context.Context<R>): ToolAnswer | undefined => {
+    if (measure(args, MAX_ARGUMENT_DEPTH, MAX_ARGUMENT_VALUES) !== undefined) return undefined
+    const input = (decodeNow ??= Schema.decodeUnknownEither(definition.input, { onExcessProperty: "error", errors: "all" }))(args ?? {})
+    if (Either.isLeft(input)) return undefined
+    const answer = answerNow(input.right, services)
+    if (answer === undefined) return undefined
+    const structured = (encodeNow ??= Schema.encodeEither(definition.output))(answer.structured)
+    if (Either.isLeft(structured)) return undefined
+    return answer.final === true
+      ? { text: answer.text, structured: structured.right as JsonObject, final: true }
+      : { text: answer.text, structured: structured.right as JsonObject }
+  }
   return {
     name: definition.name,
     description: definition.description,

@@ -36,6 +36,7 @@ const makeTool = () => {
     answerNow: ({ id }, services) => {
       const state = Context.get(services, States).get(id)
       if (state === undefined) return undefined
+      if (state === "throws") throw new Error("a bug of answerNow")
       // A count its Schema refuses to encode (negative): the call's path answers instead.
       return { text: `now ${id}`, structured: { id, state, count: state === "broken" ? -1 : 0 }, final: state === "done" }
     }
@@ -97,6 +98,10 @@ describe("a server gives the answers a tool has at once without running its call
       expect((yield* call("z")).content[0]?.text).toBe("ran z")
       expect((yield* call("x")).structuredContent).toEqual({ id: "x", state: "broken", count: "2" })
       expect(runs).toEqual(["z", "x"])
+      // An answerNow that throws is a bug: the call runs instead, and answers.
+      states.set("t", "throws")
+      expect((yield* call("t")).content[0]?.text).toBe("ran t")
+      states.delete("t")
       // A final answer given at once is kept as the call's would be.
       expect((yield* call("b")).content[0]?.text).toBe("now b")
       states.set("b", "changed")
