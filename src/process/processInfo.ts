@@ -10,6 +10,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs"
 import { basename } from "node:path"
+import { readProcFile } from "./procFile.js"
 
 /**
  * Clock ticks per second of the start time in `/proc/<pid>/stat`
@@ -17,34 +18,6 @@ import { basename } from "node:path"
  * architecture the gateway runs on, and Node has no way to ask sysconf.
  */
 const CLOCK_TICKS_PER_SECOND = 100
-
-/**
- * One read buffer for the small `/proc` files read while jobs run (a stat
- * line, a thread's children): `readFileSync` takes 64 KiB of new memory
- * for each file whose size the kernel does not give, as `/proc`'s, and a
- * job's process tree is read several times a second.
- */
-let procBuffer = Buffer.allocUnsafe(4096)
-
-/** A `/proc` file as latin1 text, read into the shared buffer (grown for a long one). Throws as `readFileSync` does. */
-const readProcFile = (path: string): string => {
-  const fd = openSync(path, "r")
-  try {
-    let length = 0
-    while (true) {
-      if (length === procBuffer.length) {
-        const grown = Buffer.allocUnsafe(procBuffer.length * 2)
-        procBuffer.copy(grown, 0, 0, length)
-        procBuffer = grown
-      }
-      const read = readSync(fd, procBuffer, length, procBuffer.length - length, null)
-      if (read === 0) return procBuffer.toString("latin1", 0, length)
-      length += read
-    }
-  } finally {
-    closeSync(fd)
-  }
-}
 
 const hasProc = (() => {
   try {
