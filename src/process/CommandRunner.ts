@@ -13,13 +13,8 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
-import { spawn, type ChildProcess } from "node:child_process"
 import { GatewayConfig } from "../Config.js"
 import {
   CliExitedNonZero,
@@ -29,23 +24,18 @@ import {
   type SpawnFailed
 } from "../domain/errors.js"
 import { childEnvironment } from "./childEnvironment.js"
-import { OutputBuffer, streamsOf } from "./OutputBuffer.js"
+import { ChildRun, type OutputChunk } from "./childRun.js"
+import { streamsOf } from "./OutputBuffer.js"
 import { terminateGroup } from "./processGroup.js"
-import { childListsAvailable } from "./processInfo.js"
-import { idleWatch } from "./idleWatch.js"
-import { identify, ProcessTree } from "./processTree.js"
 import { resolveBinary } from "./resolveBinary.js"
-import { isDirectory, missingCwd, spawnError, unresolved } from "./spawnErrors.js"
+import { isDirectory, missingCwd, unresolved } from "./spawnErrors.js"
 
 /**
  * A piece of output as it arrives.
  *
  * @since 0.1.0
  */
-export interface OutputChunk {
-  readonly stream: "stdout" | "stderr"
-  readonly data: Uint8Array
-}
+export type { OutputChunk }
 
 /**
  * What to run.
@@ -122,19 +112,6 @@ export interface CommandRunnerShape {
  */
 export class CommandRunner extends Context.Tag("llm-cli-gateway/CommandRunner")<CommandRunner, CommandRunnerShape>() {}
 
-/** How long to wait, after the child exits, for its pipes to drain. */
-const DRAIN_AFTER_EXIT = Duration.millis(250)
-/** The longest the run waits after the child's exit for output that keeps arriving. */
-const DRAIN_MAX_MS = 2_000
-/**
- * When a running child's process tree is walked: soon after the spawn, then
- * at each interval; so that a descendant that left the group is known even
- * after its parent exits (when nothing links it to the tree any more). A
- * walk reads a few small files per process of the tree.
- */
-const FIRST_TREE_WALK_MS = 100
-const TREE_WALK_MS = 1_000
-
 /**
  * Fails a result that did not exit 0.
  *
@@ -193,152 +170,66 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
       })
 
     const exec = (spec: CommandSpec): Effect.Effect<CommandResult, CliNotFound | SpawnFailed | IdleTimeout> =>
-      Effect.scoped(Effect.gen(function*() {
-        const path = yield* resolve(spec.command)
-        if (spec.cwd !== undefined && !isDirectory(spec.cwd)) {
-          return yield* missingCwd(spec.cwd, path)
-        }
+      Effect.flatMap(resolve(spec.command), (path) => {
+        if (spec.cwd !== undefined && !isDirectory(spec.cwd)) return missingCwd(spec.cwd, path)
         const idleMs = spec.idleTimeoutMs ?? config.idleTimeoutMs
         const graceMs = spec.killGraceMs ?? config.killGraceMs
         const cap = spec.maxOutputBytes ?? config.maxOutputBytes
-        const stdout = new OutputBuffer(spec.keepStdout === false ? 0 : cap)
-        const stderr = new OutputBuffer(cap)
-        const clock = yield* Effect.clock
-        const startedAt = clock.unsafeCurrentTimeMillis()
-        let lastActivity = startedAt
-        // Ends at 'close' (the process exited and its pipes are drained), or DRAIN_AFTER_EXIT after
-        // 'exit' with no more output when something else (a grandchild) still holds the pipes open.
-        const ended = yield* Deferred.make<{ readonly code: number | null; readonly signal: string | null }>()
-        let drainTimer: ReturnType<typeof setTimeout> | undefined
-        let treeTimer: ReturnType<typeof setTimeout> | undefined
-        let tree: ProcessTree | undefined
-        const chunks = spec.onOutput !== undefined ? yield* Queue.unbounded<OutputChunk | null>() : undefined
-
-        const onData = (stream: "stdout" | "stderr", buffer: OutputBuffer) => (data: Buffer) => {
-          lastActivity = clock.unsafeCurrentTimeMillis()
-          buffer.append(data)
-          if (chunks !== undefined) Queue.unsafeOffer(chunks, { stream, data })
-        }
-
-        const child = yield* Effect.acquireRelease(
-          Effect.async<ChildProcess, CliNotFound | SpawnFailed>((resume) => {
-            let child: ChildProcess
-            try {
-              child = spawn(path, spec.args as Array<string>, {
-                cwd: spec.cwd,
-                env: childEnvironment(inherited, spec.env, spec.inheritEnv),
-                stdio: [spec.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
-                detached: true,
-                windowsHide: true
-              })
-            } catch (e) {
-              resume(Effect.fail(spawnError(path, e)))
-              return
-            }
-            let started = false
-            child.on("error", (e) => {
-              if (!started) {
-                if ((e as NodeJS.ErrnoException).code === "ENOENT") resolved.delete(spec.command)
-                resume(Effect.fail(spawnError(path, e)))
-              }
-            })
-            child.on("spawn", () => {
-              started = true
-              // Identified before anything can reap it: the root of the walks, and what a walk started later
-              // than it cannot be.
-              tree = new ProcessTree(child.pid === undefined ? undefined : identify(child.pid))
-              if (childListsAvailable()) {
-                const walk = () => {
-                  try {
-                    tree?.walk()
-                  } catch {
-                    // A walk that fails finds nothing this time; the next one, or the one at the end, may.
-                  }
-                  treeTimer = setTimeout(walk, TREE_WALK_MS).unref()
+        const onOutput = spec.onOutput
+        // Started and ended uninterruptibly, like a resource; what runs between is the caller's to interrupt.
+        return Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            const clock = yield* Effect.clock
+            const startedAt = clock.unsafeCurrentTimeMillis()
+            const child = new ChildRun({
+              path,
+              args: spec.args,
+              cwd: spec.cwd,
+              env: childEnvironment(inherited, spec.env, spec.inheritEnv),
+              stdin: spec.stdin,
+              stdoutCap: spec.keepStdout === false ? 0 : cap,
+              stderrCap: cap,
+              readsOutput: onOutput !== undefined
+            }, clock)
+            const { pid } = yield* child.start(() => resolved.delete(spec.command))
+            const watched = Effect.gen(function*() {
+              if (spec.onSpawn !== undefined) yield* spec.onSpawn(pid!, path)
+              while (true) {
+                const event = yield* child.next(idleMs)
+                if (event._tag === "Ended") return event.end
+                if (event._tag === "Output") {
+                  for (const chunk of event.chunks) yield* onOutput!(chunk)
+                } else if (clock.unsafeCurrentTimeMillis() - child.lastActivity >= idleMs) {
+                  return yield* new IdleTimeout({
+                    message: `${spec.command} printed nothing for ${idleMs} ms and was stopped`,
+                    command: path,
+                    idleTimeoutMs: idleMs
+                  })
                 }
-                treeTimer = setTimeout(walk, FIRST_TREE_WALK_MS).unref()
               }
-              resume(Effect.succeed(child))
             })
-            child.stdout!.on("data", onData("stdout", stdout))
-            child.stderr!.on("data", onData("stderr", stderr))
-            child.on("exit", (code, signal) => {
-              // Output already in the pipes must be read before the run ends, however late the event loop
-              // is: the timer fires in the timers phase, before that turn's reads (the poll phase), so the
-              // check waits for the check phase after them, and waits again while output still arrives.
-              let seen = stdout.totalBytes + stderr.totalBytes
-              const exitedAt = Date.now()
-              const settle = () => {
-                const now = stdout.totalBytes + stderr.totalBytes
-                // A grandchild that keeps printing into the pipes does not hold the run past DRAIN_MAX.
-                if (now !== seen && Date.now() - exitedAt < DRAIN_MAX_MS) {
-                  seen = now
-                  drainTimer = setTimeout(() => setImmediate(settle), Duration.toMillis(DRAIN_AFTER_EXIT))
-                  return
-                }
-                Deferred.unsafeDone(ended, Effect.succeed({ code, signal }))
-              }
-              drainTimer = setTimeout(() => setImmediate(settle), Duration.toMillis(DRAIN_AFTER_EXIT))
-            })
-            child.on("close", (code, signal) => {
-              clearTimeout(drainTimer)
-              Deferred.unsafeDone(ended, Effect.succeed({ code, signal }))
-            })
-            if (child.stdin) {
-              // A CLI that exits without reading its prompt must not crash us (EPIPE).
-              child.stdin.on("error", () => {})
-              child.stdin.end(spec.stdin)
-            }
-          }),
-          (child) =>
-            Effect.suspend(() => {
-              clearTimeout(drainTimer)
-              clearTimeout(treeTimer)
-              return child.pid === undefined ? Effect.void : terminateGroup(child.pid, graceMs, tree)
-            })
+            const end = yield* restore(watched).pipe(
+              // However the run ends, what is left of the group and of the child's tree is ended.
+              Effect.ensuring(Effect.suspend(() => {
+                child.dispose()
+                return terminateGroup(pid!, graceMs, child.tree)
+              }))
+            )
+            return {
+              command: path,
+              pid: pid!,
+              exitCode: end.code,
+              signal: end.signal,
+              ...streamsOf(child.stdout, child.stderr),
+              durationMs: clock.unsafeCurrentTimeMillis() - startedAt
+            } satisfies CommandResult
+          })
         )
-        const pid = child.pid!
-
-        if (spec.onSpawn !== undefined) yield* spec.onSpawn(pid, path)
-
-        const consumer = chunks !== undefined && spec.onOutput !== undefined
-          ? yield* Effect.forkScoped(drain(chunks, spec.onOutput))
-          : undefined
-
-        const idle = idleWatch(idleMs, { command: spec.command, path }, () => lastActivity)
-
-        const status = yield* Effect.raceFirst(Deferred.await(ended), idle)
-
-        if (chunks !== undefined && consumer !== undefined) {
-          Queue.unsafeOffer(chunks, null)
-          yield* Fiber.join(consumer)
-        }
-
-        return {
-          command: path,
-          pid,
-          exitCode: status.code,
-          signal: status.signal,
-          ...streamsOf(stdout, stderr),
-          durationMs: clock.unsafeCurrentTimeMillis() - startedAt
-        } satisfies CommandResult
-      }))
+      })
 
     const run = (spec: CommandSpec) => Effect.flatMap(exec(spec), requireSuccess)
 
     return { exec, run, resolve }
-  })
-
-const drain = (
-  chunks: Queue.Queue<OutputChunk | null>,
-  onOutput: (chunk: OutputChunk) => Effect.Effect<void>
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    while (true) {
-      const chunk = yield* Queue.take(chunks)
-      if (chunk === null) return
-      yield* onOutput(chunk)
-    }
   })
 
 /**

@@ -292,6 +292,29 @@ describe("CommandRunner (real processes)", () => {
       expect(seen).toEqual(["stdout:one\n", "stderr:two\n", "stdout:three\n"])
       expect(spawned).toBe(result.pid)
     }).pipe(Effect.provide(Live)))
+
+  it.live("an onOutput slower than the child gets every byte in order, and the run ends after the last", () =>
+    Effect.gen(function*() {
+      const runner = yield* CommandRunner
+      let text = ""
+      let calls = 0
+      const result = yield* runner.run({
+        // 200 lines printed at once, while each chunk handed over takes 2 ms: they pile up while it works.
+        command: script("burst", `i=0; while [ $i -lt 200 ]; do echo "line $i"; i=$((i+1)); done; exit 0`),
+        args: [],
+        onOutput: (chunk) =>
+          Effect.zipRight(
+            Effect.sleep(Duration.millis(2)),
+            Effect.sync(() => {
+              calls++
+              text += Buffer.from(chunk.data).toString()
+            })
+          )
+      })
+      expect(text).toBe(Array.from({ length: 200 }, (_, i) => `line ${i}\n`).join(""))
+      expect(result.stdout).toBe(text)
+      expect(calls).toBeGreaterThan(0)
+    }).pipe(Effect.provide(Live)))
 })
 
 describe("CommandRunner.layerTest", () => {
