@@ -223,7 +223,8 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
           ORDER BY created_at DESC LIMIT 1`
         if (existing[0] !== undefined) return { _tag: "Duplicate", job: fromRow(existing[0]) } as const
       }
-      yield* sql`INSERT INTO jobs ${
+      // The row as stored (its defaults too), in the same statement.
+      const inserted = yield* sql<JobRow>`INSERT INTO jobs ${
         sql.insert({
           id: job.id,
           cli: job.cli,
@@ -238,9 +239,8 @@ export const make: Effect.Effect<JobStoreShape, never, SqlClient.SqlClient | Not
           created_at: job.createdAt,
           attempts: "[]"
         })
-      }`
-      const row = yield* getRow(job.id)
-      return { _tag: "Inserted", job: fromRow(Option.getOrThrow(row)) } as const
+      } RETURNING *`
+      return { _tag: "Inserted", job: fromRow(inserted[0]!) } as const
     }).pipe(inTransaction(sql), Effect.mapError(failed("insert")))
 
   const markRunning: JobStoreShape["markRunning"] = (id, run) =>

@@ -239,6 +239,7 @@ export const make: Effect.Effect<
         hint: `${e.hint} ${installHint(cli)}`
       })
 
+    // Its log lines carry the CLI and the correlation id: `execute`, which runs each attempt, annotates them.
     const attempt = (planned: PlannedRequest, options: RunOptions) =>
       Effect.scoped(Effect.gen(function*() {
         const { cli, cwd, invocation } = planned
@@ -328,7 +329,7 @@ export const make: Effect.Effect<
           costUsd: reply.costUsd,
           outputTruncated: stdoutTruncated
         } satisfies RequestOutcome
-      })).pipe(Effect.annotateLogs({ cli: planned.cli, correlationId: planned.correlationId }))
+      }))
 
     const run = <C extends Cli>(
       cli: C,
