@@ -5,14 +5,17 @@
  * that waits (start → llm_job_wait → llm_job_result), and one that polls, as
  * most MCP clients do (start → `llm_job_status` every POLL_MS until the job
  * has ended → llm_job_result; CONCURRENCY of them at once, each with its own
- * job). Rounds alternate floor, waiting and polling so drift hits them alike;
- * each round's prompts are new, so dedup merges nothing.
+ * job). The polling client also runs against a minimal in-memory SDK job
+ * server (bench/minimal-job-server.mjs): a reference for what an MCP round
+ * trip per call and a fork per job cost any Node server, without a goal.
+ * Rounds alternate floor, waiting, polling and the reference so drift hits
+ * them alike; each round's prompts are new, so dedup merges nothing.
  */
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fakeClaude, runFakeClaude } from "./fakeClaude.js"
+import { fakeClaude, root, runFakeClaude } from "./fakeClaude.js"
 import { type BenchGateway, procCpuMs, readReply, requireOk, startGateway, waitForJob } from "./gateway.js"
 import { runPool } from "./pool.js"
 import { count, median, met, ms, ratio, table, timed } from "./stats.js"
@@ -140,8 +143,13 @@ export interface AsyncThroughput {
   readonly gateway: ReadonlyArray<RoundResult>
   /** The polling client's rounds. */
   readonly polling: ReadonlyArray<RoundResult>
+  /** The polling client's rounds against the minimal in-memory job server (bench/minimal-job-server.mjs). */
+  readonly minimal: ReadonlyArray<RoundResult>
   readonly floor: ReadonlyArray<RoundResult>
 }
+
+/** A server with only what the polling client calls, its jobs in memory: what any Node MCP server pays. */
+export const minimalJobServer = join(root, "bench/minimal-job-server.mjs")
 
 export const measureAsyncThroughput = async (): Promise<AsyncThroughput> => {
   const limit = String(CONCURRENCY)
@@ -152,6 +160,7 @@ export const measureAsyncThroughput = async (): Promise<AsyncThroughput> => {
       LLM_GATEWAY_MAX_CONCURRENT_PER_CLI: limit
     }
   })
+  const minimal = await startGateway({ server: minimalJobServer, env: { LLM_GATEWAY_CLAUDE_BIN: fakeClaude } })
   const floorHome = mkdtempSync(join(tmpdir(), "gateway-bench-floor-"))
   const floorEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: floorHome }
   const runId = randomUUID().slice(0, 8)
@@ -160,19 +169,24 @@ export const measureAsyncThroughput = async (): Promise<AsyncThroughput> => {
     const warm = await gatewayJob(gateway, `${runId}-warm`, 0)
     if (warm._tag === "Failed") throw new Error(`warm-up job failed: ${warm.reason}`)
     await runFakeClaude(prompt(`${runId}-warm`, 0), floorEnv, fakeClaude)
-    const result: { gateway: Array<RoundResult>; polling: Array<RoundResult>; floor: Array<RoundResult> } = {
-      gateway: [],
-      polling: [],
-      floor: []
+    const minimalWarm = await gatewayJob(minimal, `${runId}-warm-minimal`, 0, "poll")
+    if (minimalWarm._tag === "Failed") throw new Error(`the minimal job server's warm-up job failed: ${minimalWarm.reason}`)
+    const result = {
+      gateway: [] as Array<RoundResult>,
+      polling: [] as Array<RoundResult>,
+      minimal: [] as Array<RoundResult>,
+      floor: [] as Array<RoundResult>
     }
     for (let r = 0; r < ROUNDS; r++) {
       result.floor.push(await floorRound(floorEnv, `${runId}-${r}-floor`))
       result.gateway.push(await gatewayRound(gateway, `${runId}-${r}`, "wait"))
       result.polling.push(await gatewayRound(gateway, `${runId}-${r}-poll`, "poll"))
+      result.minimal.push(await gatewayRound(minimal, `${runId}-${r}-minimal`, "poll"))
     }
     return result
   } finally {
     await gateway.close()
+    await minimal.close()
     rmSync(floorHome, { recursive: true, force: true })
   }
 }
@@ -196,7 +210,7 @@ export const asyncThroughputTable = (m: AsyncThroughput): string => {
     count(sum(rounds, "failures")),
     count(sum(rounds, "lost"))
   ]
-  const why = [...m.gateway, ...m.polling, ...m.floor].map((r) => r.firstFailure).find((f) => f !== undefined)
+  const why = [...m.gateway, ...m.polling, ...m.minimal, ...m.floor].map((r) => r.firstFailure).find((f) => f !== undefined)
   return table(
     [
       `async throughput: ${JOBS} jobs × ${SLEEP_MS} ms, ${CONCURRENCY} in flight`,
@@ -211,6 +225,7 @@ export const asyncThroughputTable = (m: AsyncThroughput): string => {
     [
       row("async jobs via the gateway (start → wait → result)", m.gateway),
       row(`async jobs via the gateway, polling (start → status every ${POLL_MS} ms → result)`, m.polling),
+      row("the same polling client against a minimal in-memory SDK job server (reference)", m.minimal),
       row(`direct spawns of the fake claude, ${CONCURRENCY} at a time (floor)`, m.floor)
     ]
   ) + (why !== undefined ? `\nfirst failure: ${why}` : "")
@@ -234,3 +249,6 @@ export const asyncThroughputFigure = (m: AsyncThroughput, client: Client = "wait
 
 /** The polling client's wall over the floor's (medians). */
 export const pollingRatio = (m: AsyncThroughput): number => median(walls(m.polling)) / median(walls(m.floor))
+
+/** The same polling client's wall against the minimal in-memory job server, over the floor's (medians). */
+export const minimalPollingRatio = (m: AsyncThroughput): number => median(walls(m.minimal)) / median(walls(m.floor))

@@ -49,6 +49,8 @@ export interface StatusCost {
   readonly gatewayPing: ReadonlyArray<number>
   /** `ping` to the minimal SDK server. */
   readonly minimalPing: ReadonlyArray<number>
+  /** A `tools/call` of the minimal SDK server's one tool (echo). */
+  readonly minimalCall: ReadonlyArray<number>
   /** `listTools` of the gateway in the SDK client, later calls (the first is the start-up's). */
   readonly laterListTools: ReadonlyArray<number>
 }
@@ -69,14 +71,24 @@ export const measureStatusCost = async (): Promise<StatusCost> => {
     await timedSeries(50, status)
     await timedSeries(50, () => gateway.ping())
     await timedSeries(50, () => minimal.ping())
+    const echo = () => minimal.callTool({ name: "echo", arguments: { text: "status bench" } })
+    await minimal.listTools()
+    await timedSeries(50, echo)
     await gateway.listTools()
     const laterListTools = await timedSeries(20, () => gateway.listTools())
-    const result = { status: [] as Array<number>, gatewayPing: [] as Array<number>, minimalPing: [] as Array<number>, laterListTools }
+    const result = {
+      status: [] as Array<number>,
+      gatewayPing: [] as Array<number>,
+      minimalPing: [] as Array<number>,
+      minimalCall: [] as Array<number>,
+      laterListTools
+    }
     const block = Math.ceil(STATUS_RUNS / BLOCKS)
     for (let b = 0; b < BLOCKS; b++) {
       result.minimalPing.push(...await timedSeries(block, () => minimal.ping()))
       result.status.push(...await timedSeries(block, status))
       result.gatewayPing.push(...await timedSeries(block, () => gateway.ping()))
+      result.minimalCall.push(...await timedSeries(block, echo))
     }
     return result
   } finally {
@@ -151,6 +163,7 @@ export const callCostTable = (s: StatusCost, u: SdkStartup): string => {
   return table(["per call, per start (SDK Client)", "gateway", "minimal SDK server", "ratio"], [
     [`llm_job_status of a finished job (mean of ${s.status.length}) / minimal's ping`, ms(mean(s.status)), ms(mean(s.minimalPing)), ratio(mean(s.status), mean(s.minimalPing))],
     [`ping (mean of ${s.gatewayPing.length})`, ms(mean(s.gatewayPing)), ms(mean(s.minimalPing)), ratio(mean(s.gatewayPing), mean(s.minimalPing))],
+    [`the minimal server's own tools/call (echo, mean of ${s.minimalCall.length}) / its ping`, "", ms(mean(s.minimalCall)), ratio(mean(s.minimalCall), mean(s.minimalPing))],
     [`cold start (new HOME), spawn → initialize (median of ${u.cold.length})`, ms(init(u.cold)), ms(init(u.minimal)), ratio(init(u.cold), init(u.minimal))],
     [`listTools, later calls (median of ${s.laterListTools.length})`, ms(median(s.laterListTools)), "", ""],
     ["cold start, spawn → listTools answered", ms(listed(u.cold)), ms(listed(u.minimal)), ratio(listed(u.cold), listed(u.minimal))],

@@ -36,6 +36,8 @@ export interface GatewayOptions {
   readonly env?: Record<string, string>
   /** The client's stdio read buffer: the largest message it accepts (SDK default 10 MiB). */
   readonly maxBufferSize?: number
+  /** Another server to start in the gateway's place (a reference, e.g. bench/minimal-job-server.mjs). */
+  readonly server?: string
 }
 
 /** One MCP request at most this long (the SDK default is 60 s). */
@@ -48,7 +50,7 @@ export const startGateway = async (options: GatewayOptions = {}): Promise<BenchG
   const dir = mkdtempSync(join(tmpdir(), "gateway-bench-"))
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [...nodeArgs, gatewayBin],
+    args: options.server === undefined ? [...nodeArgs, gatewayBin] : [options.server],
     cwd: dir,
     stderr: "ignore",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LLM_GATEWAY_CLAUDE_BIN: fakeClaude, ...options.env },
