@@ -177,17 +177,20 @@ export const makeJobRun = (context: JobRunContext) => {
             }),
           // Each retry closes the failed attempt, and goes into the flight-recorder row and the metrics.
           onRetry: (info) => Effect.zipRight(recordRetry(job.id, entry, info.error), observer.retried(job, info))
-        }).pipe(Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)))
+        }).pipe(
+          Effect.raceFirst(Effect.zipRight(flushLoop(job.id, entry), Effect.never)),
+          // A job waits for a slot of its CLI, then for a global one, in arrival order (holding a global slot
+          // while waiting for its CLI's would block the other CLIs). A slot bounds the CLIs that run: it is
+          // let go when the run ends, before the job's end is recorded, so the next job starts at once.
+          globalSlots.withPermits(1),
+          cliSlots[job.cli].withPermits(1)
+        )
       )
       const finishedAt = yield* Clock.currentTimeMillis
       // The CLI's session before the waiters wake: the caller's next request must find it.
       if (outcome._tag === "Right") yield* recordSession(job, outcome.right.sessionId, finishedAt, gatewaySessionId)
       yield* settle(job.id, entry, finalOf(outcome, finishedAt))
     }).pipe(
-      // A job waits for a slot of its CLI, then for a global one, in arrival order
-      // (holding a global slot while waiting for its CLI's would block the other CLIs).
-      globalSlots.withPermits(1),
-      cliSlots[job.cli].withPermits(1),
       Effect.onExit((exit) => {
         if (Exit.isSuccess(exit)) return Effect.void
         const interrupted = Cause.isInterruptedOnly(exit.cause)

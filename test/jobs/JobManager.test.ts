@@ -5,6 +5,7 @@
  */
 import * as CliIdentity from "../../src/cli/CliIdentity.js"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
@@ -21,7 +22,7 @@ import * as Gateway from "../../src/Gateway.js"
 import * as Principal from "../../src/domain/Principal.js"
 import { JobManager } from "../../src/jobs/JobManager.js"
 import * as Instances from "../../src/jobs/Instances.js"
-import { JobStore, layer as JobStoreLayer, make as makeJobStore } from "../../src/jobs/JobStore.js"
+import { JobStore, layer as JobStoreLayer, make as makeJobStore, type JobStoreShape } from "../../src/jobs/JobStore.js"
 import * as JobManagerModule from "../../src/jobs/JobManager.js"
 import * as ModelRegistry from "../../src/models/ModelRegistry.js"
 import * as FlightRecorder from "../../src/observability/FlightRecorder.js"
@@ -66,29 +67,18 @@ const managerLayer = (
 
 const request = claudeRequest
 
-/**
- * `managerLayer`, on a JobStore whose first output flush never answers (a
- * store that stalls mid-write): the flush is cut off when the run ends.
- */
-const stallingFlushLayer = (
+/** `managerLayer`, on the real JobStore with some of its operations changed by `change`. */
+const changedStoreLayer = (
   steps: (spec: CommandSpec) => ReadonlyArray<Step>,
   seen: Array<CommandSpec>,
   config: Partial<GatewayConfigShape>,
+  change: (real: JobStoreShape) => JobStoreShape,
   path = join(mkdtempSync(join(tmpdir(), "gateway-manager-")), "gateway.db")
-) => {
-  let flushes = 0
-  const store = Layer.effect(
-    JobStore,
-    Effect.map(makeJobStore, (real) => ({
-      ...real,
-      appendOutput: (id: string, flush: Parameters<typeof real.appendOutput>[1]) =>
-        ++flushes === 1 ? Effect.never : real.appendOutput(id, flush)
-    }))
-  )
-  return JobManagerModule.layer.pipe(
+) =>
+  JobManagerModule.layer.pipe(
     Layer.provideMerge(
       Layer.mergeAll(
-        store,
+        Layer.effect(JobStore, Effect.map(makeJobStore, change)),
         Instances.layer,
         SessionStore.layer,
         Services.layerApprovals,
@@ -102,6 +92,18 @@ const stallingFlushLayer = (
     Layer.provideMerge(Services.layerDatabase),
     Layer.provideMerge(testConfig({ databasePath: path, ...config }))
   )
+
+/** A store whose first output flush never answers (a store that stalls mid-write): the flush is cut off when the run ends. */
+const stallingFlushLayer = (
+  steps: (spec: CommandSpec) => ReadonlyArray<Step>,
+  seen: Array<CommandSpec>,
+  config: Partial<GatewayConfigShape>
+) => {
+  let flushes = 0
+  return changedStoreLayer(steps, seen, config, (real) => ({
+    ...real,
+    appendOutput: (id, flush) => ++flushes === 1 ? Effect.never : real.appendOutput(id, flush)
+  }))
 }
 
 const JobStoreOnly = (path: string) =>
@@ -220,6 +222,35 @@ describe("JobManager", () => {
       const health = yield* manager.health
       expect(health.limits).toEqual({ global: 1, perCli: 1 })
     }).pipe(Effect.provide(managerLayer(steps, seen, { maxConcurrentJobs: 1, maxConcurrentJobsPerCli: 1 })))
+  })
+
+  it.effect("a slot is let go when the CLI ends: the next job starts while the first one's end is still being written", () => {
+    const seen: Array<CommandSpec> = []
+    const steps = () => [{ afterMs: 100, text: resultLine("ok") }]
+    const written = Effect.runSync(Deferred.make<void>())
+    let finishes = 0
+    const slowFirstFinish = (real: JobStoreShape): JobStoreShape => ({
+      ...real,
+      finish: (id, final) => ++finishes === 1 ? Effect.zipRight(Deferred.await(written), real.finish(id, final)) : real.finish(id, final)
+    })
+    return Effect.gen(function*() {
+      const manager = yield* JobManager
+      const first = (yield* manager.submit("claude", request("first"))).job
+      const second = (yield* manager.submit("claude", request("second"))).job
+      yield* advance(150)
+      // The first CLI ended at 100 ms; its end is not written yet, and the second CLI runs.
+      expect(seen.map((s) => s.stdin)).toEqual(["first", "second"])
+      expect((yield* manager.get(first.id)).status).toBe("running")
+      expect((yield* manager.get(second.id)).status).toBe("running")
+      yield* Deferred.succeed(written, undefined)
+      yield* advance(100)
+      const done = yield* Effect.forEach([first, second], (j) => manager.await(j.id, undefined))
+      expect(done.map((j) => j.status)).toEqual(["completed", "completed"])
+    }).pipe(
+      Effect.provide(
+        changedStoreLayer(steps, seen, { maxConcurrentJobs: 1, maxConcurrentJobsPerCli: 1 }, slowFirstFinish)
+      )
+    )
   })
 
   it.effect("identical requests submitted together make one run; forceRefresh makes another", () => {
