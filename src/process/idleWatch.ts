@@ -1,7 +1,8 @@
 /**
  * The idle window of a run: fails with `IdleTimeout` once the run has
  * printed nothing for `idleMs`, on the Effect clock (so a `TestClock` moves
- * it). Shared by the live runner and the test kit's scripted one.
+ * it), as a fiber to race with the run: the test kit's scripted runner's.
+ * The live runner keeps the same window without a fiber (`childRun.ts`).
  *
  * @since 0.1.0
  */
