@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import type * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -24,7 +25,7 @@ import {
   type SpawnFailed
 } from "../domain/errors.js"
 import { childEnvironment } from "./childEnvironment.js"
-import { ChildRun, type OutputChunk } from "./childRun.js"
+import { type ChildEnd, ChildRun, type OutputChunk } from "./childRun.js"
 import { streamsOf } from "./OutputBuffer.js"
 import { terminateGroup } from "./processGroup.js"
 import { resolveBinary } from "./resolveBinary.js"
@@ -175,61 +176,73 @@ export const make = (options: MakeOptions = {}): Effect.Effect<CommandRunnerShap
         const idleMs = spec.idleTimeoutMs ?? config.idleTimeoutMs
         const graceMs = spec.killGraceMs ?? config.killGraceMs
         const cap = spec.maxOutputBytes ?? config.maxOutputBytes
-        const onOutput = spec.onOutput
-        // Started and ended uninterruptibly, like a resource; what runs between is the caller's to interrupt.
-        return Effect.uninterruptibleMask((restore) =>
-          Effect.gen(function*() {
-            const clock = yield* Effect.clock
-            const startedAt = clock.unsafeCurrentTimeMillis()
-            const child = new ChildRun({
-              path,
-              args: spec.args,
-              cwd: spec.cwd,
-              env: childEnvironment(inherited, spec.env, spec.inheritEnv),
-              stdin: spec.stdin,
-              stdoutCap: spec.keepStdout === false ? 0 : cap,
-              stderrCap: cap,
-              readsOutput: onOutput !== undefined
-            }, clock)
-            const { pid } = yield* child.start(() => resolved.delete(spec.command))
-            const watched = Effect.gen(function*() {
-              if (spec.onSpawn !== undefined) yield* spec.onSpawn(pid!, path)
-              while (true) {
-                const event = yield* child.next(idleMs)
-                if (event._tag === "Ended") return event.end
-                if (event._tag === "Output") {
-                  for (const chunk of event.chunks) yield* onOutput!(chunk)
-                } else if (clock.unsafeCurrentTimeMillis() - child.lastActivity >= idleMs) {
-                  return yield* new IdleTimeout({
-                    message: `${spec.command} printed nothing for ${idleMs} ms and was stopped`,
-                    command: path,
-                    idleTimeoutMs: idleMs
-                  })
-                }
-              }
-            })
-            const end = yield* restore(watched).pipe(
-              // However the run ends, what is left of the group and of the child's tree is ended.
-              Effect.ensuring(Effect.suspend(() => {
+        return Effect.flatMap(Effect.clock, (clock) => {
+          const startedAt = clock.unsafeCurrentTimeMillis()
+          const child = new ChildRun({
+            path,
+            args: spec.args,
+            cwd: spec.cwd,
+            env: childEnvironment(inherited, spec.env, spec.inheritEnv),
+            stdin: spec.stdin,
+            stdoutCap: spec.keepStdout === false ? 0 : cap,
+            stderrCap: cap,
+            readsOutput: spec.onOutput !== undefined
+          }, clock)
+          // Started and ended uninterruptibly, like a resource; what runs between is the caller's to interrupt.
+          return Effect.acquireUseRelease(
+            child.start(() => resolved.delete(spec.command)),
+            ({ pid }) =>
+              Effect.map(follow(child, spec, pid!, path, idleMs, clock), (end) => ({
+                command: path,
+                pid: pid!,
+                exitCode: end.code,
+                signal: end.signal,
+                ...streamsOf(child.stdout, child.stderr),
+                durationMs: clock.unsafeCurrentTimeMillis() - startedAt
+              } satisfies CommandResult)),
+            // However the run ends, what is left of the group and of the child's tree is ended.
+            ({ pid }) =>
+              Effect.suspend(() => {
                 child.dispose()
                 return terminateGroup(pid!, graceMs, child.tree)
-              }))
-            )
-            return {
-              command: path,
-              pid: pid!,
-              exitCode: end.code,
-              signal: end.signal,
-              ...streamsOf(child.stdout, child.stderr),
-              durationMs: clock.unsafeCurrentTimeMillis() - startedAt
-            } satisfies CommandResult
-          })
-        )
+              })
+          )
+        })
       })
 
     const run = (spec: CommandSpec) => Effect.flatMap(exec(spec), requireSuccess)
 
     return { exec, run, resolve }
+  })
+
+/**
+ * A started run, followed to its end in its own fiber: `onSpawn`, then each
+ * batch of output handed to `onOutput` in order, until the child has ended
+ * (its end), or has printed nothing for `idleMs` (`IdleTimeout`).
+ */
+const follow = (
+  child: ChildRun,
+  spec: CommandSpec,
+  pid: number,
+  path: string,
+  idleMs: number,
+  clock: Clock.Clock
+): Effect.Effect<ChildEnd, IdleTimeout> =>
+  Effect.gen(function*() {
+    if (spec.onSpawn !== undefined) yield* spec.onSpawn(pid, path)
+    while (true) {
+      const event = yield* child.next(idleMs)
+      if (event._tag === "Ended") return event.end
+      if (event._tag === "Output") {
+        for (const chunk of event.chunks) yield* spec.onOutput!(chunk)
+      } else if (clock.unsafeCurrentTimeMillis() - child.lastActivity >= idleMs) {
+        return yield* new IdleTimeout({
+          message: `${spec.command} printed nothing for ${idleMs} ms and was stopped`,
+          command: path,
+          idleTimeoutMs: idleMs
+        })
+      }
+    }
   })
 
 /**
