@@ -34,6 +34,12 @@ const lazyBetterSqlite = {
 
 const launcher = "dist/bin/llm-cli-gateway.js"
 
+// The JSON Schemas of every tool the binary can list, derived here from the library just compiled (the same
+// sources) and written into the bundle, so that a server does not derive them at start (src/mcp/preparedSchemas.ts).
+const { servableTools } = await import("../dist/lib/mcp/tools/index.js")
+const { prepare } = await import("../dist/lib/mcp/preparedSchemas.js")
+const preparedSchemas = JSON.stringify(prepare(servableTools()))
+
 // The server: CommonJS, so that the launcher can compile it through V8's code cache (src/compileCache.ts).
 await build({
   entryPoints: ["src/main.ts"],
@@ -44,7 +50,7 @@ await build({
   target: "node20",
   external: ["better-sqlite3"],
   // ES modules bundled into CommonJS that ask for their own URL get the bundle's.
-  define: { "import.meta.url": "__gatewayModuleUrl" },
+  define: { "import.meta.url": "__gatewayModuleUrl", __LLM_GATEWAY_PREPARED_SCHEMAS__: preparedSchemas },
   banner: { js: "var __gatewayModuleUrl = require(\"node:url\").pathToFileURL(__filename).href;" },
   legalComments: "none",
   minify: true,

@@ -14,6 +14,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { type GatewayError, InvalidRequest } from "../domain/errors.js"
 import { inputJsonSchema, type JsonObject, outputJsonSchema } from "./jsonSchema.js"
+import * as PreparedSchemas from "./preparedSchemas.js"
 
 /**
  * What the tool tells the client about itself (MCP tool annotations).
@@ -109,11 +110,15 @@ export interface CallContext {
 export interface Tool<R> {
   readonly name: string
   readonly description: string
-  /** Derived from the input Schema on first use (not at start-up). */
+  /**
+   * Derived from the input Schema on first use (not at start-up); in the
+   * binary, prepared when it was built (`preparedSchemas.ts`).
+   */
   readonly inputSchema: JsonObject
   /**
-   * Derived from the output Schema on first use: the answer's top-level
-   * fields, or (when `isError`) the error envelope `ErrorResult` describes.
+   * Derived from the output Schema on first use (in the binary, prepared
+   * when it was built): the answer's top-level fields, or (when `isError`)
+   * the error envelope `ErrorResult` describes.
    */
   readonly outputSchema: JsonObject
   readonly annotations: ToolAnnotations
@@ -296,8 +301,10 @@ export const make = <S extends Schema.Schema.AnyNoContext, O extends OutputSchem
   // An answer its own Schema refuses is a bug of ours: a defect, not a typed failure.
   const encode = (a: Schema.Schema.Type<O>): Effect.Effect<JsonObject> =>
     Effect.orDie((encoder ??= Schema.encode(definition.output))(a)) as Effect.Effect<JsonObject>
-  let inputJson: JsonObject | undefined
-  let outputJson: JsonObject | undefined
+  // The binary's bundle holds them, prepared when it was built (see preparedSchemas.ts).
+  const prepared = PreparedSchemas.bundled?.[PreparedSchemas.keyOf(definition.name, definition.description)]
+  let inputJson: JsonObject | undefined = prepared?.input
+  let outputJson: JsonObject | undefined = prepared?.output
   const answerNow = definition.answerNow
   let decodeNow: ((u: unknown) => Either.Either<Schema.Schema.Type<S>, ParseResult.ParseError>) | undefined
   let encodeNow:

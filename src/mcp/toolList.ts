@@ -1,8 +1,9 @@
 /**
  * The answer to `tools/list`, prepared once per server: each tool's name,
  * description, JSON Schemas, annotations and task support. Deriving the JSON
- * Schemas is the costly part; the server does it once, after it has
- * answered `initialize`, and answers every `tools/list` with the same object.
+ * Schemas is the costly part: the binary's were derived when it was built
+ * (`preparedSchemas.ts`); a server of the library derives them once, after
+ * it has answered `initialize`. Every `tools/list` gets the same object.
  *
  * @since 0.1.0
  */

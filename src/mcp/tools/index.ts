@@ -6,6 +6,7 @@
 import type { ApprovalPolicy } from "../../approvals/ApprovalPolicy.js"
 import type { CliUpdater } from "../../cli/CliUpdater.js"
 import type { GatewayConfig } from "../../Config.js"
+import { allClis } from "../../domain/Cli.js"
 import type { JobManager } from "../../jobs/JobManager.js"
 import type { JobStore } from "../../jobs/JobStore.js"
 import type { ModelRegistry } from "../../models/ModelRegistry.js"
@@ -66,3 +67,11 @@ export const servedTools = (toolsets: Toolsets.Toolsets): ReadonlyArray<Tool<Too
     return alone ? asyncToolAlone(of.cli!) : tool
   })
 }
+
+/**
+ * Every tool a server can list, whatever its toolsets: `tools`, and each
+ * CLI's async tool as it is listed alone.
+ *
+ * @since 0.1.0
+ */
+export const servableTools = (): ReadonlyArray<Tool<ToolServices>> => [...tools, ...allClis.map(asyncToolAlone)]
