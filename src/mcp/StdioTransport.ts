@@ -17,7 +17,8 @@
  * after it are served. A line that is not JSON is answered with a Parse error
  * (id null); JSON that is not a JSON-RPC message with an Invalid Request. An
  * empty line is skipped; a "\r" before the "\n" is dropped. Each refusal is
- * also reported through `onerror`, as one of the tagged errors below.
+ * also reported through `onerror`, as one of the tagged errors of
+ * `lineErrors` (re-exported here). The line's bytes are held by `lineBytes`.
  *
  * `send` writes one line per message and, when stdout's buffer is full,
  * resolves on its next 'drain'.
@@ -26,9 +27,18 @@
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import { ErrorCode, type JSONRPCMessage, JSONRPCMessageSchema, type RequestId } from "@modelcontextprotocol/sdk/types.js"
-import * as Data from "effect/Data"
 import type { Readable, Writable } from "node:stream"
+import { firstBytes, lastBytes, LineBytes, Tail } from "./lineBytes.js"
+import { type LineError, LineNotJson, LineNotJsonRpc, LineTooLong } from "./lineErrors.js"
 import { topLevelMembers } from "./lineMembers.js"
+
+/**
+ * The lines refused, as tagged errors (defined in `mcp/lineErrors`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export { type LineError, LineNotJson, LineNotJsonRpc, LineTooLong } from "./lineErrors.js"
 
 /**
  * The default bound of one line, in bytes (16 MiB).
@@ -36,13 +46,6 @@ import { topLevelMembers } from "./lineMembers.js"
  * @since 0.1.0
  */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024
-
-/** Bytes kept at each end of a line over the bound, to find its id. */
-const PROBE_BYTES = 8 * 1024
-
-/** Pieces smaller than this are copied together: a line sent a byte at a time is not held as a Buffer per byte. */
-const SMALL_PIECE = 4 * 1024
-const SMALL_BUFFER = 64 * 1024
 
 /**
  * @since 0.1.0
@@ -56,53 +59,6 @@ export interface Options {
    */
   readonly onLineError?: ((error: LineError) => void) | undefined
 }
-
-/**
- * A line longer than the bound, skipped; answered with Invalid Request
- * (`id` when its first or last bytes name it, else null; a response is not
- * answered).
- *
- * @since 0.1.0
- * @category errors
- */
-export class LineTooLong extends Data.TaggedError("LineTooLong")<{
-  readonly message: string
-  readonly lineBytes: number
-  readonly maxLineBytes: number
-  readonly id: RequestId | null
-}> {}
-
-/**
- * A line that is not JSON; answered with Parse error, id null.
- *
- * @since 0.1.0
- * @category errors
- */
-export class LineNotJson extends Data.TaggedError("LineNotJson")<{
-  readonly message: string
-  readonly cause: unknown
-}> {}
-
-/**
- * A line of JSON that is not a JSON-RPC message; answered with Invalid
- * Request (its `id` when it has one; a response is not answered).
- *
- * @since 0.1.0
- * @category errors
- */
-export class LineNotJsonRpc extends Data.TaggedError("LineNotJsonRpc")<{
-  readonly message: string
-  readonly id: RequestId | null
-  readonly cause: unknown
-}> {}
-
-/**
- * What `onerror` receives for a line that is refused.
- *
- * @since 0.1.0
- * @category errors
- */
-export type LineError = LineTooLong | LineNotJson | LineNotJsonRpc
 
 const NEWLINE = 0x0a
 const CR = 0x0d
@@ -297,108 +253,6 @@ export class StdioTransport implements Transport {
     }
   }
 }
-
-// ---------------------------------------------------------------------------
-// The bytes of a line
-// ---------------------------------------------------------------------------
-
-/** The bytes of a line within the bound: the pieces as they came, the small ones copied together. */
-class LineBytes {
-  bytes = 0
-  private parts: Array<Buffer> = []
-  private small: Buffer | undefined = undefined
-  private smallUsed = 0
-
-  add(piece: Buffer): void {
-    this.bytes += piece.length
-    if (piece.length >= SMALL_PIECE) {
-      this.flushSmall()
-      this.parts.push(piece)
-      return
-    }
-    if (this.small === undefined || this.smallUsed + piece.length > this.small.length) {
-      this.flushSmall()
-      this.small = Buffer.allocUnsafe(SMALL_BUFFER)
-    }
-    piece.copy(this.small, this.smallUsed)
-    this.smallUsed += piece.length
-  }
-
-  /** The parts, in order; the line starts over empty. */
-  take(): Array<Buffer> {
-    this.flushSmall()
-    const parts = this.parts
-    this.parts = []
-    this.bytes = 0
-    return parts
-  }
-
-  private flushSmall(): void {
-    if (this.small !== undefined && this.smallUsed > 0) this.parts.push(this.small.subarray(0, this.smallUsed))
-    this.small = undefined
-    this.smallUsed = 0
-  }
-}
-
-/** The last bytes of a line past the bound: at least PROBE_BYTES (once that many came), at most twice that. */
-class Tail {
-  private readonly buffer = Buffer.allocUnsafe(2 * PROBE_BYTES)
-  private used = 0
-
-  constructor(first: Buffer) {
-    this.add(first)
-  }
-
-  add(piece: Buffer): void {
-    if (piece.length >= PROBE_BYTES) {
-      piece.copy(this.buffer, 0, piece.length - PROBE_BYTES)
-      this.used = PROBE_BYTES
-      return
-    }
-    if (this.used + piece.length > this.buffer.length) {
-      // Here used > PROBE_BYTES: its last PROBE_BYTES move to the front, once per PROBE_BYTES added at least.
-      this.buffer.copyWithin(0, this.used - PROBE_BYTES, this.used)
-      this.used = PROBE_BYTES
-    }
-    piece.copy(this.buffer, this.used)
-    this.used += piece.length
-  }
-
-  get bytes(): Buffer {
-    return this.buffer.subarray(0, this.used)
-  }
-}
-
-// ---------------------------------------------------------------------------
-// The ends of a long line
-// ---------------------------------------------------------------------------
-
-/** A copy of the first PROBE_BYTES of some parts (a copy: the parts themselves are let go). */
-const firstBytes = (parts: ReadonlyArray<Buffer>): Buffer => {
-  const out: Array<Buffer> = []
-  let n = 0
-  for (const part of parts) {
-    if (n >= PROBE_BYTES) break
-    const piece = part.subarray(0, PROBE_BYTES - n)
-    out.push(piece)
-    n += piece.length
-  }
-  return Buffer.concat(out, n)
-}
-
-/** A copy of the last PROBE_BYTES of some parts. */
-const lastBytes = (parts: ReadonlyArray<Buffer>): Buffer => {
-  const out: Array<Buffer> = []
-  let n = 0
-  for (let i = parts.length - 1; i >= 0 && n < PROBE_BYTES; i--) {
-    const part = parts[i]!
-    const piece = part.subarray(Math.max(0, part.length - (PROBE_BYTES - n)))
-    out.unshift(piece)
-    n += piece.length
-  }
-  return Buffer.concat(out, n)
-}
-
 
 /** The `id` of a parsed value that is not a JSON-RPC message, when it has a usable one. */
 const idOf = (value: unknown): RequestId | null => {

@@ -23,22 +23,21 @@
  * syntax error; the JSON path of a bad field, with what was expected and
  * what kind of value was found), never a value.
  *
+ * The definitions' shapes are in `definitions`, the reading and decoding of
+ * the file in `registryFile`; this module is the service.
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as AST from "effect/SchemaAST"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
-import { readFile, stat } from "node:fs/promises"
-import { join } from "node:path"
-import { McpRegistryInvalid, McpServersMissing } from "./errors.js"
-import { jsonSyntaxError } from "./jsonSyntax.js"
+import type { McpConfig, ServerDefinition } from "./definitions.js"
+import { type McpRegistryInvalid, McpServersMissing } from "./errors.js"
+import { readRegistry } from "./registryFile.js"
 
 // ---------------------------------------------------------------------------
-// Names and definitions
+// Names, definitions and the file (re-exported)
 // ---------------------------------------------------------------------------
 
 /**
@@ -48,54 +47,31 @@ import { jsonSyntaxError } from "./jsonSyntax.js"
  */
 export { McpServerName } from "../domain/requests.js"
 
-const StringMap = Schema.Record({ key: Schema.String, value: Schema.String })
-
 /**
- * A server the CLI starts as a process and talks to over stdio.
+ * A server's definition and the `--mcp-config` document (defined in
+ * `mcpServers/definitions`).
  *
  * @since 0.1.0
  */
-export const StdioServerDefinition = Schema.Struct({
-  type: Schema.optionalWith(Schema.Literal("stdio"), { exact: true }),
-  command: Schema.String.pipe(Schema.minLength(1, { message: () => "command must not be empty" })),
-  args: Schema.optionalWith(Schema.Array(Schema.String), { exact: true }),
-  env: Schema.optionalWith(StringMap, { exact: true })
-})
+export {
+  type McpConfig,
+  McpConfigFile,
+  RemoteServerDefinition,
+  ServerDefinition,
+  StdioServerDefinition
+} from "./definitions.js"
 
 /**
- * A server the CLI reaches over HTTP (streamable HTTP or SSE).
+ * The registry file: its default place, its bound, its decoding (defined in
+ * `mcpServers/registryFile`).
  *
  * @since 0.1.0
  */
-export const RemoteServerDefinition = Schema.Struct({
-  type: Schema.Literal("http", "sse"),
-  url: Schema.String.pipe(Schema.minLength(1, { message: () => "url must not be empty" })),
-  headers: Schema.optionalWith(StringMap, { exact: true })
-})
+export { defaultRegistryPath, MAX_REGISTRY_BYTES, parseRegistry, REGISTRY_FILE_NAME } from "./registryFile.js"
 
-/**
- * One server's definition, as Claude's `--mcp-config` has it.
- *
- * @since 0.1.0
- */
-export const ServerDefinition = Schema.Union(StdioServerDefinition, RemoteServerDefinition)
-
-/** @since 0.1.0 */
-export type ServerDefinition = typeof ServerDefinition.Type
-
-/**
- * A `--mcp-config` file: the servers by name.
- *
- * @since 0.1.0
- */
-export const McpConfigFile = Schema.Struct({
-  mcpServers: Schema.Record({ key: Schema.String, value: ServerDefinition })
-})
-
-/** @since 0.1.0 */
-export interface McpConfig {
-  readonly mcpServers: Readonly<Record<string, ServerDefinition>>
-}
+// ---------------------------------------------------------------------------
+// Service
+// ---------------------------------------------------------------------------
 
 /**
  * What a list of requested names resolved to.
@@ -112,10 +88,6 @@ export interface Resolution {
   /** A `--mcp-config` document holding exactly the enabled servers. */
   readonly config: McpConfig
 }
-
-// ---------------------------------------------------------------------------
-// Service
-// ---------------------------------------------------------------------------
 
 /**
  * @since 0.1.0
@@ -143,212 +115,6 @@ export class McpServerRegistry extends Context.Tag("llm-cli-gateway/McpServerReg
   McpServerRegistry,
   McpServerRegistryShape
 >() {}
-
-/**
- * The registry file's name in the gateway's home folder.
- *
- * @since 0.1.0
- */
-export const REGISTRY_FILE_NAME = "mcp-servers.json"
-
-/**
- * Where the registry is when `LLM_GATEWAY_MCP_SERVERS` does not say:
- * `<home>/.llm-cli-gateway/mcp-servers.json`, `home` being the user's home
- * folder.
- *
- * @since 0.1.0
- */
-export const defaultRegistryPath = (home: string): string => join(home, ".llm-cli-gateway", REGISTRY_FILE_NAME)
-
-const decodeOptions = { errors: "all", onExcessProperty: "preserve" } as const
-const decodeTop = Schema.decodeUnknownEither(
-  Schema.Struct({ mcpServers: Schema.Record({ key: Schema.String, value: Schema.Unknown }) }),
-  decodeOptions
-)
-const decodeStdio = Schema.decodeUnknownEither(StdioServerDefinition, decodeOptions)
-const decodeRemote = Schema.decodeUnknownEither(RemoteServerDefinition, decodeOptions)
-
-/**
- * The largest registry file read (bytes); a larger one is `McpRegistryInvalid`.
- *
- * @since 0.1.0
- */
-export const MAX_REGISTRY_BYTES = 4 * 1024 * 1024
-
-/** What kind of JSON value a value is, never the value itself. */
-const kindOf = (value: unknown): string =>
-  value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "an array"
-    : typeof value === "object"
-    ? "an object"
-    : typeof value === "string"
-    ? "a string"
-    : typeof value === "number"
-    ? "a number"
-    : typeof value === "boolean"
-    ? "a boolean"
-    : "nothing"
-
-/** What a schema expects, in words (from the schema: nothing of the file). */
-const expected = (ast: AST.AST): string => {
-  switch (ast._tag) {
-    case "StringKeyword":
-      return "a string"
-    case "NumberKeyword":
-      return "a number"
-    case "BooleanKeyword":
-      return "a boolean"
-    case "TypeLiteral":
-      return "an object"
-    case "TupleType":
-      return "an array"
-    case "Literal":
-      return JSON.stringify(ast.literal)
-    case "Union":
-      return ast.types.map(expected).join(" or ")
-    case "Refinement":
-    case "Transformation":
-      return expected(ast._tag === "Refinement" ? ast.from : ast.to)
-    default:
-      return String(ast)
-  }
-}
-
-/** The schema's own message for a failed check (ours never quote the value), if it has one. */
-const ownMessage = (issue: ParseResult.Refinement): string | undefined => {
-  const annotation = AST.getMessageAnnotation(issue.ast)
-  if (annotation._tag === "None") return undefined
-  const message: unknown = annotation.value(issue)
-  return typeof message === "string" ? message : undefined
-}
-
-/**
- * Each problem of a decoding: where (the JSON path) and what was expected,
- * with the kind of value found, never the value (the formatters of
- * `ParseResult` quote it: `Expected string, actual "sk-…"`).
- */
-const issues = (issue: ParseResult.ParseIssue, path: ReadonlyArray<string>): Array<readonly [ReadonlyArray<string>, string]> => {
-  switch (issue._tag) {
-    case "Pointer":
-      return issues(issue.issue, [...path, ...(Array.isArray(issue.path) ? issue.path : [issue.path]).map(String)])
-    case "Composite":
-      return (Array.isArray(issue.issues) ? issue.issues : [issue.issues]).flatMap((i) => issues(i, path))
-    case "Refinement":
-      // "From": not even the refined type; "Predicate": the type, failing the check.
-      return issue.kind === "From"
-        ? issues(issue.issue, path)
-        : [[path, ownMessage(issue) ?? `expected ${expected(issue.ast)} that passes its check, got one that does not`]]
-    case "Transformation":
-      return issues(issue.issue, path)
-    case "Missing":
-      return [[path, "is missing"]]
-    case "Unexpected":
-      return [[path, "is not allowed here"]]
-    case "Type":
-      return [[path, `expected ${expected(issue.ast)}, got ${kindOf(issue.actual)}`]]
-    case "Forbidden":
-      return [[path, "could not be checked"]]
-  }
-}
-
-const describeIssues = (error: ParseResult.ParseError, prefix: ReadonlyArray<string>): Array<string> =>
-  issues(error.issue, prefix).map(([path, message]) => (path.length > 0 ? `at ${path.join(".")}: ` : "") + message)
-
-/** Decodes one definition, by its `type`: what is wrong with it, or the definition. */
-const decodeDefinition = (name: string, value: unknown): Either.Either<ServerDefinition, Array<string>> => {
-  const at = ["mcpServers", name]
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return Either.left([`at ${at.join(".")}: a server definition is an object, not ${kindOf(value)}`])
-  }
-  const type = (value as { readonly type?: unknown }).type
-  const decoded: Either.Either<ServerDefinition, ParseResult.ParseError> | undefined = type === "http" || type === "sse"
-    ? decodeRemote(value)
-    : type === undefined || type === "stdio"
-    ? decodeStdio(value)
-    : undefined
-  if (decoded === undefined) {
-    return Either.left([
-      `at ${at.join(".")}.type: expected "stdio", "http" or "sse", got ${
-        typeof type === "string" ? "another string" : kindOf(type)
-      }`
-    ])
-  }
-  return Either.mapLeft(decoded, (error) => describeIssues(error, at))
-}
-
-/**
- * Decodes a registry document (its text) read from `path`. What is wrong
- * is said without quoting the text.
- *
- * @since 0.1.0
- */
-export const parseRegistry = (text: string, path: string): Either.Either<McpConfig, McpRegistryInvalid> => {
-  const invalid = (what: string) =>
-    Either.left(new McpRegistryInvalid({ message: `the MCP server registry ${path} ${what}`, path }))
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    // JSON.parse's message quotes the text: the place and the problem are found again, without it.
-    const syntax = jsonSyntaxError(text)
-    return invalid(
-      `is not valid JSON (${
-        syntax === undefined ? "a syntax error" : `line ${syntax.line}, column ${syntax.column}: ${syntax.problem}`
-      }); fix or remove the file`
-    )
-  }
-  const shape =
-    `is not in the shape of a Claude --mcp-config file ({"mcpServers": {"<name>": {"command": "…", "args": […], "env": {…}} | {"type": "http" | "sse", "url": "…", "headers": {…}}}})`
-  const top = decodeTop(json)
-  if (Either.isLeft(top)) return invalid(`${shape}: ${describeIssues(top.left, []).join("; ")}`)
-  const mcpServers: Record<string, ServerDefinition> = {}
-  const problems: Array<string> = []
-  for (const [name, value] of Object.entries(top.right.mcpServers)) {
-    const definition = decodeDefinition(name, value)
-    if (Either.isLeft(definition)) problems.push(...definition.left)
-    else mcpServers[name] = definition.right
-  }
-  return problems.length > 0 ? invalid(`${shape}: ${problems.join("; ")}`) : Either.right({ mcpServers })
-}
-
-/** Why a file cannot serve as the registry (a folder, a device, a pipe, a huge file), if it cannot. */
-const unfit = async (path: string): Promise<string | undefined> => {
-  const info = await stat(path)
-  if (!info.isFile()) return "is not a regular file (a folder, device, pipe or socket); point LLM_GATEWAY_MCP_SERVERS at a JSON file"
-  if (info.size > MAX_REGISTRY_BYTES) {
-    return `is ${info.size} bytes, more than the ${MAX_REGISTRY_BYTES} a registry may have; is it the right file?`
-  }
-  return undefined
-}
-
-/** Reads the registry; a file that does not exist is an empty registry. */
-const readRegistry = (path: string): Effect.Effect<McpConfig, McpRegistryInvalid> =>
-  Effect.tryPromise({
-    try: async () => {
-      const problem = await unfit(path)
-      return problem === undefined ? { text: await readFile(path, "utf8") } : { problem }
-    },
-    catch: (e) => e
-  }).pipe(
-    Effect.matchEffect({
-      onFailure: (e) =>
-        (e as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
-          ? Effect.succeed<McpConfig>({ mcpServers: {} })
-          : Effect.fail(
-            new McpRegistryInvalid({
-              // The system's words (EACCES, EISDIR, ELOOP …), which name the path and never the content.
-              message: `the MCP server registry ${path} could not be read: ${e instanceof Error ? e.message : String(e)}`,
-              path
-            })
-          ),
-      onSuccess: (read) =>
-        "problem" in read
-          ? Effect.fail(new McpRegistryInvalid({ message: `the MCP server registry ${path} ${read.problem}`, path }))
-          : Either.match(parseRegistry(read.text, path), { onLeft: Effect.fail, onRight: Effect.succeed })
-    })
-  )
 
 const quoteList = (names: ReadonlyArray<string>) => names.map((n) => JSON.stringify(n)).join(", ")
 
