@@ -6,15 +6,16 @@
  *
  * Prompts, replies and error messages are redacted (`redact.ts`) and
  * clipped to `LLM_GATEWAY_RECORD_MAX_CHARS` before they are written; with
- * `LLM_GATEWAY_RECORD_CONTENT=false` only their sizes are kept.
+ * `LLM_GATEWAY_RECORD_CONTENT=false` only their sizes are kept (a row's
+ * columns: `recorderColumns.ts`).
  *
  * Recording never fails a request: every write catches its own failure,
  * logs it and counts it in `Metrics` (`recorderErrors`).
  *
  * A row whose end was never written (its server was killed between ending
  * the job and recording it, or died with the job) is completed later by
- * `reconcile`, from the job store: JobManager's housekeeping runs it at
- * start and every minute.
+ * `reconcile` (`recorderReconcile.ts`), from the job store: JobManager's
+ * housekeeping runs it at start and every minute.
  *
  * @since 0.1.0
  */
@@ -27,24 +28,20 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
-import { randomUUID } from "node:crypto"
 import { GatewayConfig } from "../Config.js"
 import type { Cli } from "../domain/Cli.js"
 import { StorageError } from "../domain/errors.js"
-import { fromRow as jobFromRow, type JobRow } from "../jobs/jobRow.js"
-import { slicePieces } from "../storage/textPieces.js"
 import {
   type FlightRecord,
   fromRow,
-  jobEnd,
   type RequestEnd,
   type RequestStart,
   type RetryNote,
   type Row
 } from "./flightRecord.js"
 import { Metrics } from "./Metrics.js"
-import { redact } from "./redact.js"
-import { processSecretValues } from "./secretValues.js"
+import { endColumns, errorText, startColumns } from "./recorderColumns.js"
+import { makeReconcile, type ReconcileOptions } from "./recorderReconcile.js"
 import { greatest } from "../storage/dialect.js"
 
 /**
@@ -61,18 +58,19 @@ export type {
 } from "./flightRecord.js"
 
 /**
- * What `reconcile` needs to know of the server instances.
+ * The text as the recorder stores it (defined in `observability/recorderColumns`).
  *
  * @since 0.1.0
  */
-export interface ReconcileOptions {
-  /**
-   * Whether a server instance is gone (`Instances.isGone`). Without it no
-   * instance counts as gone: only rows whose job ended `SETTLE_MS` ago, or
-   * was orphaned, are completed.
-   */
-  readonly isGone?: ((instanceId: string) => Effect.Effect<boolean, StorageError>) | undefined
-}
+export { recordable } from "./recorderColumns.js"
+
+/**
+ * What `reconcile` needs, and how long a row is left to its own server
+ * (defined in `observability/recorderReconcile`).
+ *
+ * @since 0.1.0
+ */
+export { type ReconcileOptions, SETTLE_MS } from "./recorderReconcile.js"
 
 /**
  * @since 0.1.0
@@ -118,45 +116,6 @@ export class FlightRecorder extends Context.Tag("llm-cli-gateway/FlightRecorder"
   FlightRecorderShape
 >() {}
 
-/** Characters of an error message kept. */
-const ERROR_MAX_CHARS = 4096
-/**
- * Extra characters redacted past the clip, so a secret cut by the clip is
- * still recognised (the environment's longest secret value included: a PEM key).
- */
-const redactMargin = (): number => Math.max(4096, processSecretValues().longest)
-
-/**
- * The text as the recorder stores it: redacted, then clipped to `max`.
- *
- * @since 0.1.0
- */
-export const recordable = (text: string, max: number): { readonly text: string; readonly truncated: boolean } => {
-  const margin = redactMargin()
-  const clean = redact(text.length > max + margin ? text.slice(0, max + margin) : text)
-  return clean.length > max ? { text: clean.slice(0, max), truncated: true } : { text: clean, truncated: false }
-}
-
-/**
- * How long after its job ended a row is left for its own server to
- * complete (it does so at once; a database lock can hold it back for a
- * few busy timeouts) before `reconcile` completes it from the job.
- *
- * @since 0.1.0
- */
-export const SETTLE_MS = 60_000
-
-/** An open row, with its job's state when the job is in the store and final. */
-interface OpenRow {
-  readonly id: string
-  readonly job_id: string | null
-  readonly instance_id: string | null
-  readonly started_at: number
-  readonly job_status: string | null
-  readonly job_owner: string | null
-  readonly job_finished_at: number | null
-}
-
 /** How often rows past retention are purged. */
 const PURGE_EVERY = Duration.hours(1)
 
@@ -185,70 +144,16 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
         )
       )
 
-    const content = (text: string | null) => {
-      if (text === null || !config.recordContent) return { text: null, truncated: false }
-      return recordable(text, config.recordMaxChars)
-    }
-
-    const errorText = (message: string | null) => message === null ? null : recordable(message, ERROR_MAX_CHARS).text
-
-    const startColumns = (start: RequestStart, principal: string) => {
-      const prompt = content(start.prompt)
-      return {
-        id: randomUUID(),
-        correlation_id: start.correlationId,
-        principal: start.principal ?? principal,
-        job_id: start.jobId,
-        instance_id: start.instanceId,
-        cli: start.cli,
-        tool: start.tool,
-        model: start.model,
-        request_session_id: start.sessionId,
-        deduped: start.deduped ? 1 : 0,
-        approval_strategy: start.approval?.strategy ?? null,
-        approval_status: start.approval?.status ?? null,
-        approval_policy: start.approval?.policy ?? null,
-        approval_id: start.approval?.approvalId ?? null,
-        status: "started",
-        started_at: start.startedAt,
-        prompt: prompt.text,
-        prompt_chars: start.prompt.length,
-        content_recorded: config.recordContent ? 1 : 0,
-        content_truncated: prompt.truncated ? 1 : 0
-      }
-    }
-
-    const endColumns = (end: RequestEnd) => {
-      const reply = content(end.reply)
-      return {
-        status: end.status,
-        finishedAt: end.finishedAt,
-        exitCode: end.exitCode,
-        errorTag: end.errorTag,
-        errorMessage: errorText(end.errorMessage),
-        reply: reply.text,
-        replyChars: end.replyChars ?? (end.reply !== null ? end.reply.length : null),
-        truncated: reply.truncated ? 1 : 0,
-        model: end.model,
-        sessionId: end.sessionId,
-        inputTokens: end.usage?.inputTokens ?? null,
-        outputTokens: end.usage?.outputTokens ?? null,
-        usage: end.usage === null ? null : JSON.stringify(end.usage),
-        costUsd: end.costUsd,
-        circuitState: end.circuitState ?? null
-      }
-    }
-
     const started: FlightRecorderShape["started"] = (start) =>
       safely(
         "the start of a request",
         Effect.flatMap(CurrentPrincipal, (principal) =>
-          sql`INSERT INTO flight_recorder ${sql.insert(startColumns(start, principal))}`)
+          sql`INSERT INTO flight_recorder ${sql.insert(startColumns(config, start, principal))}`)
       )
 
     /** Completes the open rows of a job; the ids completed. */
     const endRows = (jobId: string, end: RequestEnd) => {
-      const e = endColumns(end)
+      const e = endColumns(config, end)
       return sql<{ id: string }>`UPDATE flight_recorder SET
             status = ${e.status}, finished_at = ${e.finishedAt}, duration_ms = ${greatest(sql)}(0, ${e.finishedAt} - started_at),
             exit_code = ${e.exitCode}, error_tag = ${e.errorTag}, error_message = ${e.errorMessage},
@@ -264,12 +169,12 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
     const jobEnded: FlightRecorderShape["jobEnded"] = (jobId, end) => safely("the end of a request", endRows(jobId, end))
 
     const refused: FlightRecorderShape["refused"] = (start, end) => {
-      const e = endColumns(end)
+      const e = endColumns(config, end)
       return safely(
         "a refused request",
         Effect.flatMap(CurrentPrincipal, (principal) => sql`INSERT INTO flight_recorder ${
           sql.insert({
-            ...startColumns(start, principal),
+            ...startColumns(config, start, principal),
             status: e.status,
             finished_at: e.finishedAt,
             duration_ms: Math.max(0, e.finishedAt - start.startedAt),
@@ -334,83 +239,10 @@ export const make: Effect.Effect<FlightRecorderShape, never, SqlClient.SqlClient
         (rows) => rows.map(fromRow)
       ).pipe(Effect.mapError(failed("read")))
 
-    /** The start of a job's reply, enough for the recorder's clip (and its redaction margin). */
-    const replyStart = (jobId: string) =>
-      Effect.map(
-        sql<{ char_start: number; data: string }>`
-          SELECT char_start, data FROM job_reply
-          WHERE job_id = ${jobId} AND char_start <= ${config.recordMaxChars + redactMargin()} ORDER BY seq`,
-        (rows) => slicePieces(rows, 0, config.recordMaxChars + redactMargin() + 1)
-      )
+    const reconcileOpen = makeReconcile(sql, config, endRows)
 
-    /** Completes the open rows of a final job from its row in the store; the count completed. */
-    const endFromJob = (jobId: string) =>
-      Effect.gen(function*() {
-        const [row] = yield* sql<JobRow>`SELECT * FROM jobs WHERE id = ${jobId}`
-        if (row === undefined) return 0
-        const job = jobFromRow(row)
-        const reply = job.status === "completed" && config.recordContent ? yield* replyStart(jobId) : undefined
-        return (yield* endRows(jobId, jobEnd(job, reply))).length
-      })
-
-    /** Ends an open row whose job is not in the store: its server went away, at its last sign of life. */
-    const endAsOrphan = (row: OpenRow, now: number) =>
-      Effect.gen(function*() {
-        const [seen] = row.instance_id === null ? [] : yield* sql<{ last: number | null }>`
-          SELECT coalesce(stopped_at, heartbeat_at) AS last FROM instances WHERE id = ${row.instance_id}`
-        const finishedAt = Math.max(row.started_at, Math.min(now, seen?.last ?? now))
-        const message = errorText(
-          `the server that accepted this request (instance ${row.instance_id ?? "unknown"}) went away ` +
-            "before it recorded how the request ended, and its job is not in the job store"
-        )
-        const ended = yield* sql<{ id: string }>`UPDATE flight_recorder SET
-            status = 'orphaned', finished_at = ${finishedAt}, duration_ms = ${finishedAt - row.started_at},
-            error_tag = 'JobOrphaned', error_message = ${message}
-          WHERE id = ${row.id} AND finished_at IS NULL
-          RETURNING id`
-        return ended.length
-      })
-
-    const reconcile: FlightRecorderShape["reconcile"] = (options = {}) =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        const open = yield* sql<OpenRow>`
-          SELECT f.id, f.job_id, f.instance_id, f.started_at,
-            j.status AS job_status, j.owner_instance AS job_owner, j.finished_at AS job_finished_at
-          FROM flight_recorder AS f LEFT JOIN jobs AS j ON j.id = f.job_id
-          WHERE f.finished_at IS NULL
-            AND (j.id IS NULL OR j.status IN ('completed', 'failed', 'canceled', 'orphaned'))`
-        if (open.length === 0) return 0
-        // Each instance is judged once per pass.
-        const verdicts = new Map<string, boolean>()
-        const gone = (instanceId: string | null) =>
-          Effect.gen(function*() {
-            if (instanceId === null) return true
-            if (options.isGone === undefined) return false
-            const known = verdicts.get(instanceId)
-            if (known !== undefined) return known
-            const verdict = yield* options.isGone(instanceId)
-            verdicts.set(instanceId, verdict)
-            return verdict
-          })
-        let completed = 0
-        const jobsDone = new Set<string>()
-        for (const row of open) {
-          if (row.job_status === null) {
-            if (yield* gone(row.instance_id)) completed += yield* endAsOrphan(row, now)
-            continue
-          }
-          const jobId = row.job_id!
-          if (jobsDone.has(jobId)) continue
-          const settled = row.job_status === "orphaned" ||
-            (row.job_finished_at !== null && row.job_finished_at <= now - SETTLE_MS) ||
-            (yield* gone(row.job_owner))
-          if (!settled) continue
-          jobsDone.add(jobId)
-          completed += yield* endFromJob(jobId)
-        }
-        return completed
-      }).pipe(Effect.mapError((e) => e._tag === "StorageError" ? e : failed("reconcile")(e)))
+    const reconcile: FlightRecorderShape["reconcile"] = (options) =>
+      reconcileOpen(options).pipe(Effect.mapError((e) => e._tag === "StorageError" ? e : failed("reconcile")(e)))
 
     const purge: FlightRecorderShape["purge"] = (before) =>
       Effect.map(
