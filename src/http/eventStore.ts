@@ -7,7 +7,9 @@
  * back with `Last-Event-ID` — after a dropped connection, a restart of the
  * server, or on another instance sharing the database.
  *
- * `sdkEventStore` is the MCP SDK's `EventStore` over it, for one session.
+ * What is recorded, and the service (`HttpStreams`), are in
+ * `http/HttpStreams`; `sdkEventStore`, the MCP SDK's `EventStore` over it
+ * for one session, is in `http/sdkEventStore`. Both are re-exported here.
  *
  * Bounded: a session's rows go when it ends (DELETE) or expires (idle), and
  * `purge` removes sessions not seen and events older than the retention
@@ -17,113 +19,43 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import type { EventStore } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js"
-import * as Context from "effect/Context"
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
-import { AsyncLocalStorage } from "node:async_hooks"
 import { StorageError } from "../domain/errors.js"
 import { greatest, inTransaction } from "../storage/dialect.js"
+import {
+  HttpStreams,
+  type HttpStreamsShape,
+  type SessionRecord,
+  type StoredEvent,
+  type StreamRecord
+} from "./HttpStreams.js"
 
 /**
- * A session as recorded.
+ * What is recorded of sessions, streams and events, and the service over
+ * them (defined in `http/HttpStreams`).
  *
  * @since 0.1.0
  */
-export interface SessionRecord {
-  readonly id: string
-  /** `principalId` of the caller that opened it; only it is answered on it. */
-  readonly principal: string
-  /** The protocol version negotiated at `initialize` (null until answered). */
-  readonly protocolVersion: string | null
-  /** The params of the client's `initialize`, to initialize a restored session the same way. */
-  readonly initialize: unknown
-  readonly createdAt: number
-  readonly lastSeenAt: number
-}
+export {
+  HttpStreams,
+  type HttpStreamsShape,
+  type SessionRecord,
+  STANDALONE_STREAM,
+  type StoredEvent,
+  type StreamRecord
+} from "./HttpStreams.js"
 
 /**
- * One SSE stream of a session (the answer stream of a POST, or the GET
- * stream `_GET_stream`).
+ * The MCP SDK's `EventStore` for one session, and what it stores for
+ * (defined in `http/sdkEventStore`).
  *
  * @since 0.1.0
  */
-export interface StreamRecord {
-  readonly sessionId: string
-  readonly streamId: string
-  /** The JSON-RPC requests it answers, as the client named them. */
-  readonly requestIds: ReadonlyArray<RequestId>
-  /** What the call recorded of its job (see `mcp/callLink`), if it has one. */
-  readonly call: unknown
-  /** True once the answer is stored among its events. */
-  readonly answered: boolean
-  readonly createdAt: number
-}
-
-/**
- * An event as stored: its id (as the client sees it) and its message.
- *
- * @since 0.1.0
- */
-export interface StoredEvent {
-  readonly id: string
-  readonly message: JSONRPCMessage
-}
-
-/**
- * @since 0.1.0
- */
-export interface HttpStreamsShape {
-  /** Records a session opened by `initialize`. */
-  readonly openSession: (session: {
-    readonly id: string
-    readonly principal: string
-    readonly initialize: unknown
-    readonly createdAt: number
-  }) => Effect.Effect<void, StorageError>
-  readonly setProtocolVersion: (id: string, version: string) => Effect.Effect<void, StorageError>
-  /** The session, if this principal opened it: another's answers exactly as an unknown one. */
-  readonly findSession: (id: string, principal: string) => Effect.Effect<Option.Option<SessionRecord>, StorageError>
-  readonly touch: (id: string, at: number) => Effect.Effect<void, StorageError>
-  /** Ends a session (DELETE): its streams and events go with it. */
-  readonly endSession: (id: string) => Effect.Effect<void, StorageError>
-  /** Ends a session unless it was seen at or after `seenBefore` (by another instance, say); true when ended. */
-  readonly expireSession: (id: string, seenBefore: number) => Effect.Effect<boolean, StorageError>
-  /** Records what a call recorded of its job on the stream answering `requestId`. */
-  readonly linkCall: (sessionId: string, requestId: RequestId, call: unknown) => Effect.Effect<void, StorageError>
-  /**
-   * Stores an event of a stream (the stream is recorded with `requestIds`
-   * when new) and answers its id. A second answer on one stream (two
-   * instances answering one call) is not stored: the first one's id is
-   * answered.
-   */
-  readonly append: (
-    sessionId: string,
-    streamId: string,
-    message: JSONRPCMessage | Record<string, never>,
-    requestIds: ReadonlyArray<RequestId>,
-    at: number
-  ) => Effect.Effect<string, StorageError>
-  /** The stream of an event of this session. */
-  readonly streamOfEvent: (sessionId: string, eventId: string) => Effect.Effect<Option.Option<StreamRecord>, StorageError>
-  /** The events of the same stream after this one, in order (priming events left out). */
-  readonly eventsAfter: (sessionId: string, eventId: string) => Effect.Effect<ReadonlyArray<StoredEvent>, StorageError>
-  /** Removes the sessions not seen since `before` (with their streams and events) and every event older. */
-  readonly purge: (before: number) => Effect.Effect<{ readonly sessions: number; readonly events: number }, StorageError>
-}
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export class HttpStreams extends Context.Tag("llm-cli-gateway/HttpStreams")<HttpStreams, HttpStreamsShape>() {}
-
-/** The id of the standalone GET stream, as the SDK names it. @since 0.1.0 */
-export const STANDALONE_STREAM = "_GET_stream"
+export { sdkEventStore, type Storing, storingFor } from "./sdkEventStore.js"
 
 /**
  * Event ids: the event's sequence number in base 36 after `e`. Opaque to
@@ -362,68 +294,3 @@ export const make: Effect.Effect<HttpStreamsShape, never, SqlClient.SqlClient> =
  * @category layers
  */
 export const layer: Layer.Layer<HttpStreams, never, SqlClient.SqlClient> = Layer.effect(HttpStreams, make)
-
-/**
- * The JSON-RPC requests the event being stored goes with: those of the
- * POST whose stream is being opened (its priming event), or the request a
- * message answers or reports on. Set around the SDK's calls by the session
- * transport (`sessions.ts`); read by `sdkEventStore`.
- *
- * @since 0.1.0
- */
-export const storingFor = new AsyncLocalStorage<Storing>()
-
-/**
- * What is being stored for: the requests, and (set by the store) the
- * stream the first event went to — for a POST, the stream that answers it.
- *
- * @since 0.1.0
- */
-export interface Storing {
-  readonly requestIds: ReadonlyArray<RequestId>
-  streamId?: string | undefined
-}
-
-/**
- * The SDK's `EventStore` for one session, on `streams`. A failure to store
- * is logged and the event goes out without an id (live, not resumable):
- * a database in trouble never stops an answer. Nothing is stored while
- * `muted` answers true (a restored session's own re-initialization).
- *
- * @since 0.1.0
- */
-export const sdkEventStore = (
-  streams: HttpStreamsShape,
-  sessionId: string,
-  runtime: Runtime.Runtime<never>,
-  muted: () => boolean
-): EventStore => {
-  const run = <A>(effect: Effect.Effect<A, StorageError>, fallback: A): Promise<A> =>
-    Runtime.runPromise(runtime)(
-      Effect.catchAll(effect, (error) => Effect.as(Effect.logWarning("HTTP event store", error), fallback))
-    )
-  return {
-    storeEvent: (streamId, message) => {
-      const storing = storingFor.getStore()
-      if (storing !== undefined) storing.streamId ??= streamId
-      return muted()
-        ? Promise.resolve("")
-        : run(streams.append(sessionId, streamId, message, storing?.requestIds ?? [], Date.now()), "")
-    },
-    getStreamIdForEventId: (eventId) =>
-      run(Effect.map(streams.streamOfEvent(sessionId, eventId), Option.match({
-        onNone: () => undefined,
-        onSome: (stream) => stream.streamId
-      })), undefined),
-    replayEventsAfter: (eventId, { send }) =>
-      run(
-        Effect.gen(function*() {
-          const stream = yield* streams.streamOfEvent(sessionId, eventId)
-          const events = yield* streams.eventsAfter(sessionId, eventId)
-          for (const event of events) yield* Effect.promise(() => send(event.id, event.message))
-          return Option.match(stream, { onNone: () => "", onSome: (s) => s.streamId })
-        }),
-        ""
-      )
-  }
-}
