@@ -4,7 +4,9 @@
  * away and comes back, and leaves neither a process nor its folder after
  * `stop()`. Also: the run's server is handed to the workers.
  */
+import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest"
 import { createDatabase, pidAlive, type PostgresServer, startPostgres, withClient } from "../support/postgres.js"
 import { testPostgresUrl, testStore } from "../support/testDatabase.js"
@@ -12,6 +14,15 @@ import { testPostgresUrl, testStore } from "../support/testDatabase.js"
 const isRoot = process.getuid?.() === 0
 
 const uidOf = (pid: number): number => Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1])
+
+/** Waits until `done` holds, checking every 50 ms; fails after `ms`. */
+const waitFor = async (done: () => boolean, ms: number): Promise<void> => {
+  const until = Date.now() + ms
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`not done within ${ms} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
 
 const one = (url: string) => withClient(url, async (client) => (await client.query<{ one: number }>("SELECT 1 AS one")).rows)
 
@@ -100,12 +111,15 @@ describe("a server of its own", () => {
     expect(await one(url)).toEqual([{ one: 1 }])
   })
 
-  it("leaves no process and no folder after stop, and stop may be called again", async () => {
+  it("leaves no process (its watchdog neither) and no folder after stop, and stop may be called again", async () => {
     const processes = server.processes()
     expect(processes.length).toBeGreaterThan(1)
+    const watchdog = server.watchdog
+    expect(watchdog !== undefined && pidAlive(watchdog)).toBe(true)
     await server.stop()
     for (const pid of processes) expect(pidAlive(pid)).toBe(false)
     expect(existsSync(server.folder)).toBe(false)
+    await waitFor(() => !pidAlive(watchdog!), 5_000)
     await server.stop()
   })
 })
@@ -123,4 +137,38 @@ describe("stop", () => {
     for (const pid of processes) expect(pidAlive(pid)).toBe(false)
     expect(existsSync(running.folder)).toBe(false)
   })
+})
+
+describe("a process killed without stopping its server", () => {
+  it("leaves no server process and no folder: the watchdog stops it", async () => {
+    // A process that starts a server and is then killed by SIGKILL: no exit handler of its runs.
+    const code = `
+      import { startPostgres } from "./test/support/postgres.ts"
+      const server = await startPostgres()
+      process.stdout.write(JSON.stringify({ processes: server.processes(), folder: server.folder, watchdog: server.watchdog }) + "\\n")
+      setInterval(() => {}, 60_000)
+    `
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = ""
+        child.stdout!.on("data", (chunk: Buffer) => {
+          out += chunk.toString("utf8")
+          if (out.includes("\n")) resolve(out.slice(0, out.indexOf("\n")))
+        })
+        child.once("exit", (exitCode) => reject(new Error(`the process ended first (exit ${exitCode}): ${out}`)))
+      })
+      const started = JSON.parse(line) as { processes: Array<number>; folder: string; watchdog: number }
+      expect(started.processes.length).toBeGreaterThan(1)
+      expect(existsSync(started.folder)).toBe(true)
+      child.kill("SIGKILL")
+      await waitFor(() => started.processes.every((pid) => !pidAlive(pid)) && !existsSync(started.folder), 15_000)
+      await waitFor(() => !pidAlive(started.watchdog), 5_000)
+    } finally {
+      child.kill("SIGKILL")
+    }
+  }, 60_000)
 })

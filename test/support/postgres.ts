@@ -14,6 +14,12 @@
  * PostgreSQL refuses to run as root: as root, `initdb` and `pg_ctl` run as
  * `nobody` (`runuser`), in a folder given to that user; otherwise as the
  * current user.
+ *
+ * A process that started a server and ends without stopping it (killed by a
+ * signal, so that no exit handler runs) leaves nothing either: a watchdog
+ * started beside each server (a shell, in a process group of its own) sees
+ * that process gone within a second, stops the server (`immediate`) and
+ * removes its folder. `stop()` ends the watchdog.
  */
 import { type SpawnOptions, spawn, spawnSync } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
@@ -160,6 +166,33 @@ const cleanEnv = (): NodeJS.ProcessEnv => {
   env.LC_ALL = "C"
   env.LANG = "C"
   return env
+}
+
+/** A word for `sh -c`, quoted. */
+const shellWord = (word: string): string => `'${word.replaceAll("'", "'\\''")}'`
+
+/**
+ * Starts the watchdog of a server: a shell that waits while `watched` runs,
+ * then runs `stopCommand` and removes `folder`. Detached (a process group of
+ * its own, so that a signal to ours does not reach it) and not waited for.
+ */
+const startWatchdog = (watched: number, stopCommand: ReadonlyArray<string>, folder: string): number | undefined => {
+  const script = `while kill -0 ${watched} 2>/dev/null; do sleep 1; done; ` +
+    `${stopCommand.map(shellWord).join(" ")} >/dev/null 2>&1; rm -rf ${shellWord(folder)}`
+  const child = spawn("/bin/sh", ["-c", script], { detached: true, stdio: "ignore", env: cleanEnv() })
+  child.on("error", (error) => log(`no watchdog for the server in ${folder}: ${String(error)}`))
+  child.unref()
+  return child.pid
+}
+
+/** Ends a watchdog and the `sleep` it may be in (its process group). */
+const endWatchdog = (pid: number | undefined): void => {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, "SIGKILL")
+  } catch {
+    // gone
+  }
 }
 
 /** A TCP port free on 127.0.0.1 just now. */
@@ -309,6 +342,8 @@ export interface PostgresServer {
   readonly running: boolean
   /** The postmaster's pid while running. */
   readonly pid: number | undefined
+  /** The watchdog's pid (see the module's comment), until `stop()`. */
+  readonly watchdog: number | undefined
   /** The postmaster and its children, as seen in /proc now (empty when none runs). */
   processes(): Array<number>
   /** Creates the database `name` (no error when it exists) and answers its URL. */
@@ -323,7 +358,7 @@ export interface PostgresServer {
   start(): Promise<void>
   /** `shutdown(mode)` then `start()`. */
   restart(mode?: ShutdownMode): Promise<void>
-  /** Stops the server for good: no process left, the folder removed. Never throws. */
+  /** Stops the server for good: no process left (its watchdog neither), the folder removed. Never throws. */
   stop(): Promise<void>
   /** The same, synchronously: for `process.on("exit")`. */
   stopSync(): void
@@ -401,6 +436,7 @@ export const startPostgres = async (options: StartOptions = {}): Promise<Postgre
   let running = false
   let pid: number | undefined
   let removed = false
+  let watchdog: number | undefined
 
   const logTail = (lines = 30): string => {
     try {
@@ -511,6 +547,7 @@ export const startPostgres = async (options: StartOptions = {}): Promise<Postgre
       log(`stopping: ${String(error)}`)
     } finally {
       removed = true
+      endWatchdog(watchdog)
       rmSync(folder, { recursive: true, force: true })
     }
   }
@@ -518,6 +555,7 @@ export const startPostgres = async (options: StartOptions = {}): Promise<Postgre
   const stopSync = (): void => {
     if (removed) return
     removed = true
+    endWatchdog(watchdog)
     const known = pid ?? readPid()
     if (known !== undefined && pidAlive(known)) {
       runSync(bin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "-t", "10", "stop"], { user, cwd: folder, timeoutMs: 20_000 })
@@ -542,6 +580,9 @@ export const startPostgres = async (options: StartOptions = {}): Promise<Postgre
     },
     get pid() {
       return pid
+    },
+    get watchdog() {
+      return watchdog
     },
     processes: () => {
       const postmaster = pid ?? readPid()
@@ -576,5 +617,7 @@ export const startPostgres = async (options: StartOptions = {}): Promise<Postgre
     await stop()
     throw error
   }
+  const stopCommand = [bin("pg_ctl"), "-D", dataDir, "-m", "immediate", "-w", "-t", "10", "stop"]
+  watchdog = startWatchdog(process.pid, user === undefined ? stopCommand : ["runuser", "-u", user, "--", ...stopCommand], folder)
   return server
 }
