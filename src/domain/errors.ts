@@ -28,15 +28,7 @@ import {
   CliWorkspaceUntrusted
 } from "./cliFailures.js"
 
-export {
-  CliAuthRequired,
-  CliModelUnknown,
-  CliNetworkError,
-  CliRateLimited,
-  CliRunFailed,
-  CliTurnLimit,
-  CliWorkspaceUntrusted
-} from "./cliFailures.js"
+export * from "./cliFailures.js"
 
 const NullableNumber = Schema.NullOr(Schema.Number)
 const NullableString = Schema.NullOr(Schema.String)
